@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalize returns s normalised as rules and text are compared (case is
+// kept): NFKD; every nonspacing mark (Mn) dropped; NFC; tatweel, soft
+// hyphen, ZWNJ and ZWJ removed; ٱ→ا ى→ي ة→ه ی→ي ک→ك; Arabic-Indic digits to
+// ASCII; curly quotes and dashes folded to ASCII.
+func Normalize(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	var n normText
+	n.build(s, false)
+	return n.s
+}
+
+// normText is a normalised string with, for text that was not ASCII, a map
+// from each normalised byte back to the original bytes it came from.
+type normText struct {
+	s string
+	// start[i] and end[i] bound the original bytes that produced
+	// normalised byte i. Both are nil when s is the original (ASCII) text.
+	start, end []int32
+}
+
+// build normalises orig into n. With track, it records the offset maps.
+//
+// Written here rather than through a transform.Chain of x/text transformers
+// because the chain cannot report where each output byte came from, and
+// evidence snippets need original offsets.
+func (n *normText) build(orig string, track bool) {
+	if isASCII(orig) {
+		n.s, n.start, n.end = orig, nil, nil
+		return
+	}
+	out := make([]byte, 0, len(orig)+len(orig)/8)
+	if track {
+		n.start = make([]int32, 0, cap(out))
+		n.end = make([]int32, 0, cap(out))
+	}
+	var it norm.Iter
+	it.InitString(norm.NFKD, orig)
+	var kept [64]byte
+	for !it.Done() {
+		from := it.Pos()
+		dec := it.Next()
+		to := it.Pos()
+		// Drop nonspacing marks.
+		k := kept[:0]
+		for i := 0; i < len(dec); {
+			r, size := utf8.DecodeRune(dec[i:])
+			if r == utf8.RuneError && size <= 1 {
+				// Invalid byte in the input: keep U+FFFD so offsets stay sane.
+				k = utf8.AppendRune(k, utf8.RuneError)
+				i++
+				continue
+			}
+			if !unicode.Is(unicode.Mn, r) {
+				k = append(k, dec[i:i+size]...)
+			}
+			i += size
+		}
+		if len(k) > 1 && !norm.NFC.IsNormal(k) {
+			k = norm.NFC.Append(nil, k...)
+		}
+		before := len(out)
+		for i := 0; i < len(k); {
+			r, size := utf8.DecodeRune(k[i:])
+			i += size
+			if r < utf8.RuneSelf {
+				out = append(out, byte(r))
+				continue
+			}
+			if m, ok := foldRune(r); ok {
+				if m >= 0 {
+					out = utf8.AppendRune(out, m)
+				}
+				continue
+			}
+			out = utf8.AppendRune(out, r)
+		}
+		if track {
+			for j := before; j < len(out); j++ {
+				n.start = append(n.start, int32(from))
+				n.end = append(n.end, int32(to))
+			}
+		}
+	}
+	n.s = string(out)
+}
+
+// origSpan maps the normalised byte range [a, b) back to the original text.
+func (n *normText) origSpan(a, b int) (int, int) {
+	if n.start == nil {
+		return a, b
+	}
+	if a >= b || a >= len(n.start) {
+		return int(n.endOrig()), int(n.endOrig())
+	}
+	return int(n.start[a]), int(n.end[b-1])
+}
+
+func (n *normText) endOrig() int32 {
+	if len(n.end) == 0 {
+		return 0
+	}
+	return n.end[len(n.end)-1]
+}
+
+// foldRune reports the replacement of r after NFC: -1 to drop it, or the
+// rune to write instead.
+func foldRune(r rune) (rune, bool) {
+	switch {
+	case r == 0x0640, r == 0x00AD, r == 0x200C, r == 0x200D: // tatweel, soft hyphen, ZWNJ, ZWJ
+		return -1, true
+	case r == 0x0671: // alef wasla
+		return 0x0627, true
+	case r == 0x0649, r == 0x06CC: // alef maqsura, Farsi yeh
+		return 0x064A, true
+	case r == 0x0629: // teh marbuta
+		return 0x0647, true
+	case r == 0x06A9: // keheh
+		return 0x0643, true
+	case r >= 0x0660 && r <= 0x0669:
+		return '0' + (r - 0x0660), true
+	case r >= 0x06F0 && r <= 0x06F9:
+		return '0' + (r - 0x06F0), true
+	case r == 0x2018, r == 0x2019, r == 0x201A, r == 0x201B, r == 0x2032, r == 0x2035:
+		return '\'', true
+	case r == 0x201C, r == 0x201D, r == 0x201E, r == 0x201F, r == 0x2033, r == 0x00AB, r == 0x00BB:
+		return '"', true
+	case r >= 0x2010 && r <= 0x2015, r == 0x2212, r == 0xFE58, r == 0xFE63, r == 0xFF0D:
+		return '-', true
+	}
+	return 0, false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
