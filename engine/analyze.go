@@ -1,0 +1,199 @@
+package engine
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/watchfloor/watchfloor/engine/sentences"
+)
+
+const (
+	fieldTitle = 0
+	fieldBody  = 1
+)
+
+// field is the title or the body of the article being scored.
+type field struct {
+	orig  string
+	n     normText
+	lower []byte // lower-cased normalised text; token ls/le index into it
+	// sents are the sentence spans of orig, computed on first use.
+	sents     []sentences.Span
+	sentsDone bool
+}
+
+// token is one token of the title or the body.
+type token struct {
+	field  uint8
+	ns, ne int32 // byte range in field.n.s
+	ls, le int32 // byte range in field.lower
+}
+
+// analysis is the per-article state: tokens, term hits, and what the
+// helpers compute lazily (sentences, numbers). A Scorer reuses one analysis
+// for every article, so the buffers are allocated once per worker.
+type analysis struct {
+	fields    [2]field
+	toks      []token
+	titleToks int
+
+	// hits[t] lists the token positions where term t starts.
+	hits    [][]int32
+	touched []int32 // term ids with hits, to reset cheaply
+
+	sentOf    []int32 // sentence id per token, when sentencesDone
+	sentDone  bool
+	nums      []number
+	numsDone  bool
+	sentCount int
+}
+
+// reset prepares a for a new article. nTerms is the size of the rule set's
+// term table.
+func (a *analysis) reset(title, body string, nTerms int, track bool) {
+	for _, t := range a.touched {
+		a.hits[t] = a.hits[t][:0]
+	}
+	a.touched = a.touched[:0]
+	if len(a.hits) < nTerms {
+		a.hits = append(a.hits, make([][]int32, nTerms-len(a.hits))...)
+	}
+	a.toks = a.toks[:0]
+	a.sentOf = a.sentOf[:0]
+	a.sentDone, a.numsDone = false, false
+	a.nums = a.nums[:0]
+	a.sentCount = 0
+	a.fields[fieldTitle].load(title, track)
+	a.tokenize(fieldTitle)
+	a.titleToks = len(a.toks)
+	a.fields[fieldBody].load(body, track)
+	a.tokenize(fieldBody)
+}
+
+func (f *field) load(s string, track bool) {
+	f.orig = s
+	f.n.build(s, track)
+	f.sents = f.sents[:0]
+	f.sentsDone = false
+	f.lower = f.lower[:0]
+}
+
+// tokenize appends the tokens of field fi to a.toks and fills its lower-cased
+// text.
+func (a *analysis) tokenize(fi uint8) {
+	f := &a.fields[fi]
+	s := f.n.s
+	if f.n.start == nil {
+		// ASCII: lower-casing keeps every offset, so one loop does both.
+		if cap(f.lower) < len(s) {
+			f.lower = make([]byte, len(s))
+		}
+		f.lower = f.lower[:len(s)]
+		in := false
+		start := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			cl := asciiClass[c]
+			if cl&classUpper != 0 {
+				c += 'a' - 'A'
+			}
+			f.lower[i] = c
+			if cl&classToken != 0 {
+				if !in {
+					in, start = true, i
+				}
+			} else if in {
+				in = false
+				a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i)})
+			}
+		}
+		if in {
+			a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(len(s)), ls: int32(start), le: int32(len(s))})
+		}
+		return
+	}
+	// Non-ASCII: lower-casing may change a rune's byte length, so tokens
+	// carry their own range in the lower-cased text.
+	in := false
+	var start, lstart int
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if isTokenRune(r) {
+			if !in {
+				in, start, lstart = true, i, len(f.lower)
+			}
+			f.lower = utf8.AppendRune(f.lower, unicode.ToLower(r))
+		} else {
+			if in {
+				in = false
+				a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(i), ls: int32(lstart), le: int32(len(f.lower))})
+			}
+			f.lower = utf8.AppendRune(f.lower, r)
+		}
+		i += size
+	}
+	if in {
+		a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(len(s)), ls: int32(lstart), le: int32(len(f.lower))})
+	}
+}
+
+// lowerTok returns the lower-cased text of token i.
+func (a *analysis) lowerTok(i int) []byte {
+	t := &a.toks[i]
+	return a.fields[t.field].lower[t.ls:t.le]
+}
+
+// rawTok returns the normalised, case-kept text of token i.
+func (a *analysis) rawTok(i int) string {
+	t := &a.toks[i]
+	return a.fields[t.field].n.s[t.ns:t.ne]
+}
+
+// origSpan returns the original byte range of tokens [from, to] (inclusive)
+// within their field, which must be the same.
+func (a *analysis) origSpan(from, to int) (fi uint8, start, end int) {
+	t0, t1 := &a.toks[from], &a.toks[to]
+	f := &a.fields[t0.field]
+	s, _ := f.n.origSpan(int(t0.ns), int(t0.ne))
+	_, e := f.n.origSpan(int(t1.ns), int(t1.ne))
+	return t0.field, s, e
+}
+
+// sentences returns the sentence spans of field fi.
+func (a *analysis) sentences(fi uint8) []sentences.Span {
+	f := &a.fields[fi]
+	if !f.sentsDone {
+		f.sents = sentences.AppendSplit(f.sents[:0], f.orig)
+		f.sentsDone = true
+	}
+	return f.sents
+}
+
+// sentenceIDs fills a.sentOf: the title is sentence 0, or its sentences
+// come first; body sentences follow.
+func (a *analysis) sentenceIDs() []int32 {
+	if a.sentDone {
+		return a.sentOf
+	}
+	a.sentOf = a.sentOf[:0]
+	base := 0
+	for fi := uint8(0); fi < 2; fi++ {
+		sp := a.sentences(fi)
+		k := 0
+		for i := range a.toks {
+			t := &a.toks[i]
+			if t.field != fi {
+				continue
+			}
+			s, _ := a.fields[fi].n.origSpan(int(t.ns), int(t.ne))
+			for k < len(sp)-1 && s >= sp[k].End {
+				k++
+			}
+			a.sentOf = append(a.sentOf, int32(base+k))
+		}
+		base += max(len(sp), 1)
+	}
+	a.sentCount = base
+	a.sentDone = true
+	return a.sentOf
+}

@@ -1,0 +1,460 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+)
+
+// helper describes one rule helper: which arguments are terms, and its
+// public signature for type checking.
+type helper struct {
+	name      string
+	termArgs  int  // leading arguments that are terms (all of them when variadic)
+	variadic  bool // every argument is a term
+	signature any
+}
+
+var helpers = map[string]helper{
+	"mentions":      {name: "mentions", variadic: true, signature: new(func(...any) bool)},
+	"count":         {name: "count", variadic: true, signature: new(func(...any) int)},
+	"in_title":      {name: "in_title", variadic: true, signature: new(func(...any) bool)},
+	"near":          {name: "near", termArgs: 2, signature: new(func(any, any, int) bool)},
+	"same_sentence": {name: "same_sentence", termArgs: 2, signature: new(func(any, any) bool)},
+	"numbers_near":  {name: "numbers_near", termArgs: 1, signature: new(func(any, int) []float64)},
+}
+
+// publicHelpers declares the helpers with the signatures users see. Their
+// calls are always rewritten by the patcher, so these bodies never run.
+func publicHelpers() []expr.Option {
+	var opts []expr.Option
+	for name, h := range helpers {
+		name := name
+		opts = append(opts, expr.Function(name, func(...any) (any, error) {
+			return nil, fmt.Errorf("%s: internal error: call not compiled", name)
+		}, h.signature))
+	}
+	return opts
+}
+
+// internalHelpers declares the rewritten forms: __NAME($env, set ids…, n)
+// for literal terms, and __NAME_dyn($env, args…) for computed ones.
+func internalHelpers() []expr.Option {
+	return []expr.Option{
+		expr.Function("__mentions", func(p ...any) (any, error) { return envOf(p).mentionsSet(p[1].(int)), nil }, new(func(any, int) bool)),
+		expr.Function("__count", func(p ...any) (any, error) { e := envOf(p); return len(e.setPositions(p[1].(int), 0)), nil }, new(func(any, int) int)),
+		expr.Function("__in_title", func(p ...any) (any, error) { return envOf(p).inTitleSet(p[1].(int)), nil }, new(func(any, int) bool)),
+		expr.Function("__near", func(p ...any) (any, error) {
+			e := envOf(p)
+			return near(e.setPositions(p[1].(int), 0), e.setPositions(p[2].(int), 1), p[3].(int)), nil
+		}, new(func(any, int, int, int) bool)),
+		expr.Function("__same_sentence", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.sameSentence(e.setPositions(p[1].(int), 0), e.setPositions(p[2].(int), 1)), nil
+		}, new(func(any, int, int) bool)),
+		expr.Function("__numbers_near", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.numbersNear(e.setPositions(p[1].(int), 0), p[2].(int)), nil
+		}, new(func(any, int, int) []float64)),
+
+		expr.Function("__mentions_dyn", func(p ...any) (any, error) {
+			pos, err := envOf(p).dynPositions(p[1:], 0)
+			return len(pos) > 0, err
+		}, new(func(any, ...any) bool)),
+		expr.Function("__count_dyn", func(p ...any) (any, error) {
+			pos, err := envOf(p).dynPositions(p[1:], 0)
+			return len(pos), err
+		}, new(func(any, ...any) int)),
+		expr.Function("__in_title_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			pos, err := e.dynPositions(p[1:], 0)
+			return len(pos) > 0 && int(pos[0]) < e.a.titleToks, err
+		}, new(func(any, ...any) bool)),
+		expr.Function("__near_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			a, err := e.dynPositions(p[1:2], 0)
+			if err != nil {
+				return false, err
+			}
+			b, err := e.dynPositions(p[2:3], 1)
+			return near(a, b, p[3].(int)), err
+		}, new(func(any, any, any, int) bool)),
+		expr.Function("__same_sentence_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			a, err := e.dynPositions(p[1:2], 0)
+			if err != nil {
+				return false, err
+			}
+			b, err := e.dynPositions(p[2:3], 1)
+			return e.sameSentence(a, b), err
+		}, new(func(any, any, any) bool)),
+		expr.Function("__numbers_near_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			a, err := e.dynPositions(p[1:2], 0)
+			return e.numbersNear(a, p[2].(int)), err
+		}, new(func(any, any, int) []float64)),
+	}
+}
+
+func envOf(p []any) *Env { return p[0].(*Env) }
+
+// checker validates helper arguments and lexicon names before the real
+// compilation, so errors point at the argument the user wrote.
+type checker struct {
+	lex map[string][]string
+	err error
+}
+
+func (c *checker) Visit(node *ast.Node) {
+	if c.err != nil {
+		return
+	}
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		if id, ok := n.Node.(*ast.IdentifierNode); ok && id.Value == "lex" {
+			if s, ok := n.Property.(*ast.StringNode); ok {
+				if _, ok := c.lex[s.Value]; !ok {
+					c.err = positioned(n.Property, "unknown lexicon %q", s.Value)
+				}
+			}
+		}
+	case *ast.CallNode:
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return
+		}
+		h, ok := helpers[id.Value]
+		if !ok {
+			return
+		}
+		if h.variadic && len(n.Arguments) == 0 {
+			c.err = positioned(n, "%s needs at least one term", h.name)
+			return
+		}
+		for i, arg := range n.Arguments {
+			if !h.variadic && i >= h.termArgs {
+				break
+			}
+			if err := checkTermArg(h.name, i, arg); err != nil {
+				c.err = err
+				return
+			}
+		}
+	}
+}
+
+// checkTermArg checks that arg can be a string or a list of strings, and
+// that literal terms are valid.
+func checkTermArg(fn string, i int, arg ast.Node) error {
+	switch a := arg.(type) {
+	case *ast.StringNode:
+		if err := CheckTerm(a.Value); err != nil {
+			return positioned(a, "%s: %v", fn, err)
+		}
+		return nil
+	case *ast.ArrayNode:
+		for _, el := range a.Nodes {
+			if err := checkTermArg(fn, i, el); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	t := arg.Type()
+	if t == nil {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Interface:
+		return nil
+	case reflect.Slice, reflect.Array:
+		switch t.Elem().Kind() {
+		case reflect.String, reflect.Interface:
+			return nil
+		}
+	}
+	return positioned(arg, "%s: argument %d must be a string or a list of strings, not %s", fn, i+1, t)
+}
+
+// patcher rewrites helper calls: literal terms become term-set ids
+// (__mentions($env, 3)); anything else calls the dynamic form. It records
+// which terms a rule uses and whether it depends on more than term hits.
+type patcher struct {
+	c           *Compiler
+	terms       []int32
+	dynamic     bool
+	usesArticle bool
+	err         error
+}
+
+func (p *patcher) Visit(node *ast.Node) {
+	if p.err != nil {
+		return
+	}
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if articleFields[n.Value] {
+			p.usesArticle = true
+		}
+	case *ast.CallNode:
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return
+		}
+		h, ok := helpers[id.Value]
+		if !ok {
+			return
+		}
+		p.rewrite(node, n, h)
+	}
+}
+
+func (p *patcher) rewrite(node *ast.Node, n *ast.CallNode, h helper) {
+	env := &ast.IdentifierNode{Value: "$env"}
+	nTerms := h.termArgs
+	if h.variadic {
+		nTerms = len(n.Arguments)
+	}
+	// Literal terms: one set per term argument; variadic helpers take the
+	// union of their arguments as one set.
+	var sets [][]string
+	constant := true
+	for i := 0; i < nTerms && i < len(n.Arguments); i++ {
+		ts, ok := p.constTerms(n.Arguments[i])
+		if !ok {
+			constant = false
+			break
+		}
+		if h.variadic && len(sets) == 1 {
+			sets[0] = append(sets[0], ts...)
+		} else {
+			sets = append(sets, ts)
+		}
+	}
+	if !constant {
+		p.dynamic = true
+		args := append([]ast.Node{env}, n.Arguments...)
+		ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__" + h.name + "_dyn"}, Arguments: args})
+		return
+	}
+	args := []ast.Node{env}
+	for _, ts := range sets {
+		id, err := p.c.termSet(ts)
+		if err != nil {
+			p.err = positioned(n, "%s: %v", h.name, err)
+			return
+		}
+		for _, t := range p.c.rs.sets[id] {
+			if !slices.Contains(p.terms, t) {
+				p.terms = append(p.terms, t)
+			}
+		}
+		args = append(args, &ast.IntegerNode{Value: int(id)})
+	}
+	args = append(args, n.Arguments[nTerms:]...)
+	ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__" + h.name}, Arguments: args})
+}
+
+// constTerms returns the terms of a literal argument: a string, an array
+// of strings, a lexicon, or a concatenation of those.
+func (p *patcher) constTerms(n ast.Node) ([]string, bool) {
+	switch a := n.(type) {
+	case *ast.StringNode:
+		return []string{a.Value}, true
+	case *ast.ArrayNode:
+		var out []string
+		for _, el := range a.Nodes {
+			ts, ok := p.constTerms(el)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, ts...)
+		}
+		return out, true
+	case *ast.MemberNode:
+		if id, ok := a.Node.(*ast.IdentifierNode); ok && id.Value == "lex" {
+			if s, ok := a.Property.(*ast.StringNode); ok {
+				ts, ok := p.c.rs.lexicons[s.Value]
+				return ts, ok
+			}
+		}
+	case *ast.BinaryNode:
+		if a.Operator == "+" {
+			l, ok1 := p.constTerms(a.Left)
+			r, ok2 := p.constTerms(a.Right)
+			if ok1 && ok2 {
+				return append(l, r...), true
+			}
+		}
+	}
+	return nil, false
+}
+
+// ---- run time ----
+
+// mentionsSet reports whether any term of set id occurred.
+func (e *Env) mentionsSet(id int) bool {
+	for _, t := range e.rs.sets[id] {
+		if len(e.a.hits[t]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Env) inTitleSet(id int) bool {
+	for _, t := range e.rs.sets[id] {
+		if h := e.a.hits[t]; len(h) > 0 && int(h[0]) < e.a.titleToks {
+			return true
+		}
+	}
+	return false
+}
+
+// setPositions returns the sorted, distinct start positions of the terms of
+// set id, in scratch buffer k (0 or 1) when they must be merged.
+func (e *Env) setPositions(id, k int) []int32 {
+	set := e.rs.sets[id]
+	if len(set) == 1 {
+		return e.a.hits[set[0]]
+	}
+	buf := e.scratch[k][:0]
+	for _, t := range set {
+		buf = append(buf, e.a.hits[t]...)
+	}
+	e.scratch[k] = buf
+	return sortDistinct(buf)
+}
+
+func sortDistinct(p []int32) []int32 {
+	if len(p) < 2 {
+		return p
+	}
+	slices.Sort(p)
+	return slices.Compact(p)
+}
+
+// near reports whether some position of a is within n of one of b; both
+// are sorted.
+func near(a, b []int32, n int) bool {
+	if n < 0 {
+		return false
+	}
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		d := int(a[i]) - int(b[j])
+		if d <= n && d >= -n {
+			return true
+		}
+		if a[i] < b[j] {
+			i++
+		} else {
+			j++
+		}
+	}
+	return false
+}
+
+func (e *Env) sameSentence(a, b []int32) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	sent := e.a.sentenceIDs()
+	// Both lists are sorted by position, so sentence ids are sorted too.
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		sa, sb := sent[a[i]], sent[b[j]]
+		switch {
+		case sa == sb:
+			return true
+		case sa < sb:
+			i++
+		default:
+			j++
+		}
+	}
+	return false
+}
+
+// numbersNear returns the numbers that lie within n tokens of one of the
+// sorted positions (a number of several tokens, "1,200", counts from its
+// nearest token).
+func (e *Env) numbersNear(pos []int32, n int) []float64 {
+	out := []float64{}
+	if n < 0 || len(pos) == 0 {
+		return out
+	}
+	j := 0
+	for _, num := range e.a.numbers() {
+		for j < len(pos) && int(pos[j]) < int(num.pos)-n {
+			j++
+		}
+		if j < len(pos) && int(pos[j]) <= int(num.end)+n {
+			out = append(out, num.value)
+		}
+	}
+	return out
+}
+
+var errTermType = errors.New("terms must be strings or lists of strings")
+
+// dynPositions finds the terms given at run time by scanning the tokens.
+// Rules with literal terms never come here.
+func (e *Env) dynPositions(args []any, k int) ([]int32, error) {
+	var terms []string
+	var add func(v any) error
+	add = func(v any) error {
+		switch x := v.(type) {
+		case string:
+			terms = append(terms, x)
+		case []string:
+			terms = append(terms, x...)
+		case []any:
+			for _, el := range x {
+				if err := add(el); err != nil {
+					return err
+				}
+			}
+		default:
+			return fmt.Errorf("%w, not %T", errTermType, v)
+		}
+		return nil
+	}
+	for _, v := range args {
+		if err := add(v); err != nil {
+			return nil, err
+		}
+	}
+	buf := e.scratch[k][:0]
+	for _, s := range terms {
+		t, err := parseTerm(s)
+		if err != nil {
+			return nil, err
+		}
+		one := &matcher{terms: []term{t}}
+		for i := range e.a.toks {
+			if e.a.tokenMatches(i, &t.words[0], t.cs) && (len(t.words) == 1 || one.rest(e.a, i, &t)) {
+				buf = append(buf, int32(i))
+			}
+		}
+	}
+	e.scratch[k] = buf
+	return sortDistinct(buf), nil
+}
+
+func (a *analysis) tokenMatches(i int, w *termWord, cs bool) bool {
+	var tok string
+	if cs {
+		tok = a.rawTok(i)
+	} else {
+		tok = string(a.lowerTok(i))
+	}
+	if w.prefix {
+		return len(tok) >= len(w.text) && tok[:len(w.text)] == w.text
+	}
+	return tok == w.text
+}

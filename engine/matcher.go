@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"bytes"
+	"strings"
+)
+
+// matcher finds every occurrence of every term of a rule set in one pass
+// over the tokens of an article.
+//
+// Terms are indexed by their first word. Each token is hashed once (FNV-1a
+// over its lower-cased bytes); the running hash at each length where some
+// prefix word ends is the hash of that prefix, so exact words and prefix
+// words are probed in the same loop. A bit filter in front of the maps
+// rejects almost every token without a map lookup. Written by hand because
+// the generic Aho–Corasick libraries match bytes, not whole words with
+// prefixes, and cannot report token positions.
+type matcher struct {
+	terms []term
+
+	exact, prefix     map[string][]int32 // lower-cased first word → term ids
+	csExact, csPrefix map[string][]int32 // case-kept first word → term ids
+	prefixLens        uint64             // bit L set: some prefix word is L bytes long (L ≤ 63)
+	longPrefix        bool               // some prefix word is longer than 63 bytes
+	filter            []uint64           // bit filter over exact and prefix word hashes
+	mask              uint64
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func newMatcher(terms []term) *matcher {
+	m := &matcher{
+		terms:    terms,
+		exact:    map[string][]int32{},
+		prefix:   map[string][]int32{},
+		csExact:  map[string][]int32{},
+		csPrefix: map[string][]int32{},
+	}
+	words := 0
+	for id, t := range terms {
+		w := t.words[0]
+		var tbl map[string][]int32
+		switch {
+		case t.cs && w.prefix:
+			tbl = m.csPrefix
+		case t.cs:
+			tbl = m.csExact
+		case w.prefix:
+			tbl = m.prefix
+			if len(w.text) < 64 {
+				m.prefixLens |= 1 << len(w.text)
+			} else {
+				m.longPrefix = true
+			}
+		default:
+			tbl = m.exact
+		}
+		if tbl[w.text] == nil {
+			words++
+		}
+		tbl[w.text] = append(tbl[w.text], int32(id))
+	}
+	// About 32 filter bits per word keeps false positives near 3%.
+	size := 1024
+	for size < words*32 {
+		size <<= 1
+	}
+	m.filter = make([]uint64, size/64)
+	m.mask = uint64(size - 1)
+	for w := range m.exact {
+		m.setBit(hashBytes([]byte(w)))
+	}
+	for w := range m.prefix {
+		m.setBit(hashBytes([]byte(w)))
+	}
+	return m
+}
+
+func hashBytes(b []byte) uint64 {
+	h := uint64(fnvOffset)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	return h
+}
+
+func (m *matcher) setBit(h uint64) {
+	h &= m.mask
+	m.filter[h>>6] |= 1 << (h & 63)
+}
+
+func (m *matcher) maybe(h uint64) bool {
+	h &= m.mask
+	return m.filter[h>>6]&(1<<(h&63)) != 0
+}
+
+// scan records in a.hits the start position of every term occurrence.
+func (m *matcher) scan(a *analysis) {
+	hasCS := len(m.csExact)+len(m.csPrefix) > 0
+	for i := range a.toks {
+		key := a.lowerTok(i)
+		h := uint64(fnvOffset)
+		lens := m.prefixLens
+		for j, c := range key {
+			h ^= uint64(c)
+			h *= fnvPrime
+			if lens != 0 && j+1 < 64 && lens&(1<<(j+1)) != 0 && m.maybe(h) {
+				m.try(a, i, m.prefix[string(key[:j+1])])
+			}
+		}
+		if m.maybe(h) {
+			m.try(a, i, m.exact[string(key)])
+		}
+		if m.longPrefix && len(key) >= 64 {
+			for w, ids := range m.prefix {
+				if len(w) >= 64 && bytes.HasPrefix(key, []byte(w)) {
+					m.try(a, i, ids)
+				}
+			}
+		}
+		if hasCS {
+			raw := a.rawTok(i)
+			m.try(a, i, m.csExact[raw])
+			for w, ids := range m.csPrefix {
+				if strings.HasPrefix(raw, w) {
+					m.try(a, i, ids)
+				}
+			}
+		}
+	}
+}
+
+// try checks whether the terms ids, whose first word matched token i, match
+// in full there, and records the hits.
+func (m *matcher) try(a *analysis, i int, ids []int32) {
+	for _, id := range ids {
+		t := &m.terms[id]
+		if len(t.words) > 1 && !m.rest(a, i, t) {
+			continue
+		}
+		h := a.hits[id]
+		if len(h) == 0 {
+			a.touched = append(a.touched, id)
+		} else if h[len(h)-1] == int32(i) {
+			continue
+		}
+		a.hits[id] = append(h, int32(i))
+	}
+}
+
+// rest matches the words after the first of t against the tokens after i,
+// within the same field.
+func (m *matcher) rest(a *analysis, i int, t *term) bool {
+	if i+len(t.words) > len(a.toks) {
+		return false
+	}
+	fi := a.toks[i].field
+	for k := 1; k < len(t.words); k++ {
+		j := i + k
+		if a.toks[j].field != fi {
+			return false
+		}
+		w := t.words[k]
+		if t.cs {
+			raw := a.rawTok(j)
+			if w.prefix && !strings.HasPrefix(raw, w.text) || !w.prefix && raw != w.text {
+				return false
+			}
+			continue
+		}
+		tok := a.lowerTok(j)
+		if w.prefix && !bytes.HasPrefix(tok, []byte(w.text)) || !w.prefix && string(tok) != w.text {
+			return false
+		}
+	}
+	return true
+}

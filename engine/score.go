@@ -1,0 +1,336 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/expr-lang/expr/vm"
+)
+
+// Default sizes of evidence and summaries.
+const (
+	DefaultSummarySentences = 3
+	maxSnippets             = 3
+	snippetChars            = 160
+	summaryChars            = 400
+	minSummaryTokens        = 6
+)
+
+// Scorer scores articles against one RuleSet. It reuses its buffers and its
+// expression VM between articles, so it is not safe for concurrent use:
+// give each worker its own.
+type Scorer struct {
+	rs  *RuleSet
+	vm  vm.VM
+	a   analysis
+	env Env
+
+	stamp uint32
+	mark  []uint32 // mark[rule] == stamp: rule is a candidate
+	cand  []int32
+
+	// SummarySentences is how many sentences a summary holds (default 3;
+	// negative for none).
+	SummarySentences int
+}
+
+// NewScorer returns a Scorer for rs.
+func (rs *RuleSet) NewScorer() *Scorer {
+	return &Scorer{rs: rs, mark: make([]uint32, len(rs.rules)), SummarySentences: DefaultSummarySentences}
+}
+
+// Score matches art against every rule and returns the matches, their
+// evidence and a summary. art.ID is set when empty.
+func (s *Scorer) Score(art Article) Result {
+	art.EnsureID()
+	rs, a := s.rs, &s.a
+	a.reset(art.Title, art.Body, len(rs.terms), true)
+	rs.matcher.scan(a)
+
+	// Candidates: rules that always run, and gated rules one of whose
+	// terms occurred.
+	s.stamp++
+	if s.stamp == 0 {
+		clear(s.mark)
+		s.stamp = 1
+	}
+	s.cand = append(s.cand[:0], rs.always...)
+	for _, t := range a.touched {
+		for _, r := range rs.termRules[t] {
+			if s.mark[r] != s.stamp {
+				s.mark[r] = s.stamp
+				s.cand = append(s.cand, r)
+			}
+		}
+	}
+	slices.Sort(s.cand)
+
+	lang := art.Lang
+	if lang == "" && len(s.cand) > 0 {
+		lang = a.detectLang()
+	}
+	s.env = Env{
+		Title: art.Title, Body: art.Body, URL: art.URL, Lang: lang, Source: art.Source,
+		Published: art.Published, Words: len(a.toks), Lex: rs.lexicons,
+		a: a, rs: rs, scratch: s.env.scratch,
+	}
+	res := Result{Article: art}
+	for _, ri := range s.cand {
+		r := &rs.rules[ri]
+		ok, score, err := s.eval(r)
+		if err != nil {
+			res.Errors = append(res.Errors, RuleError{Rule: r.spec.Name, Err: err})
+			continue
+		}
+		if !ok {
+			continue
+		}
+		res.Matches = append(res.Matches, Match{
+			Rule:     r.spec.Name,
+			Score:    score,
+			Severity: r.severity,
+			Labels:   r.spec.Labels,
+			Evidence: s.evidence(r),
+			Notify:   r.spec.Notify,
+		})
+	}
+	sort.SliceStable(res.Matches, func(i, j int) bool {
+		if res.Matches[i].Score != res.Matches[j].Score {
+			return res.Matches[i].Score > res.Matches[j].Score
+		}
+		return res.Matches[i].Rule < res.Matches[j].Rule
+	})
+	if s.SummarySentences >= 0 {
+		n := s.SummarySentences
+		if n == 0 {
+			n = DefaultSummarySentences
+		}
+		res.Summary = s.summary(res.Matches, n)
+	}
+	return res
+}
+
+// eval runs one rule: when, then score against min_score.
+func (s *Scorer) eval(r *rule) (bool, float64, error) {
+	out, err := s.vm.Run(r.when, &s.env)
+	if err != nil {
+		return false, 0, err
+	}
+	if b, _ := out.(bool); !b {
+		return false, 0, nil
+	}
+	score := 1.0
+	if r.score != nil {
+		out, err := s.vm.Run(r.score, &s.env)
+		if err != nil {
+			return false, 0, err
+		}
+		f, ok := out.(float64)
+		if !ok {
+			return false, 0, fmt.Errorf("score is %T, not a number", out)
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return false, 0, fmt.Errorf("score is %v", f)
+		}
+		score = f
+	}
+	if score < r.spec.MinScore {
+		return false, score, nil
+	}
+	return true, score, nil
+}
+
+// evidence lists the rule's literal terms that occurred, by first position.
+func (s *Scorer) evidence(r *rule) []Evidence {
+	a := &s.a
+	var ev []Evidence
+	for _, t := range r.terms {
+		h := a.hits[t]
+		if len(h) == 0 {
+			continue
+		}
+		e := Evidence{Term: s.rs.terms[t].src, Count: len(h), Positions: make([]int, len(h))}
+		for i, p := range h {
+			e.Positions[i] = int(p)
+		}
+		for i := 0; i < len(h) && i < maxSnippets; i++ {
+			e.Snippets = append(e.Snippets, a.snippet(int(h[i]), len(s.rs.terms[t].words)))
+		}
+		ev = append(ev, e)
+	}
+	sort.SliceStable(ev, func(i, j int) bool { return ev[i].Positions[0] < ev[j].Positions[0] })
+	return ev
+}
+
+// snippet returns about snippetChars characters of original text around
+// the occurrence of an n-word term at token pos, cut at word boundaries,
+// with the occurrence marked **like this**.
+func (a *analysis) snippet(pos, n int) string {
+	end := min(pos+n-1, len(a.toks)-1)
+	fi, s, e := a.origSpan(pos, end)
+	text := a.fields[fi].orig
+	budget := max(snippetChars-utf8.RuneCountInString(text[s:e]), 20) / 2
+	left := s
+	for i := 0; i < budget && left > 0; i++ {
+		_, size := utf8.DecodeLastRuneInString(text[:left])
+		left -= size
+	}
+	right := e
+	for i := 0; i < budget && right < len(text); i++ {
+		_, size := utf8.DecodeRuneInString(text[right:])
+		right += size
+	}
+	// Cut at word boundaries: drop the partial word at each end.
+	if left > 0 {
+		if k := strings.IndexFunc(text[left:s], unicode.IsSpace); k >= 0 {
+			left += k
+		}
+	}
+	if right < len(text) {
+		if k := strings.LastIndexFunc(text[e:right], unicode.IsSpace); k >= 0 {
+			right = e + k
+		}
+	}
+	var b strings.Builder
+	if left > 0 {
+		b.WriteString("…")
+	}
+	b.WriteString(collapseSpace(text[left:s]))
+	if left < s && isSpaceBefore(text, s) {
+		b.WriteByte(' ')
+	}
+	b.WriteString("**")
+	b.WriteString(text[s:e])
+	b.WriteString("**")
+	if e < right && isSpaceAt(text, e) {
+		b.WriteByte(' ')
+	}
+	b.WriteString(collapseSpace(text[e:right]))
+	if right < len(text) {
+		b.WriteString("…")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func isSpaceBefore(s string, i int) bool {
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return unicode.IsSpace(r)
+}
+
+func isSpaceAt(s string, i int) bool {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsSpace(r)
+}
+
+// summary picks n body sentences: those holding the most evidence of the
+// matches, with a bonus for the lead; the lead alone when nothing matched.
+// Sentences come back verbatim (whitespace collapsed) in document order.
+func (s *Scorer) summary(matches []Match, n int) []string {
+	a := &s.a
+	sp := a.sentences(fieldBody)
+	if len(sp) == 0 {
+		return nil
+	}
+	ids := a.sentenceIDs()
+	base := int32(a.sentCount - len(sp))
+	tokens := make([]int, len(sp))
+	for i := a.titleToks; i < len(a.toks); i++ {
+		if k := ids[i] - base; k >= 0 && int(k) < len(sp) {
+			tokens[k]++
+		}
+	}
+	score := make([]float64, len(sp))
+	for _, m := range matches {
+		for _, e := range m.Evidence {
+			seen := -1
+			for _, p := range e.Positions {
+				if p < a.titleToks {
+					continue
+				}
+				k := int(ids[p] - base)
+				if k < 0 || k >= len(sp) || k == seen {
+					continue
+				}
+				seen = k
+				score[k] += 1 + m.Score/100
+			}
+		}
+	}
+	var pick []int
+	for k := range sp {
+		if tokens[k] < minSummaryTokens {
+			continue
+		}
+		pick = append(pick, k)
+	}
+	lead := 0
+	for _, k := range pick {
+		if lead < 3 {
+			score[k] += 0.75 - 0.25*float64(lead)
+			lead++
+		}
+	}
+	sort.SliceStable(pick, func(i, j int) bool { return score[pick[i]] > score[pick[j]] })
+	if len(pick) > n {
+		pick = pick[:n]
+	}
+	sort.Ints(pick)
+	out := make([]string, 0, len(pick))
+	for _, k := range pick {
+		out = append(out, truncateWords(collapseSpace(a.fields[fieldBody].orig[sp[k].Start:sp[k].End]), summaryChars))
+	}
+	return out
+}
+
+// truncateWords cuts s to at most max characters at a word boundary,
+// ending with "…" when it cut.
+func truncateWords(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	cut, n := 0, 0
+	for i := range s {
+		if n == max-1 {
+			cut = i
+			break
+		}
+		n++
+	}
+	t := s[:cut]
+	if k := strings.LastIndexFunc(t, unicode.IsSpace); k > 0 {
+		t = t[:k]
+	}
+	return strings.TrimRightFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) && r != ')' && r != '"' }) + "…"
+}
+
+// detectLang guesses the language from the script and common words of the
+// first tokens: "ar" for Arabic script, "en" for English, else "".
+func (a *analysis) detectLang() string {
+	arabic, latin, english := 0, 0, 0
+	for i := 0; i < len(a.toks) && i < 300; i++ {
+		tok := a.lowerTok(i)
+		r, _ := utf8.DecodeRune(tok)
+		switch {
+		case unicode.Is(unicode.Arabic, r):
+			arabic++
+		case unicode.Is(unicode.Latin, r):
+			latin++
+			switch string(tok) {
+			case "the", "and", "of", "to", "in", "is", "that", "for", "was", "with", "said":
+				english++
+			}
+		}
+	}
+	switch {
+	case arabic > latin && arabic > 0:
+		return "ar"
+	case latin > 0 && english*20 >= latin:
+		return "en"
+	}
+	return ""
+}
