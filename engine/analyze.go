@@ -27,6 +27,7 @@ type token struct {
 	field  uint8
 	ns, ne int32 // byte range in field.n.s
 	ls, le int32 // byte range in field.lower
+	hash   uint64 // FNV-1a of the lower-cased token
 }
 
 // analysis is the per-article state: tokens, term hits, and what the
@@ -79,36 +80,38 @@ func (f *field) load(s string, track bool) {
 }
 
 // tokenize appends the tokens of field fi to a.toks and fills its lower-cased
-// text.
+// text and the tokens' hashes.
 func (a *analysis) tokenize(fi uint8) {
 	f := &a.fields[fi]
 	s := f.n.s
 	if f.n.start == nil {
 		// ASCII: lower-casing keeps every offset, so one loop does both.
+		// Separator bytes of lower are never read and are left as they are.
 		if cap(f.lower) < len(s) {
 			f.lower = make([]byte, len(s))
 		}
-		f.lower = f.lower[:len(s)]
-		in := false
-		start := 0
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			cl := asciiClass[c]
-			if cl&classUpper != 0 {
-				c += 'a' - 'A'
+		lower := f.lower[:len(s)]
+		f.lower = lower
+		n := len(s)
+		for i := 0; i < n; {
+			for i < n && asciiLower[s[i]] == 0 {
+				i++
 			}
-			f.lower[i] = c
-			if cl&classToken != 0 {
-				if !in {
-					in, start = true, i
+			if i == n {
+				break
+			}
+			start := i
+			h := uint64(fnvOffset)
+			for i < n {
+				c := asciiLower[s[i]]
+				if c == 0 {
+					break
 				}
-			} else if in {
-				in = false
-				a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i)})
+				lower[i] = c
+				h = (h ^ uint64(c)) * fnvPrime
+				i++
 			}
-		}
-		if in {
-			a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(len(s)), ls: int32(start), le: int32(len(s))})
+			a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h})
 		}
 		return
 	}
@@ -116,6 +119,11 @@ func (a *analysis) tokenize(fi uint8) {
 	// carry their own range in the lower-cased text.
 	in := false
 	var start, lstart int
+	flush := func(end int) {
+		in = false
+		lw := f.lower[lstart:]
+		a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(end), ls: int32(lstart), le: int32(len(f.lower)), hash: hashBytes(lw)})
+	}
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if isTokenRune(r) {
@@ -125,17 +133,27 @@ func (a *analysis) tokenize(fi uint8) {
 			f.lower = utf8.AppendRune(f.lower, unicode.ToLower(r))
 		} else {
 			if in {
-				in = false
-				a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(i), ls: int32(lstart), le: int32(len(f.lower))})
+				flush(i)
 			}
 			f.lower = utf8.AppendRune(f.lower, r)
 		}
 		i += size
 	}
 	if in {
-		a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(len(s)), ls: int32(lstart), le: int32(len(f.lower))})
+		flush(len(s))
 	}
 }
+
+// asciiLower maps the ASCII bytes that belong in tokens to their lower
+// case, and every other byte to 0.
+var asciiLower = func() (t [256]byte) {
+	for c := 0; c < 128; c++ {
+		if asciiClass[c]&classToken != 0 {
+			t[c] = byte(unicode.ToLower(rune(c)))
+		}
+	}
+	return t
+}()
 
 // lowerTok returns the lower-cased text of token i.
 func (a *analysis) lowerTok(i int) []byte {

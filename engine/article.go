@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Article is one news item as read from the inbox or a feed. Title and Body
@@ -94,6 +95,20 @@ func CanonicalURL(rawURL string) string {
 	return u.String()
 }
 
+// collapseSpace trims s and turns every run of white space into one space.
 func collapseSpace(s string) string {
+	clean := true
+	prevSpace := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == ' ' && prevSpace {
+			clean = false
+			break
+		}
+		prevSpace = c == ' '
+	}
+	if clean && !prevSpace {
+		return s
+	}
 	return strings.Join(strings.Fields(s), " ")
 }

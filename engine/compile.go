@@ -104,6 +104,7 @@ type RuleSet struct {
 	// termRules[t] lists the gated rules that reference term t.
 	termRules [][]int32
 	always    []int32 // rules evaluated for every article
+	usesLang  bool    // some rule reads lang: detect it when the article has none
 }
 
 // Len returns the number of rules.
@@ -184,6 +185,7 @@ func (c *Compiler) Add(spec RuleSpec) error {
 	}
 	r.terms = p.terms
 	r.gated = !p.dynamic && !p.usesArticle
+	c.rs.usesLang = c.rs.usesLang || p.usesLang
 	c.names[spec.Name] = true
 	c.rs.rules = append(c.rs.rules, r)
 	return nil

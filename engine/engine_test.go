@@ -270,7 +270,12 @@ func TestSummary(t *testing.T) {
 		res.Summary[2] != "The last sentence mentions the ring once more in passing today." {
 		t.Errorf("summary %q", res.Summary)
 	}
-	none := compile(t, nil, `mentions("zzz")`).NewScorer().Score(Article{Title: "T", Body: body})
+	sc := compile(t, nil, `mentions("zzz")`).NewScorer()
+	if got := sc.Score(Article{Title: "T", Body: body}).Summary; got != nil {
+		t.Errorf("unmatched article summarised by default: %q", got)
+	}
+	sc.SummarizeAll = true
+	none := sc.Score(Article{Title: "T", Body: body})
 	if len(none.Summary) != 3 || !strings.HasPrefix(none.Summary[2], "Third sentence") {
 		t.Errorf("lead summary %q", none.Summary)
 	}

@@ -185,6 +185,7 @@ func checkTermArg(fn string, i int, arg ast.Node) error {
 // which terms a rule uses and whether it depends on more than term hits.
 type patcher struct {
 	c           *Compiler
+	usesLang    bool
 	terms       []int32
 	dynamic     bool
 	usesArticle bool
@@ -199,6 +200,9 @@ func (p *patcher) Visit(node *ast.Node) {
 	case *ast.IdentifierNode:
 		if articleFields[n.Value] {
 			p.usesArticle = true
+		}
+		if n.Value == "lang" || n.Value == "$env" {
+			p.usesLang = true
 		}
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)

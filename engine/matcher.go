@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"math/bits"
 	"strings"
 )
 
@@ -24,6 +25,9 @@ type matcher struct {
 	longPrefix        bool               // some prefix word is longer than 63 bytes
 	filter            []uint64           // bit filter over exact and prefix word hashes
 	mask              uint64
+	// csFirst[c] has bit L set when a case-sensitive exact first word of
+	// length L starts with byte c: a cheap test before the map lookup.
+	csFirst [256]uint64
 }
 
 const (
@@ -73,6 +77,9 @@ func newMatcher(terms []term) *matcher {
 	for w := range m.exact {
 		m.setBit(hashBytes([]byte(w)))
 	}
+	for w := range m.csExact {
+		m.csFirst[w[0]] |= 1 << min(len(w), 63)
+	}
 	for w := range m.prefix {
 		m.setBit(hashBytes([]byte(w)))
 	}
@@ -101,21 +108,27 @@ func (m *matcher) maybe(h uint64) bool {
 // scan records in a.hits the start position of every term occurrence.
 func (m *matcher) scan(a *analysis) {
 	hasCS := len(m.csExact)+len(m.csPrefix) > 0
+	lens := m.prefixLens
+	minLen := bits.TrailingZeros64(lens)
+	maxLen := 63 - bits.LeadingZeros64(lens)
 	for i := range a.toks {
-		key := a.lowerTok(i)
-		h := uint64(fnvOffset)
-		lens := m.prefixLens
-		for j, c := range key {
-			h ^= uint64(c)
-			h *= fnvPrime
-			if lens != 0 && j+1 < 64 && lens&(1<<(j+1)) != 0 && m.maybe(h) {
-				m.try(a, i, m.prefix[string(key[:j+1])])
+		tk := &a.toks[i]
+		if m.maybe(tk.hash) {
+			m.try(a, i, m.exact[string(a.lowerTok(i))])
+		}
+		if lens != 0 && int(tk.le-tk.ls) >= minLen {
+			// The running hash at each length is the hash of that prefix.
+			key := a.lowerTok(i)
+			h := uint64(fnvOffset)
+			for j, c := range key[:min(len(key), maxLen)] {
+				h = (h ^ uint64(c)) * fnvPrime
+				if lens&(1<<(j+1)) != 0 && m.maybe(h) {
+					m.try(a, i, m.prefix[string(key[:j+1])])
+				}
 			}
 		}
-		if m.maybe(h) {
-			m.try(a, i, m.exact[string(key)])
-		}
-		if m.longPrefix && len(key) >= 64 {
+		if m.longPrefix && tk.le-tk.ls >= 64 {
+			key := a.lowerTok(i)
 			for w, ids := range m.prefix {
 				if len(w) >= 64 && bytes.HasPrefix(key, []byte(w)) {
 					m.try(a, i, ids)
@@ -124,7 +137,9 @@ func (m *matcher) scan(a *analysis) {
 		}
 		if hasCS {
 			raw := a.rawTok(i)
-			m.try(a, i, m.csExact[raw])
+			if m.csFirst[raw[0]]&(1<<min(len(raw), 63)) != 0 {
+				m.try(a, i, m.csExact[raw])
+			}
 			for w, ids := range m.csPrefix {
 				if strings.HasPrefix(raw, w) {
 					m.try(a, i, ids)

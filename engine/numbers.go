@@ -23,6 +23,26 @@ var wordNumbers = map[string]float64{
 	"million": 1e6, "millions": 1e6,
 }
 
+// numberWordFilter has bit h%1024 set for the FNV hash h of every number
+// word, so most tokens are rejected without a map lookup.
+var numberWordFilter = func() (f [16]uint64) {
+	for w := range wordNumbers {
+		h := hashBytes([]byte(w)) & 1023
+		f[h>>6] |= 1 << (h & 63)
+	}
+	return f
+}()
+
+// mayBeNumber reports whether token i can start a number.
+func (a *analysis) mayBeNumber(i int) bool {
+	t := &a.toks[i]
+	if c := a.fields[t.field].lower[t.ls]; c >= '0' && c <= '9' {
+		return true
+	}
+	h := t.hash & 1023
+	return numberWordFilter[h>>6]&(1<<(h&63)) != 0
+}
+
 // multipliers scale a number written before them: "1.5 million", "two hundred".
 var multipliers = map[string]float64{"hundred": 100, "thousand": 1000, "million": 1e6, "billion": 1e9}
 
@@ -36,6 +56,10 @@ func (a *analysis) numbers() []number {
 	}
 	a.numsDone = true
 	for i := 0; i < len(a.toks); {
+		if !a.mayBeNumber(i) {
+			i++
+			continue
+		}
 		v, n, ok := a.numberAt(i)
 		if !ok {
 			i++

@@ -37,6 +37,10 @@ type Scorer struct {
 	// SummarySentences is how many sentences a summary holds (default 3;
 	// negative for none).
 	SummarySentences int
+	// SummarizeAll also summarises articles that matched no rule (from
+	// their lead); by default only matched articles get a summary, since
+	// nothing is sent for the others.
+	SummarizeAll bool
 }
 
 // NewScorer returns a Scorer for rs.
@@ -71,7 +75,7 @@ func (s *Scorer) Score(art Article) Result {
 	slices.Sort(s.cand)
 
 	lang := art.Lang
-	if lang == "" && len(s.cand) > 0 {
+	if lang == "" && len(s.cand) > 0 && rs.usesLang {
 		lang = a.detectLang()
 	}
 	s.env = Env{
@@ -105,7 +109,7 @@ func (s *Scorer) Score(art Article) Result {
 		}
 		return res.Matches[i].Rule < res.Matches[j].Rule
 	})
-	if s.SummarySentences >= 0 {
+	if s.SummarySentences >= 0 && (len(res.Matches) > 0 || s.SummarizeAll) {
 		n := s.SummarySentences
 		if n == 0 {
 			n = DefaultSummarySentences
