@@ -25,8 +25,8 @@ type field struct {
 // token is one token of the title or the body.
 type token struct {
 	field  uint8
-	ns, ne int32 // byte range in field.n.s
-	ls, le int32 // byte range in field.lower
+	ns, ne int32  // byte range in field.n.s
+	ls, le int32  // byte range in field.lower
 	hash   uint64 // FNV-1a of the lower-cased token
 }
 
