@@ -85,34 +85,7 @@ func (a *analysis) tokenize(fi uint8) {
 	f := &a.fields[fi]
 	s := f.n.s
 	if f.n.start == nil {
-		// ASCII: lower-casing keeps every offset, so one loop does both.
-		// Separator bytes of lower are never read and are left as they are.
-		if cap(f.lower) < len(s) {
-			f.lower = make([]byte, len(s))
-		}
-		lower := f.lower[:len(s)]
-		f.lower = lower
-		n := len(s)
-		for i := 0; i < n; {
-			for i < n && asciiLower[s[i]] == 0 {
-				i++
-			}
-			if i == n {
-				break
-			}
-			start := i
-			h := uint64(fnvOffset)
-			for i < n {
-				c := asciiLower[s[i]]
-				if c == 0 {
-					break
-				}
-				lower[i] = c
-				h = (h ^ uint64(c)) * fnvPrime
-				i++
-			}
-			a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h})
-		}
+		a.tokenizeASCII(fi, s)
 		return
 	}
 	// Non-ASCII: lower-casing may change a rune's byte length, so tokens
@@ -122,7 +95,7 @@ func (a *analysis) tokenize(fi uint8) {
 	flush := func(end int) {
 		in = false
 		lw := f.lower[lstart:]
-		a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(end), ls: int32(lstart), le: int32(len(f.lower)), hash: hashBytes(lw)})
+		a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(end), ls: int32(lstart), le: int32(len(f.lower)), hash: hashWord(lw)})
 	}
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -141,6 +114,39 @@ func (a *analysis) tokenize(fi uint8) {
 	}
 	if in {
 		flush(len(s))
+	}
+}
+
+// tokenizeASCII is tokenize for ASCII text, where lower-casing keeps every
+// offset, so one pass lower-cases, splits and hashes.
+func (a *analysis) tokenizeASCII(fi uint8, s string) {
+	f := &a.fields[fi]
+	n := len(s)
+	if cap(f.lower) < n {
+		f.lower = make([]byte, n)
+	}
+	// Separator bytes of lower are never read and are left as they are.
+	lower := f.lower[:n]
+	f.lower = lower
+	for i := 0; i < n; {
+		for i < n && asciiLower[s[i]] == 0 {
+			i++
+		}
+		if i == n {
+			break
+		}
+		start := i
+		var h uint64
+		for i < n {
+			c := asciiLower[s[i]]
+			if c == 0 {
+				break
+			}
+			lower[i] = c
+			h = hashStep(h, c)
+			i++
+		}
+		a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h})
 	}
 }
 

@@ -30,10 +30,21 @@ type matcher struct {
 	csFirst [256]uint64
 }
 
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
+// Words are hashed with a cheap rolling step (rotate and xor, one cycle of
+// latency per byte, so the tokenizer can hash every byte it reads) and
+// mixed with one multiplication before they index the filter.
+
+func hashStep(h uint64, c byte) uint64 { return bits.RotateLeft64(h, 7) ^ uint64(c) }
+
+func hashWord(b []byte) uint64 {
+	var h uint64
+	for _, c := range b {
+		h = hashStep(h, c)
+	}
+	return h
+}
+
+func mix(h uint64) uint64 { return (h + 0x632BE59BD9B4E019) * 0x9E3779B97F4A7C15 }
 
 func newMatcher(terms []term) *matcher {
 	m := &matcher{
@@ -75,33 +86,24 @@ func newMatcher(terms []term) *matcher {
 	m.filter = make([]uint64, size/64)
 	m.mask = uint64(size - 1)
 	for w := range m.exact {
-		m.setBit(hashBytes([]byte(w)))
+		m.setBit(hashWord([]byte(w)))
 	}
 	for w := range m.csExact {
 		m.csFirst[w[0]] |= 1 << min(len(w), 63)
 	}
 	for w := range m.prefix {
-		m.setBit(hashBytes([]byte(w)))
+		m.setBit(hashWord([]byte(w)))
 	}
 	return m
 }
 
-func hashBytes(b []byte) uint64 {
-	h := uint64(fnvOffset)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= fnvPrime
-	}
-	return h
-}
-
 func (m *matcher) setBit(h uint64) {
-	h &= m.mask
+	h = mix(h) >> 20 & m.mask
 	m.filter[h>>6] |= 1 << (h & 63)
 }
 
 func (m *matcher) maybe(h uint64) bool {
-	h &= m.mask
+	h = mix(h) >> 20 & m.mask
 	return m.filter[h>>6]&(1<<(h&63)) != 0
 }
 
@@ -119,9 +121,9 @@ func (m *matcher) scan(a *analysis) {
 		if lens != 0 && int(tk.le-tk.ls) >= minLen {
 			// The running hash at each length is the hash of that prefix.
 			key := a.lowerTok(i)
-			h := uint64(fnvOffset)
+			var h uint64
 			for j, c := range key[:min(len(key), maxLen)] {
-				h = (h ^ uint64(c)) * fnvPrime
+				h = hashStep(h, c)
 				if lens&(1<<(j+1)) != 0 && m.maybe(h) {
 					m.try(a, i, m.prefix[string(key[:j+1])])
 				}

@@ -27,7 +27,7 @@ var wordNumbers = map[string]float64{
 // word, so most tokens are rejected without a map lookup.
 var numberWordFilter = func() (f [16]uint64) {
 	for w := range wordNumbers {
-		h := hashBytes([]byte(w)) & 1023
+		h := mix(hashWord([]byte(w))) >> 20 & 1023
 		f[h>>6] |= 1 << (h & 63)
 	}
 	return f
@@ -39,7 +39,7 @@ func (a *analysis) mayBeNumber(i int) bool {
 	if c := a.fields[t.field].lower[t.ls]; c >= '0' && c <= '9' {
 		return true
 	}
-	h := t.hash & 1023
+	h := mix(t.hash) >> 20 & 1023
 	return numberWordFilter[h>>6]&(1<<(h&63)) != 0
 }
 
