@@ -1,0 +1,472 @@
+// Package rules reads rule and lexicon files from a rules directory,
+// validates them strictly, and compiles them into an engine.RuleSet. Every
+// problem is reported as FILE:LINE:COL: message, and a directory with any
+// problem yields no rule set at all: rules load all together or not at all.
+//
+// The directory is read recursively; *.yaml and *.yml files are rule files,
+// except *_test.yaml and *_test.yml, which are rule unit tests (see Test).
+// Files and directories whose names start with "." are skipped, which also
+// skips the "..data" directories of Kubernetes ConfigMap volumes (their
+// files are reached through the top-level symlinks).
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/watchfloor/watchfloor/engine"
+)
+
+// Error is one problem at a position in a rules file.
+type Error struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+// ErrorList is every problem found while loading, in file and line order.
+type ErrorList []*Error
+
+func (l ErrorList) Error() string {
+	msgs := make([]string, len(l))
+	for i, e := range l {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Set is a loaded rules directory.
+type Set struct {
+	Rules *engine.RuleSet
+	// Files are the rule files read, relative to the directory.
+	Files []string
+	// Tests are the rule unit test files found, relative to the directory.
+	Tests []string
+}
+
+// ruleDoc is one parsed rule with the nodes needed to position errors.
+type ruleDoc struct {
+	spec         engine.RuleSpec
+	file         string
+	node         *yaml.Node
+	when, score  *yaml.Node
+	nameNode     *yaml.Node
+	severityNode *yaml.Node
+	raw          []string // the file's lines, for block scalar indentation
+}
+
+type lexDoc struct {
+	file  string
+	node  *yaml.Node
+	terms []string
+}
+
+// IsRuleFile reports whether name is a rule file (not a test, not hidden).
+func IsRuleFile(name string) bool {
+	base := filepath.Base(name)
+	if strings.HasPrefix(base, ".") || IsTestFile(name) {
+		return false
+	}
+	return strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml")
+}
+
+// IsTestFile reports whether name is a rule unit test file.
+func IsTestFile(name string) bool {
+	base := filepath.Base(name)
+	return !strings.HasPrefix(base, ".") && (strings.HasSuffix(base, "_test.yaml") || strings.HasSuffix(base, "_test.yml"))
+}
+
+// Load reads and compiles every rule file under dir.
+func Load(dir string) (*Set, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("rules: %s is not a directory", dir)
+	}
+	return LoadFS(os.DirFS(dir), dir)
+}
+
+// LoadFS reads and compiles every rule file of fsys; name is how errors
+// refer to its root (a directory path, or a label for an embedded pack).
+func LoadFS(fsys fs.FS, name string) (*Set, error) {
+	files, tests, err := walk(fsys)
+	if err != nil {
+		return nil, err
+	}
+	set := &Set{Tests: tests}
+	var errs ErrorList
+	var docs []ruleDoc
+	lexicons := map[string]lexDoc{}
+	for _, rel := range files {
+		set.Files = append(set.Files, rel)
+		path := filepath.Join(name, rel)
+		data, err := fs.ReadFile(fsys, rel)
+		if err != nil {
+			errs = append(errs, &Error{File: path, Msg: err.Error()})
+			continue
+		}
+		d, lx, fe := parseFile(path, data)
+		errs = append(errs, fe...)
+		for name, l := range lx {
+			if prev, ok := lexicons[name]; ok {
+				errs = append(errs, at(path, l.node, "lexicon %q already defined at %s:%d", name, prev.file, prev.node.Line))
+				continue
+			}
+			lexicons[name] = l
+		}
+		docs = append(docs, d...)
+	}
+	if len(errs) > 0 {
+		return nil, errs.sorted()
+	}
+	lex := make(map[string][]string, len(lexicons))
+	for name, l := range lexicons {
+		lex[name] = l.terms
+	}
+	c, err := engine.NewCompiler(lex)
+	if err != nil {
+		// Terms were checked with their positions in parseFile.
+		return nil, err
+	}
+	names := map[string]*ruleDoc{}
+	for i := range docs {
+		d := &docs[i]
+		if prev, ok := names[d.spec.Name]; ok {
+			errs = append(errs, at(d.file, d.nameNode, "rule %q already defined at %s:%d", d.spec.Name, prev.file, prev.nameNode.Line))
+			continue
+		}
+		names[d.spec.Name] = d
+		if err := c.Add(d.spec); err != nil {
+			errs = append(errs, d.position(err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs.sorted()
+	}
+	set.Rules = c.Finish()
+	return set, nil
+}
+
+// walk lists rule files and test files of fsys, sorted.
+func walk(fsys fs.FS) (files, tests []string, err error) {
+	err = fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if path != "." && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel := path
+		switch {
+		case IsTestFile(name):
+			tests = append(tests, rel)
+		case IsRuleFile(name):
+			// A symlink (ConfigMap volumes) counts when it points at a file.
+			if d.Type()&fs.ModeSymlink != 0 {
+				if st, err := fs.Stat(fsys, path); err != nil || st.IsDir() {
+					return nil
+				}
+			}
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("rules: %w", err)
+	}
+	sort.Strings(files)
+	sort.Strings(tests)
+	return files, tests, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+// yamlError turns a YAML syntax error into an *Error with its line. The
+// YAML parser gives no column: point at the line's first character, or at
+// the offending ": " for the common unquoted "a ? b : c".
+func yamlError(path string, data []byte, err error) *Error {
+	e := &Error{File: path, Line: 1, Col: 1, Msg: err.Error()}
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return e
+	}
+	if m[1] != "" {
+		e.Line, _ = strconv.Atoi(m[1])
+	}
+	e.Msg = m[2]
+	lines := strings.Split(string(data), "\n")
+	if e.Line-1 < len(lines) {
+		l := lines[e.Line-1]
+		e.Col = len(l) - len(strings.TrimLeft(l, " \t")) + 1
+		if strings.Contains(e.Msg, "mapping values are not allowed") {
+			if k := strings.LastIndex(l, ": "); k >= 0 && k+1 > e.Col {
+				e.Col = k + 1
+			}
+			e.Msg += " (quote an expression that contains \": \", or use a | block)"
+		}
+	}
+	return e
+}
+
+func at(path string, n *yaml.Node, format string, args ...any) *Error {
+	e := &Error{File: path, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		e.Line, e.Col = n.Line, n.Column
+	}
+	return e
+}
+
+// mapping checks that n is a mapping with known, unique keys and returns
+// its key and value nodes.
+func mapping(path string, n *yaml.Node, what string, known ...string) ([][2]*yaml.Node, ErrorList) {
+	if n.Kind != yaml.MappingNode {
+		return nil, ErrorList{at(path, n, "%s must be a mapping", what)}
+	}
+	var errs ErrorList
+	var out [][2]*yaml.Node
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if known != nil && !contains(known, k.Value) {
+			errs = append(errs, at(path, k, "unknown key %q in %s (known: %s)", k.Value, what, strings.Join(known, ", ")))
+			continue
+		}
+		if seen[k.Value] {
+			errs = append(errs, at(path, k, "duplicate key %q in %s", k.Value, what))
+			continue
+		}
+		seen[k.Value] = true
+		out = append(out, [2]*yaml.Node{k, v})
+	}
+	return out, errs
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseFile parses one rule file.
+func parseFile(path string, data []byte) ([]ruleDoc, map[string]lexDoc, ErrorList) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, nil, ErrorList{yamlError(path, data, err)}
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, nil, nil // empty file
+	}
+	doc := root.Content[0]
+	if doc.Kind == yaml.ScalarNode && doc.Tag == "!!null" {
+		return nil, nil, nil
+	}
+	raw := strings.Split(string(data), "\n")
+	top, errs := mapping(path, doc, "rule file", "lexicons", "rules")
+	var rules []ruleDoc
+	lex := map[string]lexDoc{}
+	for _, kv := range top {
+		switch kv[0].Value {
+		case "lexicons":
+			l, e := parseLexicons(path, kv[1])
+			errs = append(errs, e...)
+			for k, v := range l {
+				lex[k] = v
+			}
+		case "rules":
+			if kv[1].Kind != yaml.SequenceNode {
+				errs = append(errs, at(path, kv[1], "rules must be a list"))
+				continue
+			}
+			for _, rn := range kv[1].Content {
+				d, e := parseRule(path, rn, raw)
+				errs = append(errs, e...)
+				if e == nil {
+					rules = append(rules, d)
+				}
+			}
+		}
+	}
+	return rules, lex, errs
+}
+
+func parseLexicons(path string, n *yaml.Node) (map[string]lexDoc, ErrorList) {
+	kvs, errs := mapping(path, n, "lexicons")
+	out := map[string]lexDoc{}
+	for _, kv := range kvs {
+		name := kv[0].Value
+		if kv[1].Kind != yaml.SequenceNode {
+			errs = append(errs, at(path, kv[1], "lexicon %q must be a list of terms", name))
+			continue
+		}
+		l := lexDoc{file: path, node: kv[0]}
+		for _, tn := range kv[1].Content {
+			if tn.Kind != yaml.ScalarNode || tn.Tag == "!!null" {
+				errs = append(errs, at(path, tn, "lexicon %q: a term must be a string", name))
+				continue
+			}
+			if err := engine.CheckTerm(tn.Value); err != nil {
+				errs = append(errs, at(path, tn, "lexicon %q: %v", name, err))
+				continue
+			}
+			l.terms = append(l.terms, tn.Value)
+		}
+		if len(kv[1].Content) == 0 {
+			errs = append(errs, at(path, kv[1], "lexicon %q is empty", name))
+		}
+		out[name] = l
+	}
+	return out, errs
+}
+
+var ruleKeys = []string{"name", "description", "when", "score", "min_score", "severity", "labels", "notify"}
+
+var ruleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
+
+func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
+	d := ruleDoc{file: path, node: n, raw: raw}
+	kvs, errs := mapping(path, n, "rule", ruleKeys...)
+	str := func(v *yaml.Node, key string) string {
+		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+			errs = append(errs, at(path, v, "%s must be a string", key))
+			return ""
+		}
+		return v.Value
+	}
+	for _, kv := range kvs {
+		k, v := kv[0], kv[1]
+		switch k.Value {
+		case "name":
+			d.spec.Name, d.nameNode = str(v, "name"), v
+			if d.spec.Name != "" && !ruleName.MatchString(d.spec.Name) {
+				errs = append(errs, at(path, v, "rule name %q: use letters, digits and - _ . :", d.spec.Name))
+			}
+		case "description":
+			d.spec.Description = str(v, "description")
+		case "when":
+			d.spec.When, d.when = str(v, "when"), v
+		case "score":
+			d.spec.Score, d.score = str(v, "score"), v
+		case "min_score":
+			f, err := strconv.ParseFloat(v.Value, 64)
+			if v.Kind != yaml.ScalarNode || err != nil {
+				errs = append(errs, at(path, v, "min_score must be a number"))
+			}
+			d.spec.MinScore = f
+		case "severity":
+			d.spec.Severity, d.severityNode = str(v, "severity"), v
+			if engine.SeverityRank(d.spec.Severity) < 0 {
+				errs = append(errs, at(path, v, "unknown severity %q (want one of %s)", d.spec.Severity, strings.Join(engine.Severities, ", ")))
+			}
+		case "labels":
+			lkv, e := mapping(path, v, "labels")
+			errs = append(errs, e...)
+			d.spec.Labels = map[string]string{}
+			for _, l := range lkv {
+				if l[1].Kind != yaml.ScalarNode {
+					errs = append(errs, at(path, l[1], "label %q must be a string", l[0].Value))
+					continue
+				}
+				d.spec.Labels[l[0].Value] = l[1].Value
+			}
+		case "notify":
+			if v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+				d.spec.Notify = []string{v.Value}
+				continue
+			}
+			if v.Kind != yaml.SequenceNode {
+				errs = append(errs, at(path, v, "notify must be a list of notifier names"))
+				continue
+			}
+			for _, x := range v.Content {
+				d.spec.Notify = append(d.spec.Notify, str(x, "notify entry"))
+			}
+		}
+	}
+	if d.nameNode == nil {
+		errs = append(errs, at(path, n, "rule without a name"))
+	}
+	if d.when == nil {
+		errs = append(errs, at(path, n, "rule %q has no when", d.spec.Name))
+	}
+	return d, errs
+}
+
+// position maps a compile error of the rule to its place in the file.
+func (d *ruleDoc) position(err error) *Error {
+	var ee *engine.ExprError
+	if !errors.As(err, &ee) {
+		msg := err.Error()
+		msg = strings.TrimPrefix(msg, "rule "+d.spec.Name+": ")
+		return at(d.file, d.nameNode, "rule %q: %s", d.spec.Name, msg)
+	}
+	n := d.when
+	if ee.Field == "score" {
+		n = d.score
+	}
+	e := at(d.file, n, "rule %q: %s: %s", d.spec.Name, ee.Field, ee.Msg)
+	if n == nil || ee.Line == 0 {
+		return e
+	}
+	switch n.Style {
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		// Content starts on the line after the indicator, indented.
+		line := n.Line + ee.Line
+		if n.Style == yaml.FoldedStyle {
+			line = n.Line + 1
+		}
+		indent := 0
+		if line-1 < len(d.raw) {
+			indent = len(d.raw[line-1]) - len(strings.TrimLeft(d.raw[line-1], " "))
+		}
+		e.Line, e.Col = line, indent+ee.Column
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		e.Line, e.Col = n.Line+ee.Line-1, n.Column+ee.Column
+		if ee.Line > 1 {
+			e.Col = ee.Column
+		}
+	default:
+		e.Line, e.Col = n.Line+ee.Line-1, n.Column+ee.Column-1
+	}
+	return e
+}
+
+func (l ErrorList) sorted() ErrorList {
+	sort.SliceStable(l, func(i, j int) bool {
+		if l[i].File != l[j].File {
+			return l[i].File < l[j].File
+		}
+		if l[i].Line != l[j].Line {
+			return l[i].Line < l[j].Line
+		}
+		return l[i].Col < l[j].Col
+	})
+	return l
+}
