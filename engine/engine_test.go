@@ -3,8 +3,10 @@ package engine
 import (
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // compile builds a rule set of one rule per expression, named r0, r1, ….
@@ -290,4 +292,31 @@ func TestTruncateWords(t *testing.T) {
 	if truncateWords("short", 400) != "short" {
 		t.Error("short string changed")
 	}
+}
+
+func FuzzTermsAndScore(f *testing.F) {
+	f.Add("cross-border", "Cross border smuggling", "داعش")
+	f.Add("=IS", "IS claimed", "smuggl*")
+	f.Add("islamic stat*", "Islamic\u00adState ١٢٣", "a b c")
+	f.Fuzz(func(t *testing.T, term, body, term2 string) {
+		if !utf8.ValidString(term) || !utf8.ValidString(term2) {
+			return // an expression literal cannot carry invalid bytes as written
+		}
+		c, _ := NewCompiler(nil)
+		err := c.Add(RuleSpec{Name: "r", When: "mentions(" + strconv.Quote(term) + ") || near(" + strconv.Quote(term) + ", " + strconv.Quote(term2) + ", 3) || any(numbers_near(" + strconv.Quote(term2) + ", 5), # > 1)"})
+		if err != nil {
+			if CheckTerm(term) == nil && CheckTerm(term2) == nil {
+				t.Fatalf("valid terms %q %q did not compile: %v", term, term2, err)
+			}
+			return
+		}
+		res := c.Finish().NewScorer().Score(Article{Title: term, Body: body})
+		for _, m := range res.Matches {
+			for _, e := range m.Evidence {
+				if len(e.Snippets) == 0 || !strings.Contains(strings.Join(e.Snippets, ""), "**") {
+					t.Fatalf("evidence without a marked snippet: %+v", e)
+				}
+			}
+		}
+	})
 }

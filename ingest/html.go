@@ -211,4 +211,3 @@ func tidyText(s string) string {
 	}
 	return strings.TrimSpace(strings.Join(out, "\n"))
 }
-

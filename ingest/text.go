@@ -237,6 +237,10 @@ func detectTitle(lines []string, want bool) (string, []bool) {
 	keep := make([]bool, len(lines))
 	real := []int{}
 	for i, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			keep[i] = true // paragraph breaks stay
+			continue
+		}
 		if isBoilerplate(l) {
 			continue
 		}

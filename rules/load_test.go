@@ -118,3 +118,22 @@ func TestLoadAllOrNothing(t *testing.T) {
 		t.Fatalf("set %v err %v: one broken file must fail the whole load", set, err)
 	}
 }
+
+func FuzzParseFile(f *testing.F) {
+	f.Add([]byte(goodLex + "rules:\n  - name: a\n    when: mentions(lex.isis)\n"))
+	f.Add([]byte("rules:\n  - name: a\n    when: |\n      near('a', 'b', 3)\n"))
+	f.Add([]byte("lexicons: {x: [\"*\"]}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "f.yaml"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		set, err := Load(dir)
+		if (set == nil) == (err == nil) {
+			t.Fatalf("set %v and err %v: exactly one must be set", set, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "f.yaml") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}

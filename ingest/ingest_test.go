@@ -1,0 +1,234 @@
+package ingest
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+func TestSeedTitles(t *testing.T) {
+	want := map[string]string{
+		"000.txt": "Iraq Dismantles Major Daesh Network",
+		"001.txt": "Iraq, Isis now has to deal with infiltrators as well",
+		"002.txt": "Iraq builds detailed database to target remaining ISIS leaders",
+		"003.txt": "These operations come in light of what a security expert and political analyst from Iraq described as a development…",
+		"004.txt": "Iraqi intelligence reportedly thwarts massive terror plot",
+	}
+	for file, title := range want {
+		t.Run(file, func(t *testing.T) {
+			path := filepath.Join("..", "testdata", "seeds", file)
+			arts, err := ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := arts[0]
+			if a.Title != title {
+				t.Errorf("title %q, want %q", a.Title, title)
+			}
+			if a.Source != "file:"+path || !strings.HasPrefix(a.ID, "sha256:") {
+				t.Errorf("source %q id %q", a.Source, a.ID)
+			}
+			if strings.Contains(strings.ToLower(a.Body), "skip to main content") || strings.Contains(a.Body, "Back To Top") {
+				t.Error("boilerplate left in the body")
+			}
+			if file != "003.txt" && strings.Contains(a.Body, title) {
+				t.Error("title line left in the body")
+			}
+		})
+	}
+	// The caption of 002 is kept as text, not taken as the title.
+	arts, _ := ReadFile("../testdata/seeds/002.txt")
+	if !strings.HasPrefix(arts[0].Body, "Sabah Al-Numan, spokesperson") {
+		t.Errorf("002 body starts %q", arts[0].Body[:40])
+	}
+}
+
+func TestParseText(t *testing.T) {
+	tests := []struct {
+		name, file, data string
+		title, body, url string
+		published        string
+		wantErr          string
+	}{
+		{name: "front matter", file: "a.md", data: "---\ntitle: Given title\nurl: https://Example.org/x?utm_source=a\npublished: 2024-05-01T10:00:00Z\nlang: en\nauthor: ignored\n---\n# Heading\n\nText here.\n",
+			title: "Given title", body: "Heading\n\nText here.", url: "https://Example.org/x?utm_source=a", published: "2024-05-01T10:00:00Z"},
+		{name: "markdown heading as title", file: "a.md", data: "# The title\n\nSome text.", title: "The title", body: "Some text."},
+		{name: "boilerplate and byline skipped", file: "a.txt", data: "Skip to content\nMenu\nBig news today\nBy Jane Doe\nThe text.\n", title: "Big news today", body: "The text."},
+		{name: "crlf", file: "a.txt", data: "Title here\r\nBody line.\r\n", title: "Title here", body: "Body line."},
+		{name: "unclosed front matter", file: "a.md", data: "---\ntitle: x\n", wantErr: "a.md:1: front matter has no closing"},
+		{name: "bad front matter yaml", file: "a.md", data: "---\ntitle: [x\n---\nbody", wantErr: "a.md:"},
+		{name: "bad published", file: "a.md", data: "---\npublished: yesterday\n---\nbody", wantErr: "cannot read time"},
+		{name: "empty", file: "a.txt", data: " \n\n", wantErr: "no text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			arts, err := Parse(tt.file, []byte(tt.data))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := arts[0]
+			if a.Title != tt.title || a.Body != tt.body || a.URL != tt.url {
+				t.Errorf("got title %q body %q url %q", a.Title, a.Body, a.URL)
+			}
+			if tt.published != "" && a.Published.Format(time.RFC3339) != tt.published {
+				t.Errorf("published %v", a.Published)
+			}
+			if tt.url != "" && a.ID != "https://example.org/x" {
+				t.Errorf("id %q, want the canonical url", a.ID)
+			}
+		})
+	}
+}
+
+func TestCharsets(t *testing.T) {
+	tests := []struct {
+		file, title, bodyHas string
+	}{
+		{"utf16.txt", "Title in UTF-16", "café and داعش"},
+		{"arabic-1256.html", "عنوان الخبر", "اعتقال عناصر من داعش في الموصل"},
+		{"stray.txt", "Café report", "The café in Erbil reopened é today"},
+		{"latin1.txt", "Café society", "Naïve résumé “quoted”"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			arts, err := ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := arts[0]
+			if a.Title != tt.title || !strings.Contains(a.Body, tt.bodyHas) {
+				t.Errorf("title %q body %q", a.Title, a.Body)
+			}
+			if !utf8.ValidString(a.Title + a.Body) {
+				t.Error("invalid UTF-8 out")
+			}
+		})
+	}
+	if _, err := DecodeText([]byte("x"), "no-such-charset"); err == nil {
+		t.Error("unknown declared charset accepted")
+	}
+	s, err := DecodeText([]byte{0xE4, 0xD1, 0xC8}, "windows-1256")
+	if err != nil || s != "نرب" {
+		t.Errorf("windows-1256 decoded to %q, %v", s, err)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	arts, err := Parse("x.json", []byte(`{"title":"T","content":"Body text","url":"https://example.org/a#frag","published":"2024-01-02T03:04:05Z","extra":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := arts[0]; a.Title != "T" || a.Body != "Body text" || a.ID != "https://example.org/a" || a.Published.Year() != 2024 {
+		t.Errorf("article %+v", a)
+	}
+	for _, tc := range []struct{ data, want string }{
+		{`{"title": 5}`, `field "title" must be a string`},
+		{"{\n\"title\": \"x\",\n}", "x.json:3: invalid JSON"},
+		{`[1,2]`, "must be a JSON object"},
+		{`{"extra": 1}`, "neither title nor body"},
+		{`{"title":"a"} {"title":"b"}`, "more than one JSON value"},
+	} {
+		if _, err := Parse("x.json", []byte(tc.data)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%q) error %v, want %q", tc.data, err, tc.want)
+		}
+	}
+}
+
+func TestJSONLines(t *testing.T) {
+	data := "{\"title\":\"one\",\"body\":\"b1\"}\n{bad json\n\n{\"title\":\"three\",\"text\":\"b3\"}\n"
+	arts, err := Parse("feed.jsonl", []byte(data))
+	if len(arts) != 2 || arts[0].Source != "file:feed.jsonl#1" || arts[1].Source != "file:feed.jsonl#4" {
+		t.Fatalf("articles %+v", arts)
+	}
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 2 || !strings.HasPrefix(err.Error(), "feed.jsonl:2: invalid JSON") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestHTML(t *testing.T) {
+	page := `<!doctype html><html lang="en"><head><title>Site | Headline</title>
+<meta property="og:title" content="Headline">
+<link rel="canonical" href="https://news.example.org/story?utm_medium=x">
+<meta property="article:published_time" content="2024-03-04T05:06:07Z">
+<script>var x = "not text";</script></head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Headline</h1>
+<p>Iraqi forces arrested 160 ISIS militants in Mosul on Monday, officials said, in one of the largest operations this year against remaining cells of the group in the north.</p>
+<p>The operation followed months of intelligence work by the Falcons Cell, which tracked the network across Nineveh province and the Syrian border before moving in.</p>
+<p>Officials said more arrests were expected in the coming weeks as investigators examined phones and documents seized during the raids.</p>
+</article><footer>Copyright</footer></body></html>`
+	arts, err := Parse("story.html", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := arts[0]
+	if a.Title != "Headline" || a.URL != "https://news.example.org/story?utm_medium=x" || a.ID != "https://news.example.org/story" {
+		t.Errorf("title %q url %q id %q", a.Title, a.URL, a.ID)
+	}
+	if !strings.Contains(a.Body, "arrested 160 ISIS militants") || strings.Contains(a.Body, "not text") || strings.Contains(a.Body, "Copyright") {
+		t.Errorf("body %q", a.Body)
+	}
+	if a.Published.Format(time.RFC3339) != "2024-03-04T05:06:07Z" || a.Lang != "en" {
+		t.Errorf("published %v lang %q", a.Published, a.Lang)
+	}
+}
+
+func TestSameContentSameID(t *testing.T) {
+	dir := t.TempDir()
+	body := []byte("Same title\nSame body text.\n")
+	for _, n := range []string{"a.txt", "b.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, n), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, _ := ReadFile(filepath.Join(dir, "a.txt"))
+	b, _ := ReadFile(filepath.Join(dir, "b.txt"))
+	if a[0].ID != b[0].ID || a[0].Source == b[0].Source {
+		t.Errorf("ids %q %q sources %q %q", a[0].ID, b[0].ID, a[0].Source, b[0].Source)
+	}
+}
+
+func TestReadFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := ReadFile(filepath.Join(dir, "missing.txt")); err == nil {
+		t.Error("missing file read")
+	}
+	if _, err := ReadFile(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("directory read: %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"Title\nBody.", "---\ntitle: x\n---\nb", `{"title":"t","body":"b"}`, "<html><p>x</p></html>", "\xff\xfeT\x00i\x00", "a\xe9b"} {
+		for _, ext := range []string{".txt", ".md", ".json", ".jsonl", ".html"} {
+			f.Add("f"+ext, []byte(s))
+		}
+	}
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		switch filepath.Ext(name) {
+		case ".txt", ".md", ".json", ".jsonl", ".html":
+		default:
+			name = "f.txt"
+		}
+		arts, _ := Parse(name, data)
+		for _, a := range arts {
+			if !utf8.ValidString(a.Title) || !utf8.ValidString(a.Body) {
+				t.Fatalf("invalid UTF-8 from %q", data)
+			}
+			if a.ID == "" || a.Source == "" {
+				t.Fatalf("article without id or source: %+v", a)
+			}
+		}
+	})
+}
