@@ -55,6 +55,7 @@ type stdio struct {
 func commands() []command {
 	return []command{
 		{"classify", "score article files or directories and print the matches", cmdClassify},
+		{"check", "validate the config and the rules; exit 1 on error", cmdCheck},
 		{"test", "run the rule unit tests (*_test.yaml)", cmdTest},
 		{"version", "print the version", cmdVersion},
 	}

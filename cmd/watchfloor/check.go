@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/watchfloor/watchfloor/config"
+	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/rules"
+)
+
+// loadConfig reads the config file, or returns the defaults when path is
+// empty. WATCHFLOOR_CONFIG names the file when --config is not given.
+func loadConfig(path string) (config.Config, error) {
+	if path == "" {
+		path = os.Getenv("WATCHFLOOR_CONFIG")
+	}
+	if path == "" {
+		cfg := config.Default()
+		return cfg, cfg.Validate()
+	}
+	return config.Load(path)
+}
+
+func cmdCheck(_ context.Context, args []string, std stdio) int {
+	fs := newFlags("check", "[--config FILE] [--rules DIR]", std)
+	cfgPath := fs.String("config", "", "config file to validate (default: $WATCHFLOOR_CONFIG, else built-in defaults)")
+	rulesDir := fs.String("rules", "", "rules directory (default: the config's rules_dir)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	failed := false
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(std.err, err)
+		failed = true
+	}
+	dir := *rulesDir
+	if dir == "" {
+		dir = cfg.RulesDir
+	}
+	if dir == "" {
+		dir = defaultRulesDir
+	}
+	set, err := rules.Load(dir)
+	if err != nil {
+		fmt.Fprintln(std.err, err)
+		failed = true
+	} else if err := checkRoutes(cfg, set.Rules); err != nil {
+		fmt.Fprintln(std.err, err)
+		failed = true
+	}
+	if failed {
+		return exitInput
+	}
+	where := "built-in defaults"
+	if cfg.Path != "" {
+		where = cfg.Path
+	}
+	fmt.Fprintf(std.out, "ok: config %s; %d rules in %d files under %s\n", where, set.Rules.Len(), len(set.Files), dir)
+	return exitOK
+}
+
+// checkRoutes reports rules whose notify names a destination the config
+// lacks.
+func checkRoutes(cfg config.Config, rs *engine.RuleSet) error {
+	var errs []error
+	for _, r := range rs.Rules() {
+		for _, n := range r.Notify {
+			if _, ok := cfg.Notifier(n); !ok {
+				errs = append(errs, fmt.Errorf("rule %s: notify: no notifier named %q in the config", r.Name, n))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
