@@ -1,0 +1,203 @@
+// Package store is the daemon's embedded database: a SQLite file
+// (modernc.org/sqlite, pure Go) in the data directory, in WAL mode. It
+// holds the articles seen (with their text and scoring result, so history
+// can be queried and replayed), dedupe keys, feed state, and the outbox,
+// whose rows stay as the alert history once delivered.
+//
+// Times are stored as unix nanoseconds (INTEGER) in UTC; 0 means unset.
+// The schema is versioned with PRAGMA user_version and migrated forward in
+// one transaction per step; a database from a newer binary is refused.
+//
+// SQLite allows one writer at a time: writes go through a single
+// connection, reads through a small pool, so concurrent callers queue
+// instead of failing with SQLITE_BUSY.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+)
+
+// ErrNotFound is returned for an id that is not in the store.
+var ErrNotFound = errors.New("store: not found")
+
+// FileName is the database file inside the data directory.
+const FileName = "watchfloor.db"
+
+// Store is an open database. Its methods are safe for concurrent use.
+type Store struct {
+	w, r *sql.DB // one writer connection, a pool of readers
+	path string
+}
+
+// migrations are applied in order; migration i brings the schema to
+// version i+1. Never edit a released step: append a new one.
+var migrations = []string{
+	`CREATE TABLE articles (
+		id         TEXT PRIMARY KEY,
+		source     TEXT NOT NULL,
+		title      TEXT NOT NULL,
+		url        TEXT NOT NULL,
+		lang       TEXT NOT NULL,
+		body       TEXT NOT NULL,
+		published  INTEGER NOT NULL,
+		seen_at    INTEGER NOT NULL,
+		matches    TEXT NOT NULL,   -- JSON array of rule names
+		result     TEXT             -- JSON of the scoring result
+	);
+	CREATE INDEX articles_seen_at ON articles(seen_at);
+	CREATE TABLE seen_keys (
+		key        TEXT PRIMARY KEY,
+		article_id TEXT NOT NULL,
+		seen_at    INTEGER NOT NULL
+	);
+	CREATE TABLE outbox (
+		id           INTEGER PRIMARY KEY AUTOINCREMENT,
+		alert_id     TEXT NOT NULL UNIQUE,
+		notifier     TEXT NOT NULL,
+		article_id   TEXT NOT NULL,
+		rules        TEXT NOT NULL,   -- JSON array of rule names
+		payload      BLOB NOT NULL,   -- the alert JSON, delivered as is
+		status       TEXT NOT NULL,   -- pending, delivered, dead
+		attempts     INTEGER NOT NULL DEFAULT 0,
+		created_at   INTEGER NOT NULL,
+		next_attempt INTEGER NOT NULL,
+		delivered_at INTEGER NOT NULL DEFAULT 0,
+		last_error   TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX outbox_due ON outbox(status, next_attempt);
+	CREATE TABLE feeds (
+		name          TEXT PRIMARY KEY,
+		url           TEXT NOT NULL,
+		etag          TEXT NOT NULL,
+		last_modified TEXT NOT NULL,
+		failures      INTEGER NOT NULL,
+		next_attempt  INTEGER NOT NULL,
+		last_status   INTEGER NOT NULL,
+		last_error    TEXT NOT NULL,
+		last_success  INTEGER NOT NULL,
+		last_checked  INTEGER NOT NULL
+	);`,
+}
+
+// Open opens (creating the directory and file if needed) and migrates the
+// database in dir.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	dsn := func(mode string) string {
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_txlock", mode)
+		return "file:" + path + "?" + q.Encode()
+	}
+	w, err := sql.Open("sqlite", dsn("immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", dsn("deferred"))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	s := &Store{w: w, r: r, path: path}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path returns the database file.
+func (s *Store) Path() string { return s.path }
+
+func (s *Store) migrate(ctx context.Context) error {
+	var v int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("store: open %s: %w", s.path, err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("store: %s has schema version %d, newer than this binary knows (%d): upgrade watchfloor", s.path, v, len(migrations))
+	}
+	for ; v < len(migrations); v++ {
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := errors.Join(s.r.Close(), s.w.Close())
+	if err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func jsonList(v []string) string {
+	if v == nil {
+		v = []string{}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func parseList(s string) []string {
+	var v []string
+	_ = json.Unmarshal([]byte(s), &v)
+	return v
+}
