@@ -235,7 +235,7 @@ func (s *Store) RetryAllDead(ctx context.Context, now time.Time) (int, error) {
 
 // OutboxCounts returns the number of pending and dead items.
 func (s *Store) OutboxCounts(ctx context.Context) (pending, dead int, err error) {
-	err = s.r.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'dead') FROM outbox`).Scan(&pending, &dead)
+	err = s.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM outbox WHERE status = 'pending'), (SELECT count(*) FROM outbox WHERE status = 'dead')`).Scan(&pending, &dead)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: outbox counts: %w", err)
 	}

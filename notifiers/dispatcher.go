@@ -1,0 +1,322 @@
+package notifiers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/watchfloor/watchfloor/store"
+)
+
+// Outbox is the durable queue a Dispatcher drains; *store.Store
+// implements it.
+type Outbox interface {
+	DueAlerts(ctx context.Context, now time.Time, limit int) ([]store.OutboxItem, error)
+	NextDue(ctx context.Context) (time.Time, bool, error)
+	MarkDelivered(ctx context.Context, id int64, at time.Time) error
+	MarkFailed(ctx context.Context, id int64, errMsg string, next time.Time) error
+	MarkDead(ctx context.Context, id int64, errMsg string) error
+	OutboxCounts(ctx context.Context) (pending, dead int, err error)
+}
+
+// DispatchOptions configure a Dispatcher.
+type DispatchOptions struct {
+	// MinBackoff is the first retry delay; it doubles per attempt, with
+	// jitter, up to MaxBackoff. Defaults 1s and 5m.
+	MinBackoff, MaxBackoff time.Duration
+	// MaxAge is how long an alert is retried before it becomes a dead
+	// letter (default 72h).
+	MaxAge time.Duration
+	// Concurrency is how many deliveries run at once (default 8).
+	Concurrency int
+	// AttemptTimeout bounds one attempt (default 30s).
+	AttemptTimeout time.Duration
+	Logger         *slog.Logger
+	Metrics        *Metrics
+	Now            func() time.Time
+}
+
+// Dispatcher delivers the outbox: the one place where delivery is retried.
+type Dispatcher struct {
+	ob    Outbox
+	ns    map[string]Notifier
+	o     DispatchOptions
+	kick  chan struct{}
+	mu    sync.Mutex
+	busy  map[int64]bool // items being delivered
+	sem   chan struct{}
+	inflt sync.WaitGroup
+	// gaugesAt is when the outbox gauges were last refreshed.
+	gaugesAt time.Time
+}
+
+// NewDispatcher returns a Dispatcher over ob delivering through ns.
+func NewDispatcher(ob Outbox, ns map[string]Notifier, o DispatchOptions) *Dispatcher {
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 5 * time.Minute
+	}
+	if o.MaxAge <= 0 {
+		o.MaxAge = 72 * time.Hour
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	if o.AttemptTimeout <= 0 {
+		o.AttemptTimeout = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Dispatcher{ob: ob, ns: ns, o: o, kick: make(chan struct{}, 1), busy: map[int64]bool{}, sem: make(chan struct{}, o.Concurrency)}
+}
+
+// Kick tells the dispatcher that alerts were enqueued; it never blocks.
+func (d *Dispatcher) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// batch is how many due items one look at the outbox takes.
+const batch = 256
+
+// Run delivers due alerts until ctx is done, sleeping until the next one
+// is due or a Kick. Deliveries in flight finish before it returns.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	defer d.inflt.Wait()
+	for {
+		n, err := d.dispatch(ctx, false)
+		if err != nil && ctx.Err() == nil {
+			d.o.Logger.Error("reading the outbox", "err", err)
+		}
+		wait := time.Hour
+		if err != nil {
+			wait = time.Second
+		} else if n == batch {
+			wait = 0 // more may be due
+		} else if next, ok, err := d.ob.NextDue(ctx); err == nil && ok {
+			wait = max(next.Sub(d.o.Now()), 0)
+			if wait == 0 {
+				// Due but busy (in flight): look again shortly.
+				wait = 20 * time.Millisecond
+			}
+		}
+		d.updateGauges(ctx)
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-d.kick:
+			case <-t.C:
+			}
+			t.Stop()
+		} else if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// Drain delivers everything due now, once, and waits for the deliveries;
+// it returns an error when ctx ends first or the outbox cannot be read.
+// The daemon uses it at shutdown, within a grace period.
+func (d *Dispatcher) Drain(ctx context.Context) error {
+	for {
+		n, err := d.dispatch(ctx, true)
+		if err != nil {
+			return err
+		}
+		if n < batch {
+			break
+		}
+	}
+	done := make(chan struct{})
+	go func() { d.inflt.Wait(); close(done) }()
+	select {
+	case <-done:
+		d.gaugesAt = time.Time{}
+		d.updateGauges(context.WithoutCancel(ctx))
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// dispatch starts the delivery of due items, at most Concurrency at once,
+// and returns how many it found. With wait, it returns after they finish.
+func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
+	items, err := d.ob.DueAlerts(ctx, d.o.Now(), batch)
+	if err != nil {
+		return 0, err
+	}
+	var wg sync.WaitGroup
+	for _, it := range items {
+		d.mu.Lock()
+		if d.busy[it.ID] {
+			d.mu.Unlock()
+			continue
+		}
+		d.busy[it.ID] = true
+		d.mu.Unlock()
+		select {
+		case d.sem <- struct{}{}:
+		case <-ctx.Done():
+			d.release(it.ID)
+			return len(items), ctx.Err()
+		}
+		d.inflt.Add(1)
+		wg.Add(1)
+		go func(it store.OutboxItem) {
+			defer func() { <-d.sem; d.release(it.ID); d.inflt.Done(); wg.Done() }()
+			d.deliver(context.WithoutCancel(ctx), it)
+		}(it)
+	}
+	if wait {
+		wg.Wait()
+	}
+	return len(items), nil
+}
+
+func (d *Dispatcher) release(id int64) {
+	d.mu.Lock()
+	delete(d.busy, id)
+	d.mu.Unlock()
+}
+
+// deliver makes one attempt and records its outcome.
+func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
+	log := d.o.Logger.With("alert", it.AlertID, "notifier", it.Notifier, "attempt", it.Attempts+1)
+	n, ok := d.ns[it.Notifier]
+	if !ok {
+		d.dead(ctx, it, log, fmt.Sprintf("no notifier named %q in the config", it.Notifier))
+		return
+	}
+	var al Alert
+	if err := json.Unmarshal(it.Payload, &al); err != nil {
+		d.dead(ctx, it, log, "undecodable alert payload: "+err.Error())
+		return
+	}
+	actx, cancel := context.WithTimeout(ctx, d.o.AttemptTimeout)
+	start := time.Now()
+	retry, err := n.Notify(actx, al)
+	cancel()
+	d.o.Metrics.observe(it.Notifier, time.Since(start), err, retry)
+	now := d.o.Now()
+	if err == nil {
+		if e := d.ob.MarkDelivered(ctx, it.ID, now); e != nil {
+			log.Error("recording a delivery", "err", e)
+		}
+		log.Debug("alert delivered")
+		return
+	}
+	if !retry {
+		d.dead(ctx, it, log, err.Error())
+		return
+	}
+	if now.Sub(it.CreatedAt) > d.o.MaxAge {
+		d.dead(ctx, it, log, fmt.Sprintf("%v (retried for %v, the max_age)", err, d.o.MaxAge))
+		return
+	}
+	wait := d.backoff(it.Attempts)
+	var ra *RetryAfterError
+	if errors.As(err, &ra) && ra.After > wait {
+		wait = ra.After
+	}
+	if e := d.ob.MarkFailed(ctx, it.ID, err.Error(), now.Add(wait)); e != nil {
+		log.Error("recording a failed delivery", "err", e)
+	}
+	log.Warn("alert delivery failed, will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
+}
+
+func (d *Dispatcher) dead(ctx context.Context, it store.OutboxItem, log *slog.Logger, reason string) {
+	if err := d.ob.MarkDead(ctx, it.ID, reason); err != nil {
+		log.Error("recording a dead letter", "err", err)
+	}
+	log.Error("alert is a dead letter", "reason", reason)
+}
+
+// backoff is MinBackoff·2^attempts capped at MaxBackoff, with "equal
+// jitter": half fixed, half random, so retries spread out but never come
+// sooner than half the nominal delay.
+func (d *Dispatcher) backoff(attempts int) time.Duration {
+	b := d.o.MinBackoff
+	for i := 0; i < attempts && b < d.o.MaxBackoff; i++ {
+		b *= 2
+	}
+	b = min(b, d.o.MaxBackoff)
+	half := b / 2
+	return half + rand.N(half+1)
+}
+
+func (d *Dispatcher) updateGauges(ctx context.Context) {
+	if d.o.Metrics == nil || time.Since(d.gaugesAt) < time.Second {
+		return
+	}
+	d.gaugesAt = time.Now()
+	pending, dead, err := d.ob.OutboxCounts(ctx)
+	if err != nil {
+		return
+	}
+	d.o.Metrics.depth.Set(float64(pending))
+	d.o.Metrics.dead.Set(float64(dead))
+}
+
+// Metrics are the delivery metrics.
+type Metrics struct {
+	sent     *prometheus.CounterVec
+	failed   *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	depth    prometheus.Gauge
+	dead     prometheus.Gauge
+}
+
+// NewMetrics registers the delivery metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "watchfloor_notifications_sent_total", Help: "Alerts delivered, by notifier.",
+		}, []string{"notifier"}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "watchfloor_notifications_failed_total", Help: "Failed delivery attempts, by notifier and whether they will be retried.",
+		}, []string{"notifier", "retry"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "watchfloor_notification_duration_seconds", Help: "Time of one delivery attempt.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 3, 10),
+		}, []string{"notifier"}),
+		depth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "watchfloor_outbox_depth", Help: "Alerts waiting in the outbox."}),
+		dead:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "watchfloor_dead_letters", Help: "Alerts that could not be delivered (see watchfloor outbox list)."}),
+	}
+	reg.MustRegister(m.sent, m.failed, m.duration, m.depth, m.dead)
+	return m
+}
+
+func (m *Metrics) observe(notifier string, d time.Duration, err error, retry bool) {
+	if m == nil {
+		return
+	}
+	m.duration.WithLabelValues(notifier).Observe(d.Seconds())
+	if err == nil {
+		m.sent.WithLabelValues(notifier).Inc()
+		return
+	}
+	r := "false"
+	if retry {
+		r = "true"
+	}
+	m.failed.WithLabelValues(notifier, r).Inc()
+}

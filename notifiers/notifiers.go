@@ -1,0 +1,175 @@
+// Package notifiers delivers alerts. A Notifier makes exactly one attempt
+// to deliver an Alert to one destination (Slack, a webhook, the log) and
+// says whether a failure is worth retrying; the Dispatcher is the one
+// place where delivery is retried, with exponential backoff and jitter,
+// from the durable outbox, until the alert is delivered or too old and
+// becomes a dead letter.
+package notifiers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/watchfloor/watchfloor/engine"
+)
+
+// Alert is one notification: one article and every match routed to one
+// destination.
+type Alert struct {
+	// ID is stable across retries and restarts (the webhook-id).
+	ID        string
+	CreatedAt time.Time
+	Article   engine.Article
+	Matches   []engine.Match
+	Summary   []string
+}
+
+// alertJSON is the pinned webhook body.
+type alertJSON struct {
+	Version   string         `json:"version"`
+	ID        string         `json:"id"`
+	CreatedAt string         `json:"created_at"`
+	Article   articleJSON    `json:"article"`
+	Matches   []engine.Match `json:"matches"`
+	Summary   []string       `json:"summary"`
+}
+
+type articleJSON struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	URL       string `json:"url"`
+	Source    string `json:"source"`
+	Published string `json:"published"`
+}
+
+// MarshalJSON renders the pinned webhook body.
+func (a Alert) MarshalJSON() ([]byte, error) {
+	summary := a.Summary
+	if summary == nil {
+		summary = []string{}
+	}
+	return json.Marshal(alertJSON{
+		Version:   "1",
+		ID:        a.ID,
+		CreatedAt: engine.FormatTime(a.CreatedAt),
+		Article: articleJSON{ID: a.Article.ID, Title: a.Article.Title, URL: a.Article.URL, Source: a.Article.Source,
+			Published: engine.FormatTime(a.Article.Published)},
+		Matches: engine.NonNilMatches(a.Matches),
+		Summary: summary,
+	})
+}
+
+// UnmarshalJSON reads the webhook body back (the outbox stores it).
+func (a *Alert) UnmarshalJSON(b []byte) error {
+	var j alertJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	if j.Version != "1" {
+		return fmt.Errorf("unknown alert version %q", j.Version)
+	}
+	*a = Alert{ID: j.ID, Matches: j.Matches, Summary: j.Summary,
+		Article: engine.Article{ID: j.Article.ID, Title: j.Article.Title, URL: j.Article.URL, Source: j.Article.Source}}
+	if j.CreatedAt != "" {
+		t, err := time.Parse(time.RFC3339, j.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("created_at: %w", err)
+		}
+		a.CreatedAt = t
+	}
+	if j.Article.Published != "" {
+		t, err := time.Parse(time.RFC3339, j.Article.Published)
+		if err != nil {
+			return fmt.Errorf("published: %w", err)
+		}
+		a.Article.Published = t
+	}
+	return nil
+}
+
+// Notifier delivers alerts to one destination. Notify makes exactly one
+// attempt; when it fails, retry says whether another attempt could
+// succeed (network errors, timeouts, 408, 429, 5xx) or not (other 4xx,
+// bad configuration). Notify must be safe for concurrent use.
+type Notifier interface {
+	Name() string
+	Notify(ctx context.Context, a Alert) (retry bool, err error)
+}
+
+// RetryAfterError carries a delay the destination asked for (HTTP 429 or
+// 503 with Retry-After, Slack rate limits); the Dispatcher waits at least
+// that long.
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("%v (retry after %v)", e.Err, e.After)
+}
+
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// ParseRetryAfter reads a Retry-After header: seconds or an HTTP date.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// RetryableStatus reports whether an HTTP status is worth retrying.
+func RetryableStatus(code int) bool {
+	return code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
+}
+
+// RedactURL hides what may be secret in a URL (user info, path, query),
+// for logs and errors.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "<redacted url>"
+	}
+	out := u.Scheme + "://" + u.Host
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
+		out += "/<redacted>"
+	}
+	return out
+}
+
+// redactErr replaces every occurrence of secret URLs in err's text.
+func redactErr(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	changed := false
+	for _, s := range secrets {
+		if s != "" && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, RedactURL(s))
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return errors.New(msg)
+}
+
+// RedactError returns err with every occurrence of the secret URLs
+// replaced by their redacted form.
+func RedactError(err error, secretURLs ...string) error { return redactErr(err, secretURLs...) }

@@ -1,0 +1,228 @@
+// Package slack posts alerts to Slack, through a bot token
+// (chat.postMessage to a channel) or an incoming webhook URL, as Block Kit
+// messages with a plain-text fallback. Text is cut by characters to stay
+// within Slack's limits for blocks and messages.
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/watchfloor/watchfloor/notifiers"
+)
+
+// Slack's limits, in characters.
+const (
+	maxHeader   = 150
+	maxSection  = 3000
+	maxContext  = 2000
+	maxBlocks   = 50
+	maxFallback = 4000
+	// maxRules is how many matched rules get a section of their own.
+	maxRules = 10
+)
+
+// Config configures a Slack notifier: Token and Channel, or WebhookURL.
+type Config struct {
+	Name       string
+	Token      string
+	Channel    string
+	WebhookURL string
+	// APIURL overrides Slack's API base URL (tests).
+	APIURL string
+	Client *http.Client
+}
+
+// Notifier is a Slack destination.
+type Notifier struct {
+	cfg Config
+	api *slack.Client
+}
+
+// New checks the config and returns the notifier.
+func New(cfg Config) (*Notifier, error) {
+	bot := cfg.Token != "" || cfg.Channel != ""
+	hook := cfg.WebhookURL != ""
+	switch {
+	case bot && hook:
+		return nil, errors.New("slack: give token and channel, or webhook_url, not both")
+	case !bot && !hook:
+		return nil, errors.New("slack: give token and channel, or webhook_url")
+	case bot && (cfg.Token == "" || cfg.Channel == ""):
+		return nil, errors.New("slack: a bot token needs a channel, and a channel a token")
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 15 * time.Second}
+	}
+	n := &Notifier{cfg: cfg}
+	if bot {
+		opts := []slack.Option{slack.OptionHTTPClient(cfg.Client)}
+		if cfg.APIURL != "" {
+			opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
+		}
+		n.api = slack.New(cfg.Token, opts...)
+	}
+	return n, nil
+}
+
+// Name returns the destination name.
+func (n *Notifier) Name() string { return n.cfg.Name }
+
+// Notify posts the alert once.
+func (n *Notifier) Notify(ctx context.Context, a notifiers.Alert) (bool, error) {
+	blocks := Blocks(a)
+	text := Fallback(a)
+	var err error
+	if n.api != nil {
+		_, _, err = n.api.PostMessageContext(ctx, n.cfg.Channel, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(text, false))
+	} else {
+		err = slack.PostWebhookCustomHTTPContext(ctx, n.cfg.WebhookURL, n.cfg.Client, &slack.WebhookMessage{Text: text, Blocks: &slack.Blocks{BlockSet: blocks}})
+	}
+	if err == nil {
+		return false, nil
+	}
+	err = notifiers.RedactError(err, n.cfg.WebhookURL)
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		return true, &notifiers.RetryAfterError{After: rl.RetryAfter, Err: fmt.Errorf("slack: %w", err)}
+	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) {
+		return notifiers.RetryableStatus(sc.Code), fmt.Errorf("slack: %w", err)
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		switch se.Err {
+		case "ratelimited", "rate_limited", "service_unavailable", "internal_error", "fatal_error", "request_timeout":
+			return true, fmt.Errorf("slack: %w", err)
+		}
+		return false, fmt.Errorf("slack: %w", err) // invalid_auth, channel_not_found, not_in_channel, …
+	}
+	// Network errors, timeouts.
+	return true, fmt.Errorf("slack: %w", err)
+}
+
+// escape makes text safe inside Slack mrkdwn.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// cut shortens s to at most n characters, ending with "…" when it cut.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i, k := 0, 0
+	for j := range s {
+		if k == n-1 {
+			i = j
+			break
+		}
+		k++
+	}
+	return s[:i] + "…"
+}
+
+// cutEscaped escapes s and keeps the result within n characters without
+// splitting an entity.
+func cutEscaped(s string, n int) string {
+	e := escape(s)
+	for utf8.RuneCountInString(e) > n {
+		s = cut(s, max(utf8.RuneCountInString(s)-(utf8.RuneCountInString(e)-n)-1, 1))
+		e = escape(s)
+	}
+	return e
+}
+
+// Blocks renders the alert as Block Kit blocks within Slack's limits.
+func Blocks(a notifiers.Alert) []slack.Block {
+	title := a.Article.Title
+	if title == "" {
+		title = "(untitled)"
+	}
+	heading := "*" + cutEscaped(title, maxSection-200) + "*"
+	if a.Article.URL != "" && !strings.ContainsAny(a.Article.URL, "<>|") {
+		heading = "*<" + a.Article.URL + "|" + cutEscaped(title, maxSection-200-len(a.Article.URL)) + ">*"
+	}
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, cut(headerText(a), maxHeader), false, false)),
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, heading, false, false), nil, nil),
+	}
+	shown := a.Matches
+	if len(shown) > maxRules {
+		shown = shown[:maxRules]
+	}
+	for _, m := range shown {
+		var b strings.Builder
+		fmt.Fprintf(&b, "*%s* · %s · score %g", escape(m.Rule), m.Severity, m.Score)
+		var terms []string
+		for _, e := range m.Evidence {
+			terms = append(terms, fmt.Sprintf("%s ×%d", escape(e.Term), e.Count))
+		}
+		if len(terms) > 0 {
+			b.WriteString("\nEvidence: " + strings.Join(terms, ", "))
+		}
+		if len(m.Evidence) > 0 && len(m.Evidence[0].Snippets) > 0 {
+			b.WriteString("\n> " + escape(strings.ReplaceAll(m.Evidence[0].Snippets[0], "**", "*")))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cut(b.String(), maxSection), false, false), nil, nil))
+	}
+	if extra := len(a.Matches) - len(shown); extra > 0 {
+		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("+%d more rules", extra), false, false)))
+	}
+	if len(a.Summary) > 0 {
+		var b strings.Builder
+		for _, s := range a.Summary {
+			b.WriteString("• " + escape(s) + "\n")
+		}
+		blocks = append(blocks, slack.NewDividerBlock(),
+			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cut(strings.TrimSpace(b.String()), maxSection), false, false), nil, nil))
+	}
+	meta := escape(a.Article.Source)
+	when := a.Article.Published
+	if when.IsZero() {
+		when = a.CreatedAt
+	}
+	if !when.IsZero() {
+		meta += " · " + when.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, cut(meta, maxContext), false, false)))
+	if len(blocks) > maxBlocks {
+		blocks = blocks[:maxBlocks]
+	}
+	return blocks
+}
+
+func headerText(a notifiers.Alert) string {
+	if len(a.Matches) == 0 {
+		return "watchfloor alert"
+	}
+	top := a.Matches[0]
+	s := fmt.Sprintf("%s: %s", strings.ToUpper(top.Severity), top.Rule)
+	if len(a.Matches) > 1 {
+		s += fmt.Sprintf(" (+%d)", len(a.Matches)-1)
+	}
+	return s
+}
+
+// Fallback is the plain-text version of the alert, for notifications and
+// clients without blocks.
+func Fallback(a notifiers.Alert) string {
+	var rules []string
+	for _, m := range a.Matches {
+		rules = append(rules, fmt.Sprintf("%s (%s, %g)", m.Rule, m.Severity, m.Score))
+	}
+	s := fmt.Sprintf("%s — %s", a.Article.Title, strings.Join(rules, ", "))
+	if a.Article.URL != "" {
+		s += " " + a.Article.URL
+	}
+	return cut(s, maxFallback)
+}
+
