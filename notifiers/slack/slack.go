@@ -225,4 +225,3 @@ func Fallback(a notifiers.Alert) string {
 	}
 	return cut(s, maxFallback)
 }
-

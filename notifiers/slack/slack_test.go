@@ -82,8 +82,8 @@ func TestLimits(t *testing.T) {
 	}
 	b, _ := json.Marshal(blocks)
 	var decoded []struct {
-		Type     string `json:"type"`
-		Text     *struct{ Text string } `json:"text"`
+		Type     string                  `json:"type"`
+		Text     *struct{ Text string }  `json:"text"`
 		Elements []struct{ Text string } `json:"elements"`
 	}
 	if err := json.Unmarshal(b, &decoded); err != nil {

@@ -1,0 +1,471 @@
+// Package inbox watches a directory for article files and hands each one,
+// once it has stopped changing, to a Handler; then it moves the file to
+// processed/, or to failed/ with NAME.error when the handler says the file
+// cannot be read. A handler error of any other kind leaves the file where
+// it is, to be tried again with backoff: nothing is lost or left behind.
+//
+// Writers should write elsewhere (or to a dotfile) and rename into the
+// directory. Dotfiles, *.tmp, *.part, *.swp, *~ and subdirectories are
+// ignored. A file is ready once its size and modification time have not
+// changed for the settle time: a file renamed in after it was written is
+// ready at once; one being written in place waits until the writes stop.
+// Symbolic links and other non-regular files are never read: they move
+// to failed/ with the reason.
+//
+// Events come from fsnotify; a scan at start, a full rescan when the
+// kernel's event queue overflows and a periodic safety rescan catch
+// anything events missed. One scheduler orders files by the time they are
+// due and a fixed pool of workers runs the handler, so a burst of ten
+// thousand files costs no more than ten thousand heap entries.
+package inbox
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Handler reads and commits one file. Wrap an error with Unreadable to
+// send the file to failed/; any other error means "try again later".
+type Handler func(ctx context.Context, path string) error
+
+type unreadable struct{ err error }
+
+func (u unreadable) Error() string { return u.err.Error() }
+func (u unreadable) Unwrap() error { return u.err }
+
+// Unreadable marks err as a permanent problem of the file itself.
+func Unreadable(err error) error { return unreadable{err} }
+
+// IsUnreadable reports whether err was marked with Unreadable.
+func IsUnreadable(err error) bool {
+	var u unreadable
+	return errors.As(err, &u)
+}
+
+// Options configure a Watcher.
+type Options struct {
+	Dir string
+	// Settle is how long a file must stay unchanged (default 200ms).
+	Settle time.Duration
+	// Rescan is the period of the safety rescan (default 30s).
+	Rescan time.Duration
+	// Workers is how many files are handled at once (default 2×GOMAXPROCS).
+	Workers    int
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+}
+
+// Names of the subdirectories files move to.
+const (
+	ProcessedDir = "processed"
+	FailedDir    = "failed"
+)
+
+// Watcher watches one inbox directory.
+type Watcher struct {
+	o       Options
+	h       Handler
+	dir     string
+	events  chan string // paths to (re)consider, from fsnotify and scans
+	done    chan result // outcomes of handled files
+	files   map[string]*entry
+	due     dueHeap
+	jobs    chan string
+	metrics *metrics
+}
+
+type entry struct {
+	path    string
+	size    int64
+	mtime   time.Time
+	due     time.Time
+	index   int // in the heap, -1 when not queued
+	running bool
+	dirty   bool // changed while its handler ran
+	fails   int
+}
+
+type result struct {
+	path string
+	err  error // nil: moved away; else the handler's transient error
+}
+
+// New creates the directory and its processed/ and failed/ subdirectories
+// if needed.
+func New(o Options, h Handler) (*Watcher, error) {
+	if o.Dir == "" {
+		return nil, errors.New("inbox: no directory")
+	}
+	if o.Settle == 0 {
+		o.Settle = 200 * time.Millisecond
+	}
+	if o.Rescan <= 0 {
+		o.Rescan = 30 * time.Second
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2 * runtime.GOMAXPROCS(0)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	for _, d := range []string{dir, filepath.Join(dir, ProcessedDir), filepath.Join(dir, FailedDir)} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return nil, fmt.Errorf("inbox: %w", err)
+		}
+	}
+	return &Watcher{o: o, h: h, dir: dir, events: make(chan string, 4096), done: make(chan result, o.Workers),
+		files: map[string]*entry{}, jobs: make(chan string), metrics: newMetrics(o.Registerer)}, nil
+}
+
+// Ignored reports whether a file name is one the inbox never reads.
+func Ignored(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".part") ||
+		strings.HasSuffix(name, ".swp") || strings.HasSuffix(name, "~") || strings.HasSuffix(name, ".error")
+}
+
+// Run watches until ctx is done, then waits for the handlers in flight,
+// which run under a context that shutdown does not cancel.
+func (w *Watcher) Run(ctx context.Context) error {
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("inbox: %w", err)
+	}
+	defer fw.Close()
+	if err := fw.Add(w.dir); err != nil {
+		return fmt.Errorf("inbox: watch %s: %w", w.dir, err)
+	}
+	var wg sync.WaitGroup
+	hctx := context.WithoutCancel(ctx)
+	for range w.o.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range w.jobs {
+				w.done <- result{path: p, err: w.handle(hctx, p)}
+			}
+		}()
+	}
+	// fsnotify events feed the scheduler through w.events.
+	stopEvents := make(chan struct{})
+	overflow := make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-stopEvents:
+				return
+			case ev, ok := <-fw.Events:
+				if !ok {
+					return
+				}
+				if ev.Op&(fsnotify.Create|fsnotify.Write|fsnotify.Rename|fsnotify.Chmod) != 0 && filepath.Dir(ev.Name) == w.dir {
+					select {
+					case w.events <- ev.Name:
+					case <-stopEvents:
+						return
+					}
+				}
+			case err, ok := <-fw.Errors:
+				if !ok {
+					return
+				}
+				if errors.Is(err, fsnotify.ErrEventOverflow) {
+					w.o.Logger.Warn("inbox: file system event queue overflowed; rescanning")
+					select {
+					case overflow <- struct{}{}:
+					default:
+					}
+					continue
+				}
+				w.o.Logger.Error("inbox: watch error", "err", err)
+			}
+		}
+	}()
+	w.rescan()
+	tick := time.NewTicker(w.o.Rescan)
+	defer tick.Stop()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	running := 0
+	for {
+		// Hand due files to free workers.
+		now := time.Now()
+		for running < w.o.Workers && len(w.due) > 0 && !w.due[0].due.After(now) {
+			e := heap.Pop(&w.due).(*entry)
+			if !w.ready(e, now) {
+				continue
+			}
+			e.running = true
+			running++
+			select {
+			case w.jobs <- e.path:
+			case <-ctx.Done():
+				e.running = false
+				running--
+			}
+		}
+		w.metrics.pending.Set(float64(len(w.files)))
+		wait := time.Hour
+		if len(w.due) > 0 && running < w.o.Workers {
+			wait = max(time.Until(w.due[0].due), 0)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			close(stopEvents)
+			close(w.jobs)
+			go func() { wg.Wait(); close(w.done) }()
+			for r := range w.done {
+				w.finish(r)
+			}
+			return nil
+		case p := <-w.events:
+			w.consider(p, time.Now())
+		case r := <-w.done:
+			running--
+			w.finish(r)
+		case <-overflow:
+			w.rescan()
+		case <-tick.C:
+			w.rescan()
+		case <-timer.C:
+		}
+	}
+}
+
+// rescan considers every file in the directory.
+func (w *Watcher) rescan() {
+	des, err := os.ReadDir(w.dir)
+	if err != nil {
+		w.o.Logger.Error("inbox: scan", "err", err)
+		return
+	}
+	now := time.Now()
+	for _, de := range des {
+		if de.IsDir() {
+			continue
+		}
+		if e, ok := w.files[filepath.Join(w.dir, de.Name())]; ok && (e.running || e.index >= 0) {
+			continue // already known
+		}
+		w.consider(filepath.Join(w.dir, de.Name()), now)
+	}
+}
+
+// consider (re)schedules path after an event or a scan.
+func (w *Watcher) consider(path string, now time.Time) {
+	if Ignored(filepath.Base(path)) {
+		return
+	}
+	st, err := os.Lstat(path)
+	if err != nil {
+		return // gone (moved away, or a rename's old name)
+	}
+	if st.IsDir() {
+		return
+	}
+	e, ok := w.files[path]
+	if !ok {
+		e = &entry{path: path, index: -1}
+		w.files[path] = e
+	}
+	if e.running {
+		e.dirty = true
+		return
+	}
+	e.size, e.mtime = st.Size(), st.ModTime()
+	if !st.Mode().IsRegular() {
+		e.due = now // moved to failed/ by the worker without reading
+	} else {
+		e.due = e.mtime.Add(w.o.Settle)
+		if e.fails > 0 {
+			e.due = maxTime(e.due, now.Add(retryDelay(e.fails)))
+		}
+	}
+	if e.index >= 0 {
+		heap.Fix(&w.due, e.index)
+	} else {
+		heap.Push(&w.due, e)
+	}
+}
+
+// ready stats a due file again: when it changed since it was scheduled,
+// it goes back to wait.
+func (w *Watcher) ready(e *entry, now time.Time) bool {
+	st, err := os.Lstat(e.path)
+	if err != nil {
+		delete(w.files, e.path)
+		return false
+	}
+	if !st.Mode().IsRegular() {
+		return true
+	}
+	if st.Size() != e.size || !st.ModTime().Equal(e.mtime) {
+		e.size, e.mtime = st.Size(), st.ModTime()
+		e.due = maxTime(e.mtime.Add(w.o.Settle), now.Add(w.o.Settle/4))
+		heap.Push(&w.due, e)
+		return false
+	}
+	return true
+}
+
+func (w *Watcher) finish(r result) {
+	e := w.files[r.path]
+	if e == nil {
+		return
+	}
+	e.running = false
+	if r.err == nil {
+		delete(w.files, r.path)
+		if e.dirty {
+			w.consider(r.path, time.Now()) // a new file under the same name
+		}
+		return
+	}
+	e.fails++
+	e.dirty = false
+	w.o.Logger.Warn("inbox: file will be tried again", "path", r.path, "err", r.err, "retry_in", retryDelay(e.fails))
+	w.consider(r.path, time.Now())
+}
+
+func retryDelay(fails int) time.Duration {
+	d := time.Second << min(fails-1, 6)
+	return min(d, time.Minute)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// handle runs the handler on one file and moves it. A nil return means
+// the file left the inbox.
+func (w *Watcher) handle(ctx context.Context, path string) error {
+	log := w.o.Logger.With("path", path)
+	st, err := os.Lstat(path)
+	if err != nil {
+		return nil // gone meanwhile
+	}
+	if !st.Mode().IsRegular() {
+		reason := "not a regular file"
+		if st.Mode()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(path)
+			reason = fmt.Sprintf("a symbolic link (to %s); the inbox reads only regular files", target)
+		}
+		return w.fail(log, path, errors.New(reason))
+	}
+	herr := w.h(ctx, path)
+	switch {
+	case herr == nil:
+		dst, err := moveUnique(path, filepath.Join(w.dir, ProcessedDir))
+		if err != nil {
+			log.Error("inbox: moving a processed file", "err", err)
+			w.metrics.files.WithLabelValues("retry").Inc()
+			return err
+		}
+		w.metrics.files.WithLabelValues("processed").Inc()
+		log.Debug("inbox: file processed", "moved_to", dst)
+		return nil
+	case IsUnreadable(herr):
+		return w.fail(log, path, herr)
+	default:
+		w.metrics.files.WithLabelValues("retry").Inc()
+		return herr
+	}
+}
+
+// fail moves path to failed/ with NAME.error saying why.
+func (w *Watcher) fail(log *slog.Logger, path string, reason error) error {
+	dst, err := moveUnique(path, filepath.Join(w.dir, FailedDir))
+	if err != nil {
+		log.Error("inbox: moving a failed file", "err", err)
+		return err
+	}
+	msg := fmt.Sprintf("%s: %v\nfailed at %s\n", filepath.Base(path), reason, time.Now().UTC().Format(time.RFC3339))
+	if err := os.WriteFile(dst+".error", []byte(msg), 0o640); err != nil {
+		log.Error("inbox: writing the reason", "err", err)
+	}
+	w.metrics.files.WithLabelValues("failed").Inc()
+	log.Warn("inbox: file moved to failed/", "moved_to", dst, "reason", reason)
+	return nil
+}
+
+// moveUnique renames path into dir without overwriting: name.txt, then
+// name.1.txt, name.2.txt, …
+func moveUnique(path, dir string) (string, error) {
+	base := filepath.Base(path)
+	ext := filepath.Ext(base)
+	stem := strings.TrimSuffix(base, ext)
+	for i := 0; i < 10000; i++ {
+		name := base
+		if i > 0 {
+			name = fmt.Sprintf("%s.%d%s", stem, i, ext)
+		}
+		dst := filepath.Join(dir, name)
+		// Link then remove never overwrites an existing file.
+		if err := os.Link(path, dst); err == nil {
+			if err := os.Remove(path); err != nil {
+				return dst, err
+			}
+			return dst, nil
+		} else if !errors.Is(err, fs.ErrExist) {
+			// Hard links unsupported: fall back to a checked rename.
+			if _, serr := os.Lstat(dst); errors.Is(serr, fs.ErrNotExist) {
+				return dst, os.Rename(path, dst)
+			}
+		}
+	}
+	return "", fmt.Errorf("inbox: no free name for %s in %s", base, dir)
+}
+
+// dueHeap orders entries by due time.
+type dueHeap []*entry
+
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].due.Before(h[j].due) }
+func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i]; h[i].index = i; h[j].index = j }
+func (h *dueHeap) Push(x any)        { e := x.(*entry); e.index = len(*h); *h = append(*h, e) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	e.index = -1
+	return e
+}
+
+type metrics struct {
+	files   *prometheus.CounterVec
+	pending prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		files: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "watchfloor_inbox_files_total", Help: "Inbox files by outcome: processed, failed, retry.",
+		}, []string{"result"}),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "watchfloor_inbox_pending", Help: "Inbox files waiting or being handled."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.files, m.pending)
+	}
+	return m
+}

@@ -1,0 +1,344 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// recorder is a Handler that records what it read.
+type recorder struct {
+	mu     sync.Mutex
+	calls  map[string]int
+	data   map[string]string
+	answer func(path string, n int) error
+	seen   chan string
+}
+
+func newRecorder() *recorder {
+	return &recorder{calls: map[string]int{}, data: map[string]string{}, seen: make(chan string, 1000)}
+}
+
+func (r *recorder) handle(_ context.Context, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.calls[filepath.Base(path)]++
+	n := r.calls[filepath.Base(path)]
+	r.data[filepath.Base(path)] = string(b)
+	r.mu.Unlock()
+	r.seen <- filepath.Base(path)
+	if r.answer != nil {
+		return r.answer(path, n)
+	}
+	return nil
+}
+
+func start(t *testing.T, dir string, r *recorder, o Options) (stop func()) {
+	t.Helper()
+	o.Dir = dir
+	if o.Settle == 0 {
+		o.Settle = 50 * time.Millisecond
+	}
+	w, err := New(o, r.handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
+}
+
+// drop writes a file elsewhere and renames it into dir.
+func drop(t *testing.T, dir, name, body string) {
+	t.Helper()
+	tmp := filepath.Join(dir, "."+name+".tmp")
+	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitFor(t *testing.T, r *recorder, names ...string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	deadline := time.After(10 * time.Second)
+	for len(want) > 0 {
+		select {
+		case n := <-r.seen:
+			delete(want, n)
+		case <-deadline:
+			t.Fatalf("not handled: %v", want)
+		}
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func exists(p string) bool { _, err := os.Lstat(p); return err == nil }
+
+func TestRenamedFileProcessedOnce(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "existing.txt"), []byte("before start"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newRecorder()
+	stop := start(t, dir, r, Options{})
+	defer stop()
+	drop(t, dir, "a.txt", "hello")
+	waitFor(t, r, "a.txt", "existing.txt")
+	eventually(t, "files in processed/", func() bool {
+		return exists(filepath.Join(dir, "processed", "a.txt")) && exists(filepath.Join(dir, "processed", "existing.txt")) && !exists(filepath.Join(dir, "a.txt"))
+	})
+	time.Sleep(200 * time.Millisecond)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.calls["a.txt"] != 1 || r.data["a.txt"] != "hello" {
+		t.Errorf("calls %v data %q", r.calls, r.data["a.txt"])
+	}
+}
+
+func TestSlowWriterReadWhole(t *testing.T) {
+	dir := t.TempDir()
+	r := newRecorder()
+	stop := start(t, dir, r, Options{Settle: 150 * time.Millisecond})
+	defer stop()
+	f, err := os.Create(filepath.Join(dir, "slow.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		fmt.Fprintf(f, "line %d\n", i)
+		time.Sleep(50 * time.Millisecond)
+	}
+	f.Close()
+	waitFor(t, r, "slow.txt")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !strings.HasSuffix(r.data["slow.txt"], "line 9\n") || r.calls["slow.txt"] != 1 {
+		t.Errorf("read %q in %d calls", r.data["slow.txt"], r.calls["slow.txt"])
+	}
+}
+
+func TestIgnoredNamesAndDirs(t *testing.T) {
+	dir := t.TempDir()
+	r := newRecorder()
+	stop := start(t, dir, r, Options{})
+	defer stop()
+	for _, n := range []string{".hidden", "x.tmp", "y.part", "z.swp", "w~"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sub", "in-sub.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	drop(t, dir, "real.txt", "x")
+	waitFor(t, r, "real.txt")
+	time.Sleep(300 * time.Millisecond)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.calls) != 1 {
+		t.Errorf("handled %v, want only real.txt", r.calls)
+	}
+}
+
+func TestCollisionSafeNames(t *testing.T) {
+	dir := t.TempDir()
+	r := newRecorder()
+	stop := start(t, dir, r, Options{})
+	defer stop()
+	for i := 0; i < 3; i++ {
+		drop(t, dir, "same.txt", fmt.Sprint("version ", i))
+		waitFor(t, r, "same.txt")
+		eventually(t, "moved", func() bool { return !exists(filepath.Join(dir, "same.txt")) })
+	}
+	for _, n := range []string{"same.txt", "same.1.txt", "same.2.txt"} {
+		if !exists(filepath.Join(dir, "processed", n)) {
+			t.Errorf("processed/%s missing", n)
+		}
+	}
+}
+
+func TestUnreadableAndTransient(t *testing.T) {
+	dir := t.TempDir()
+	r := newRecorder()
+	r.answer = func(path string, n int) error {
+		switch filepath.Base(path) {
+		case "bad.json":
+			return Unreadable(errors.New("bad.json:3: invalid JSON"))
+		case "flaky.txt":
+			if n == 1 {
+				return errors.New("store: database is locked")
+			}
+		}
+		return nil
+	}
+	stop := start(t, dir, r, Options{})
+	defer stop()
+	drop(t, dir, "bad.json", "{")
+	drop(t, dir, "flaky.txt", "x")
+	waitFor(t, r, "bad.json", "flaky.txt")
+	eventually(t, "bad.json in failed/", func() bool { return exists(filepath.Join(dir, "failed", "bad.json")) })
+	msg, _ := os.ReadFile(filepath.Join(dir, "failed", "bad.json.error"))
+	if !strings.Contains(string(msg), "bad.json:3: invalid JSON") {
+		t.Errorf("reason %q", msg)
+	}
+	if !exists(filepath.Join(dir, "flaky.txt")) {
+		t.Error("a file with a transient error left the inbox")
+	}
+	waitFor(t, r, "flaky.txt") // retried after about a second
+	eventually(t, "flaky.txt processed", func() bool { return exists(filepath.Join(dir, "processed", "flaky.txt")) })
+}
+
+func TestSymlinkNeverRead(t *testing.T) {
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(outside, []byte("do not read"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := newRecorder()
+	stop := start(t, dir, r, Options{})
+	defer stop()
+	if err := os.Symlink(outside, filepath.Join(dir, "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "link in failed/", func() bool { return exists(filepath.Join(dir, "failed", "link.txt.error")) })
+	msg, _ := os.ReadFile(filepath.Join(dir, "failed", "link.txt.error"))
+	if !strings.Contains(string(msg), "symbolic link") {
+		t.Errorf("reason %q", msg)
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "do not read" {
+		t.Error("target changed")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.calls["link.txt"] != 0 {
+		t.Error("the handler read a symlink")
+	}
+}
+
+func TestBurstAllOnce(t *testing.T) {
+	dir := t.TempDir()
+	r := newRecorder()
+	stop := start(t, dir, r, Options{})
+	defer stop()
+	var names []string
+	for i := 0; i < 500; i++ {
+		n := fmt.Sprintf("f%03d.txt", i)
+		names = append(names, n)
+		drop(t, dir, n, n)
+	}
+	waitFor(t, r, names...)
+	eventually(t, "all moved", func() bool {
+		des, _ := os.ReadDir(filepath.Join(dir, "processed"))
+		return len(des) == 500
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range names {
+		if r.calls[n] != 1 {
+			t.Fatalf("%s handled %d times", n, r.calls[n])
+		}
+	}
+}
+
+func TestRescanFindsMissedFiles(t *testing.T) {
+	dir := t.TempDir()
+	r := newRecorder()
+	w, err := New(Options{Dir: dir, Settle: time.Millisecond}, r.handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Files that no event announced (as after an overflow) are found by
+	// the rescan path.
+	for _, n := range []string{"x.txt", "y.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.rescan()
+	var got []string
+	for _, e := range w.due {
+		got = append(got, filepath.Base(e.path))
+	}
+	sort.Strings(got)
+	if strings.Join(got, ",") != "x.txt,y.txt" {
+		t.Errorf("rescan queued %v", got)
+	}
+}
+
+// BenchmarkBurst drops b.N files at once (written elsewhere, renamed in)
+// and reports files/s and the latency from rename to handler, which
+// includes waiting for the settle time only for files still changing.
+func BenchmarkBurst(b *testing.B) {
+	dir := b.TempDir()
+	stage := b.TempDir()
+	var mu sync.Mutex
+	renamed := map[string]time.Time{}
+	var lat []time.Duration
+	all := make(chan struct{})
+	h := func(_ context.Context, path string) error {
+		mu.Lock()
+		lat = append(lat, time.Since(renamed[filepath.Base(path)]))
+		if len(lat) == b.N {
+			close(all)
+		}
+		mu.Unlock()
+		return nil
+	}
+	w, _ := New(Options{Dir: dir}, h)
+	ctx, cancel := context.WithCancel(context.Background())
+	go w.Run(ctx)
+	time.Sleep(100 * time.Millisecond)
+	for i := 0; i < b.N; i++ {
+		_ = os.WriteFile(filepath.Join(stage, fmt.Sprint(i, ".txt")), []byte("x"), 0o644)
+	}
+	time.Sleep(250 * time.Millisecond) // files are older than the settle time, as when renamed after writing
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := fmt.Sprint(i, ".txt")
+		mu.Lock()
+		renamed[n] = time.Now()
+		mu.Unlock()
+		_ = os.Rename(filepath.Join(stage, n), filepath.Join(dir, n))
+	}
+	<-all
+	b.StopTimer()
+	cancel()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "files/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "p99-ms")
+}
