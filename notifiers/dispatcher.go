@@ -51,6 +51,10 @@ type Dispatcher struct {
 	kick  chan struct{}
 	mu    sync.Mutex
 	busy  map[int64]bool // items being delivered
+	// finished holds the items whose delivery ended since the last look
+	// at the outbox began: that look may have read them before their new
+	// status was committed, so they are skipped until the next one.
+	finished map[int64]bool
 	sem   chan struct{}
 	inflt sync.WaitGroup
 	// gaugesAt is when the outbox gauges were last refreshed.
@@ -80,7 +84,7 @@ func NewDispatcher(ob Outbox, ns map[string]Notifier, o DispatchOptions) *Dispat
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Dispatcher{ob: ob, ns: ns, o: o, kick: make(chan struct{}, 1), busy: map[int64]bool{}, sem: make(chan struct{}, o.Concurrency)}
+	return &Dispatcher{ob: ob, ns: ns, o: o, kick: make(chan struct{}, 1), busy: map[int64]bool{}, finished: map[int64]bool{}, sem: make(chan struct{}, o.Concurrency)}
 }
 
 // Kick tells the dispatcher that alerts were enqueued; it never blocks.
@@ -116,6 +120,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			}
 		}
 		d.updateGauges(ctx)
+		// Wake now and then even when idle, to keep the gauges fresh.
+		wait = min(wait, 5*time.Second)
 		if wait > 0 {
 			t := time.NewTimer(wait)
 			select {
@@ -160,6 +166,9 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 // dispatch starts the delivery of due items, at most Concurrency at once,
 // and returns how many it found. With wait, it returns after they finish.
 func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
+	d.mu.Lock()
+	d.finished = map[int64]bool{}
+	d.mu.Unlock()
 	items, err := d.ob.DueAlerts(ctx, d.o.Now(), batch)
 	if err != nil {
 		return 0, err
@@ -167,7 +176,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
 	var wg sync.WaitGroup
 	for _, it := range items {
 		d.mu.Lock()
-		if d.busy[it.ID] {
+		if d.busy[it.ID] || d.finished[it.ID] {
 			d.mu.Unlock()
 			continue
 		}
@@ -195,6 +204,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
 func (d *Dispatcher) release(id int64) {
 	d.mu.Lock()
 	delete(d.busy, id)
+	d.finished[id] = true
 	d.mu.Unlock()
 }
 

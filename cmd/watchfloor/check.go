@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
 	"github.com/watchfloor/watchfloor/config"
-	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/daemon"
 	"github.com/watchfloor/watchfloor/rules"
 )
 
@@ -48,7 +47,7 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 	if err != nil {
 		fmt.Fprintln(std.err, err)
 		failed = true
-	} else if err := checkRoutes(cfg, set.Rules); err != nil {
+	} else if err := daemon.CheckRoutes(cfg, set.Rules); err != nil {
 		fmt.Fprintln(std.err, err)
 		failed = true
 	}
@@ -61,18 +60,4 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 	}
 	fmt.Fprintf(std.out, "ok: config %s; %d rules in %d files under %s\n", where, set.Rules.Len(), len(set.Files), dir)
 	return exitOK
-}
-
-// checkRoutes reports rules whose notify names a destination the config
-// lacks.
-func checkRoutes(cfg config.Config, rs *engine.RuleSet) error {
-	var errs []error
-	for _, r := range rs.Rules() {
-		for _, n := range r.Notify {
-			if _, ok := cfg.Notifier(n); !ok {
-				errs = append(errs, fmt.Errorf("rule %s: notify: no notifier named %q in the config", r.Name, n))
-			}
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -54,9 +54,12 @@ type stdio struct {
 
 func commands() []command {
 	return []command{
+		{"run", "run the daemon: watch the inbox and feeds, score, alert", cmdRun},
 		{"classify", "score article files or directories and print the matches", cmdClassify},
 		{"check", "validate the config and the rules; exit 1 on error", cmdCheck},
 		{"test", "run the rule unit tests (*_test.yaml)", cmdTest},
+		{"outbox", "list alerts in the outbox and re-send dead letters", cmdOutbox},
+		{"healthcheck", "exit 0 when a running daemon reports ready", cmdHealthcheck},
 		{"version", "print the version", cmdVersion},
 	}
 }

@@ -1,0 +1,497 @@
+// Package daemon wires watchfloor's parts into the long-running service:
+// the inbox and feed watchers hand articles to the engine, every match is
+// routed to its destinations and written to the outbox in the same
+// transaction that marks the article seen, and the dispatcher delivers the
+// outbox to Slack, webhooks or the log. Rules reload live from the rules
+// directory, on Reload (SIGHUP) and on POST /-/reload.
+//
+// Ordering guarantees: an article is committed (seen, with its alerts
+// queued) before its inbox file is moved to processed/, so a crash at any
+// point either re-reads the file (and finds the article already seen) or
+// has everything on disk. Delivery is at least once.
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/watchfloor/watchfloor/config"
+	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/ingest"
+	"github.com/watchfloor/watchfloor/notifiers"
+	"github.com/watchfloor/watchfloor/notifiers/lognotify"
+	"github.com/watchfloor/watchfloor/notifiers/slack"
+	"github.com/watchfloor/watchfloor/notifiers/webhook"
+	"github.com/watchfloor/watchfloor/rules"
+	"github.com/watchfloor/watchfloor/store"
+	"github.com/watchfloor/watchfloor/watchers/feeds"
+	"github.com/watchfloor/watchfloor/watchers/inbox"
+	"github.com/watchfloor/watchfloor/watchers/rulesdir"
+)
+
+// Options configure a Daemon.
+type Options struct {
+	Config config.Config
+	// Logger receives the daemon's logs; nil discards them.
+	Logger *slog.Logger
+	// Stdout is where the log notifier writes alerts (default os.Stdout).
+	Stdout io.Writer
+	// Version is reported in the User-Agent and in metrics.
+	Version string
+	// RulePack seeds rules_dir when it does not exist (nil: no seeding).
+	RulePack fs.FS
+	// ShutdownGrace bounds the delivery of due alerts at shutdown
+	// (default 10s).
+	ShutdownGrace time.Duration
+	// HTTPClient is used by feeds and webhooks (default: a client with
+	// timeouts).
+	HTTPClient *http.Client
+	// SlackAPIURL overrides Slack's API base URL, for tests against a
+	// local Slack test server.
+	SlackAPIURL string
+}
+
+// Daemon is a running watchfloor service; create it with New, then Run.
+type Daemon struct {
+	cfg      config.Config
+	log      *slog.Logger
+	opts     Options
+	store    *store.Store
+	rules    atomic.Pointer[ruleState]
+	reloadMu sync.Mutex
+	notifs   map[string]notifiers.Notifier
+	disp     *notifiers.Dispatcher
+	inbox    *inbox.Watcher
+	feeds    *feeds.Watcher
+	reg      *prometheus.Registry
+	m        *metrics
+	httpLn   net.Listener
+}
+
+// ruleState is one loaded rule set with its pool of scorers.
+type ruleState struct {
+	set    *rules.Set
+	scorer sync.Pool
+}
+
+func newRuleState(set *rules.Set) *ruleState {
+	st := &ruleState{set: set}
+	st.scorer.New = func() any { return set.Rules.NewScorer() }
+	return st
+}
+
+// New opens the store, loads the rules and builds every part. Anything
+// the configuration gets wrong is an error here, before Run.
+func New(ctx context.Context, opts Options) (*Daemon, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.ShutdownGrace == 0 {
+		opts.ShutdownGrace = 10 * time.Second
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	cfg := opts.Config
+	d := &Daemon{cfg: cfg, log: opts.Logger, opts: opts, reg: prometheus.NewRegistry()}
+	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d.m = newMetrics(d.reg, opts.Version)
+
+	if err := d.seedRules(); err != nil {
+		return nil, err
+	}
+	set, err := rules.Load(cfg.RulesDir)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	if err := CheckRoutes(cfg, set.Rules); err != nil {
+		return nil, err
+	}
+	d.rules.Store(newRuleState(set))
+	d.m.rulesLoaded.Set(float64(set.Rules.Len()))
+
+	d.notifs, err = BuildNotifiers(cfg, opts.Stdout, opts.HTTPClient, opts.Version, opts.SlackAPIURL)
+	if err != nil {
+		return nil, err
+	}
+	d.store, err = store.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	d.disp = notifiers.NewDispatcher(d.store, d.notifs, notifiers.DispatchOptions{
+		MinBackoff: time.Duration(cfg.Delivery.MinBackoff),
+		MaxBackoff: time.Duration(cfg.Delivery.MaxBackoff),
+		MaxAge:     time.Duration(cfg.Delivery.MaxAge),
+		Logger:     d.log.With("component", "dispatcher"),
+		Metrics:    notifiers.NewMetrics(d.reg),
+	})
+	d.inbox, err = inbox.New(inbox.Options{
+		Dir:        cfg.Inbox.Dir,
+		Settle:     time.Duration(cfg.Inbox.Settle),
+		Rescan:     time.Duration(cfg.Inbox.Rescan),
+		Logger:     d.log.With("component", "inbox"),
+		Registerer: d.reg,
+	}, d.handleFile)
+	if err != nil {
+		d.store.Close()
+		return nil, err
+	}
+	var fcs []feeds.Config
+	for _, f := range cfg.Feeds {
+		fcs = append(fcs, feeds.Config{Name: f.Name, URL: f.URL, Schedule: f.Schedule, FullText: f.FullText, MaxItemAge: time.Duration(f.MaxItemAge)})
+	}
+	d.feeds, err = feeds.New(fcs, d.store, d.handleFeedItem, feeds.Options{
+		Client:     opts.HTTPClient,
+		UserAgent:  "watchfloor/" + opts.Version + " (+feed reader)",
+		Logger:     d.log.With("component", "feeds"),
+		Registerer: d.reg,
+	})
+	if err != nil {
+		d.store.Close()
+		return nil, err
+	}
+	if l := cfg.HTTP.Listen; l != "" && l != "off" {
+		d.httpLn, err = net.Listen("tcp", l)
+		if err != nil {
+			d.store.Close()
+			return nil, fmt.Errorf("http: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// Addr returns the address of the admin HTTP server, or "" when it is off.
+func (d *Daemon) Addr() string {
+	if d.httpLn == nil {
+		return ""
+	}
+	return d.httpLn.Addr().String()
+}
+
+// Run serves until ctx is done, then stops intake, lets articles in flight
+// finish, delivers what is due within the grace period and closes the
+// store.
+func (d *Daemon) Run(ctx context.Context) error {
+	defer d.store.Close()
+	d.log.Info("watchfloor started", "rules", d.rules.Load().set.Rules.Len(), "inbox", d.cfg.Inbox.Dir,
+		"feeds", len(d.cfg.Feeds), "notifiers", len(d.notifs), "http", d.Addr(), "data_dir", d.cfg.DataDir)
+
+	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDisp()
+	var wg sync.WaitGroup
+	dispDone := make(chan struct{})
+	go func() {
+		defer close(dispDone)
+		if err := d.disp.Run(dispCtx); err != nil && !errors.Is(err, context.Canceled) {
+			d.log.Error("dispatcher stopped", "err", err)
+		}
+	}()
+
+	var srv *http.Server
+	if d.httpLn != nil {
+		srv = &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(d.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				d.log.Error("http server stopped", "err", err)
+			}
+		}()
+	}
+	errs := make(chan error, 3)
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				d.log.Error(name+" stopped", "err", err)
+				errs <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	run("inbox", d.inbox.Run)
+	run("feeds", d.feeds.Run)
+	run("rules watcher", func(ctx context.Context) error {
+		return rulesdir.Watch(ctx, d.cfg.RulesDir, 0, d.log.With("component", "rules"), func() { _ = d.Reload("file change") })
+	})
+	// The outbox can change behind the daemon's back (watchfloor outbox
+	// retry), so look at it now and then even without a kick.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(15 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				d.disp.Kick()
+			}
+		}
+	}()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errs:
+	}
+	d.log.Info("shutting down: intake stopped, finishing articles in flight")
+	wg.Wait()
+	stopDisp()
+	<-dispDone
+	graceCtx, cancel := context.WithTimeout(context.Background(), d.opts.ShutdownGrace)
+	defer cancel()
+	if err := d.disp.Drain(graceCtx); err != nil {
+		d.log.Warn("alerts left in the outbox for the next start", "err", err)
+	}
+	if srv != nil {
+		shCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = srv.Shutdown(shCtx)
+		cancel()
+	}
+	d.log.Info("watchfloor stopped")
+	return runErr
+}
+
+// Reload loads the rules directory again and swaps the new set in. On any
+// error the running set stays and the error is logged and returned.
+func (d *Daemon) Reload(reason string) error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	set, err := rules.Load(d.cfg.RulesDir)
+	if err == nil {
+		err = CheckRoutes(d.cfg, set.Rules)
+	}
+	if err != nil {
+		d.m.reloads.WithLabelValues("failure").Inc()
+		d.m.reloadOK.Set(0)
+		for _, line := range strings.Split(err.Error(), "\n") {
+			d.log.Error("rules reload failed, keeping the running rules", "reason", reason, "err", line)
+		}
+		return err
+	}
+	d.rules.Store(newRuleState(set))
+	d.m.reloads.WithLabelValues("success").Inc()
+	d.m.reloadOK.Set(1)
+	d.m.reloadTime.SetToCurrentTime()
+	d.m.rulesLoaded.Set(float64(set.Rules.Len()))
+	d.log.Info("rules reloaded", "reason", reason, "rules", set.Rules.Len(), "files", len(set.Files))
+	return nil
+}
+
+// handleFile reads one inbox file and processes its articles. A file that
+// cannot be read or parsed goes to failed/; a store failure leaves the file
+// in place to be tried again.
+func (d *Daemon) handleFile(ctx context.Context, path string) error {
+	arts, readErr := ingest.ReadFile(path)
+	for _, a := range arts {
+		if err := d.process(ctx, a, nil, "inbox"); err != nil {
+			return err
+		}
+	}
+	if readErr != nil {
+		d.m.readErrors.WithLabelValues("inbox").Inc()
+		return inbox.Unreadable(readErr)
+	}
+	return nil
+}
+
+func (d *Daemon) handleFeedItem(ctx context.Context, a engine.Article, keys []string) error {
+	return d.process(ctx, a, keys, "feed")
+}
+
+// process scores one article, routes its matches and commits the article
+// and its alerts in one transaction.
+func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, source string) error {
+	a.EnsureID()
+	seen, err := d.store.Seen(ctx, append([]string{a.ID}, keys...)...)
+	if err != nil {
+		return err
+	}
+	if seen {
+		d.m.duplicates.WithLabelValues(source).Inc()
+		return nil
+	}
+	st := d.rules.Load()
+	sc := st.scorer.Get().(*engine.Scorer)
+	start := time.Now()
+	res := sc.Score(a)
+	st.scorer.Put(sc)
+	d.m.scoring.Observe(time.Since(start).Seconds())
+	for _, e := range res.Errors {
+		d.m.ruleErrors.WithLabelValues(e.Rule).Inc()
+		d.log.Warn("rule failed at run time", "rule", e.Rule, "article", a.ID, "err", e.Err)
+	}
+	alerts, err := d.route(res, time.Now())
+	if err != nil {
+		return err
+	}
+	resJSON, _ := json.Marshal(res)
+	names := make([]string, len(res.Matches))
+	for i, m := range res.Matches {
+		names[i] = m.Rule
+	}
+	rec := store.ArticleRecord{
+		ID: a.ID, Source: a.Source, Title: a.Title, URL: a.URL, Lang: a.Lang, Body: a.Body,
+		Published: a.Published, SeenAt: time.Now(), Matches: names, ResultJSON: resJSON,
+	}
+	isNew, err := d.store.CommitArticle(ctx, rec, keys, alerts)
+	if err != nil {
+		return err
+	}
+	d.m.articles.WithLabelValues(source).Inc()
+	if !isNew {
+		d.m.duplicates.WithLabelValues(source).Inc()
+		return nil
+	}
+	for _, m := range res.Matches {
+		d.m.matches.WithLabelValues(m.Rule).Inc()
+	}
+	if len(alerts) > 0 {
+		d.disp.Kick()
+		d.log.Info("article matched", "article", a.ID, "title", a.Title, "rules", strings.Join(names, ","), "alerts", len(alerts))
+	}
+	return nil
+}
+
+// route groups the matches of res by destination: a rule's notify list,
+// else default_notify. One alert per destination lists every match routed
+// there.
+func (d *Daemon) route(res engine.Result, now time.Time) ([]store.NewAlert, error) {
+	var order []string
+	by := map[string][]engine.Match{}
+	for _, m := range res.Matches {
+		dests := m.Notify
+		if len(dests) == 0 {
+			dests = d.cfg.DefaultNotify
+		}
+		for _, dest := range dests {
+			if _, ok := by[dest]; !ok {
+				order = append(order, dest)
+			}
+			by[dest] = append(by[dest], m)
+		}
+	}
+	var out []store.NewAlert
+	for _, dest := range order {
+		ms := by[dest]
+		al := notifiers.Alert{ID: AlertID(res.Article.ID, dest), CreatedAt: now.UTC(), Article: res.Article, Matches: ms, Summary: res.Summary}
+		payload, err := json.Marshal(al)
+		if err != nil {
+			return nil, fmt.Errorf("daemon: encode alert: %w", err)
+		}
+		rules := make([]string, len(ms))
+		for i, m := range ms {
+			rules[i] = m.Rule
+		}
+		out = append(out, store.NewAlert{AlertID: al.ID, Notifier: dest, ArticleID: res.Article.ID, Rules: rules, Payload: payload})
+	}
+	return out, nil
+}
+
+// AlertID is the stable id of the alert for one article and destination:
+// the same across retries and restarts (it is the webhook-id).
+func AlertID(articleID, dest string) string {
+	h := sha256.Sum256([]byte(articleID + "\x00" + dest))
+	return "wf_" + hex.EncodeToString(h[:16])
+}
+
+// CheckRoutes reports rules whose notify names a destination the config
+// lacks, and a default_notify that names one.
+func CheckRoutes(cfg config.Config, rs *engine.RuleSet) error {
+	known := map[string]bool{}
+	for _, n := range cfg.Notifiers {
+		known[n.Name] = true
+	}
+	var errs []error
+	for _, r := range rs.Rules() {
+		for _, n := range r.Notify {
+			if !known[n] {
+				errs = append(errs, fmt.Errorf("rule %s: notify: no notifier named %q in the config", r.Name, n))
+			}
+		}
+	}
+	for _, n := range cfg.DefaultNotify {
+		if !known[n] {
+			errs = append(errs, fmt.Errorf("default_notify: no notifier named %q", n))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// BuildNotifiers makes the notifiers of the config.
+func BuildNotifiers(cfg config.Config, stdout io.Writer, client *http.Client, version, slackAPIURL string) (map[string]notifiers.Notifier, error) {
+	out := map[string]notifiers.Notifier{}
+	for _, n := range cfg.Notifiers {
+		var nt notifiers.Notifier
+		var err error
+		switch n.Type {
+		case "log":
+			nt = lognotify.New(n.Name, stdout)
+		case "slack":
+			nt, err = slack.New(slack.Config{Name: n.Name, Token: n.Token, Channel: n.Channel, WebhookURL: n.WebhookURL, APIURL: slackAPIURL, Client: client})
+		case "webhook":
+			nt, err = webhook.New(webhook.Config{Name: n.Name, URL: n.URL, Secret: n.Secret, Client: client, UserAgent: "watchfloor/" + version})
+		default:
+			err = fmt.Errorf("unknown type %q", n.Type)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("notifier %s: %w", n.Name, err)
+		}
+		out[n.Name] = nt
+	}
+	return out, nil
+}
+
+// seedRules copies the embedded rule pack into rules_dir when that
+// directory does not exist, so a fresh machine or an empty volume starts
+// with rules the analyst can edit. Unit tests of the pack are not copied:
+// they refer to fixtures of the repository.
+func (d *Daemon) seedRules() error {
+	if d.opts.RulePack == nil {
+		return nil
+	}
+	dir := d.cfg.RulesDir
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	err := fs.WalkDir(d.opts.RulePack, ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !rules.IsRuleFile(p) {
+			return err
+		}
+		data, err := fs.ReadFile(d.opts.RulePack, p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o644)
+	})
+	if err != nil {
+		return fmt.Errorf("daemon: seed %s with the shipped rules: %w", dir, err)
+	}
+	d.log.Info("rules directory created from the shipped rule pack", "rules_dir", dir)
+	return nil
+}
