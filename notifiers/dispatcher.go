@@ -45,18 +45,18 @@ type DispatchOptions struct {
 
 // Dispatcher delivers the outbox: the one place where delivery is retried.
 type Dispatcher struct {
-	ob    Outbox
-	ns    map[string]Notifier
-	o     DispatchOptions
-	kick  chan struct{}
-	mu    sync.Mutex
-	busy  map[int64]bool // items being delivered
+	ob   Outbox
+	ns   map[string]Notifier
+	o    DispatchOptions
+	kick chan struct{}
+	mu   sync.Mutex
+	busy map[int64]bool // items being delivered
 	// finished holds the items whose delivery ended since the last look
 	// at the outbox began: that look may have read them before their new
 	// status was committed, so they are skipped until the next one.
 	finished map[int64]bool
-	sem   chan struct{}
-	inflt sync.WaitGroup
+	sem      chan struct{}
+	inflt    sync.WaitGroup
 	// gaugesAt is when the outbox gauges were last refreshed.
 	gaugesAt time.Time
 }

@@ -215,4 +215,3 @@ func cmdHealthcheck(ctx context.Context, args []string, std stdio) int {
 	fmt.Fprintln(std.out, "ready")
 	return exitOK
 }
-

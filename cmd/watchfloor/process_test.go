@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/watchfloor/watchfloor/daemon"
+	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/notifiers/webhook"
+)
+
+// These tests run the real binary as a separate process.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "watchfloor-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "watchfloor")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+const crashSecret = "whsec_Y3Jhc2gtdGVzdC1zZWNyZXQ="
+
+// flakyReceiver fails every other request with 503 and records the
+// verified alert ids it accepted.
+type flakyReceiver struct {
+	mu   sync.Mutex
+	n    int
+	got  map[string]int
+	bad  int
+	srv  *httptest.Server
+	fail bool
+}
+
+func newFlakyReceiver(t *testing.T) *flakyReceiver {
+	r := &flakyReceiver{got: map[string]int{}, fail: true}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.n++
+		if r.fail && r.n%2 == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		if err := webhook.Verify(crashSecret, req.Header, body, time.Minute, time.Now()); err != nil {
+			r.bad++
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		r.got[req.Header.Get("webhook-id")]++
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *flakyReceiver) missing(want map[string]bool) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for id := range want {
+		if r.got[id] == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+type proc struct {
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	done   chan error
+}
+
+func startProc(t *testing.T, dir string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, stderr: &stderr, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return p
+}
+
+func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func writeCrashConfig(t *testing.T, dir, hookURL string) {
+	t.Helper()
+	cfg := fmt.Sprintf(`data_dir: ./data
+rules_dir: ./rules.d
+inbox: {dir: ./inbox, settle: 50ms, rescan: 1s}
+http: {listen: "off"}
+notifiers:
+  - {name: siem, type: webhook, url: %q, secret: %q}
+default_notify: [siem]
+delivery: {min_backoff: 20ms, max_backoff: 200ms, max_age: 1h}
+`, hookURL, crashSecret)
+	if err := os.MkdirAll(filepath.Join(dir, "rules.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "watchfloor.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rule := "rules:\n  - name: signal\n    when: mentions('signal*')\n"
+	if err := os.WriteFile(filepath.Join(dir, "rules.d", "signal.yaml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCrashLosesNothing drops 200 articles while the receiver fails half
+// its requests, SIGKILLs the daemon midway, restarts it, and checks that
+// every alert arrived at least once and every file ended in processed/.
+func TestCrashLosesNothing(t *testing.T) {
+	dir := t.TempDir()
+	rcv := newFlakyReceiver(t)
+	writeCrashConfig(t, dir, rcv.srv.URL+"/hook")
+	inbox := filepath.Join(dir, "inbox")
+	stage := filepath.Join(dir, "stage")
+	for _, d := range []string{inbox, stage} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const n = 200
+	want := map[string]bool{}
+	for i := 0; i < n; i++ {
+		title := fmt.Sprintf("Report %d", i)
+		body := fmt.Sprintf("Analysts picked up signals number %d from the border region.", i)
+		if err := os.WriteFile(filepath.Join(stage, fmt.Sprintf("a%03d.txt", i)), []byte(title+"\n"+body+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want[daemon.AlertID(engine.ArticleID("", title, body), "siem")] = true
+	}
+	drop := func(from, to int) {
+		for i := from; i < to; i++ {
+			name := fmt.Sprintf("a%03d.txt", i)
+			if err := os.Rename(filepath.Join(stage, name), filepath.Join(inbox, name)); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+
+	p1 := startProc(t, dir, "run", "--config", "watchfloor.yaml")
+	drop(0, 120)
+	// Kill it while files are still being handled and alerts retried.
+	waitUntil(t, "some progress", 20*time.Second, func() bool {
+		des, _ := os.ReadDir(filepath.Join(inbox, "processed"))
+		return len(des) >= 40
+	})
+	if err := p1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p1.done
+	drop(120, n) // the daemon is down: these wait in the inbox
+	p2 := startProc(t, dir, "run", "--config", "watchfloor.yaml")
+	waitUntil(t, "every alert", 60*time.Second, func() bool { return rcv.missing(want) == 0 })
+	waitUntil(t, "an empty inbox", 20*time.Second, func() bool {
+		des, _ := os.ReadDir(inbox)
+		for _, de := range des {
+			if !de.IsDir() {
+				return false
+			}
+		}
+		return true
+	})
+	processed, _ := os.ReadDir(filepath.Join(inbox, "processed"))
+	failed, _ := os.ReadDir(filepath.Join(inbox, "failed"))
+	if len(processed) != n || len(failed) != 0 {
+		t.Errorf("%d files processed and %d failed, want %d and 0", len(processed), len(failed), n)
+	}
+	rcv.mu.Lock()
+	if rcv.bad != 0 {
+		t.Errorf("%d requests failed signature verification", rcv.bad)
+	}
+	extra := 0
+	for id := range rcv.got {
+		if !want[id] {
+			extra++
+		}
+	}
+	rcv.mu.Unlock()
+	if extra != 0 {
+		t.Errorf("%d unexpected alert ids", extra)
+	}
+	// SIGTERM: a clean exit.
+	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p2.done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, p2.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no exit after SIGTERM")
+	}
+}
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("notifiers:\n  - {name: x, type: webhook, url: 'not a url'}\ndefault_notify: [x]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startProc(t, dir, "run", "--config", "bad.yaml")
+	err := <-p.done
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(p.stderr.String(), `bad.yaml:2:35: notifier "x": url`) {
+		t.Errorf("exit %v, stderr %s", err, p.stderr)
+	}
+}
