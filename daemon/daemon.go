@@ -84,7 +84,22 @@ type Daemon struct {
 	reg      *prometheus.Registry
 	m        *metrics
 	httpLn   net.Listener
+	commits  chan commitReq
 }
+
+// commitReq asks the committer to record one article.
+type commitReq struct {
+	c     store.Commit
+	reply chan commitRes
+}
+
+type commitRes struct {
+	isNew bool
+	err   error
+}
+
+// maxBatch bounds the articles of one group commit.
+const maxBatch = 128
 
 // ruleState is one loaded rule set with its pool of scorers.
 type ruleState struct {
@@ -114,7 +129,7 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
 	cfg := opts.Config
-	d := &Daemon{cfg: cfg, log: opts.Logger, opts: opts, reg: prometheus.NewRegistry()}
+	d := &Daemon{cfg: cfg, log: opts.Logger, opts: opts, reg: prometheus.NewRegistry(), commits: make(chan commitReq)}
 	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.m = newMetrics(d.reg, opts.Version)
 
@@ -197,6 +212,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("watchfloor started", "rules", d.rules.Load().set.Rules.Len(), "inbox", d.cfg.Inbox.Dir,
 		"feeds", len(d.cfg.Feeds), "notifiers", len(d.notifs), "http", d.Addr(), "data_dir", d.cfg.DataDir)
 
+	commitDone := make(chan struct{})
+	stopCommits := make(chan struct{})
+	go func() { defer close(commitDone); d.committer(stopCommits) }()
 	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDisp()
 	var wg sync.WaitGroup
@@ -257,6 +275,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.log.Info("shutting down: intake stopped, finishing articles in flight")
 	wg.Wait()
+	close(stopCommits)
+	<-commitDone
 	stopDisp()
 	<-dispDone
 	graceCtx, cancel := context.WithTimeout(context.Background(), d.opts.ShutdownGrace)
@@ -346,19 +366,25 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	if err != nil {
 		return err
 	}
-	resJSON, _ := json.Marshal(res)
 	names := make([]string, len(res.Matches))
 	for i, m := range res.Matches {
 		names[i] = m.Rule
 	}
 	rec := store.ArticleRecord{
 		ID: a.ID, Source: a.Source, Title: a.Title, URL: a.URL, Lang: a.Lang, Body: a.Body,
-		Published: a.Published, SeenAt: time.Now(), Matches: names, ResultJSON: resJSON,
+		Published: a.Published, SeenAt: time.Now(), Matches: names,
 	}
-	isNew, err := d.store.CommitArticle(ctx, rec, keys, alerts)
-	if err != nil {
-		return err
+	reply := make(chan commitRes, 1)
+	select {
+	case d.commits <- commitReq{c: store.Commit{Article: rec, Keys: keys, Alerts: alerts}, reply: reply}:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
+	res2 := <-reply
+	if res2.err != nil {
+		return res2.err
+	}
+	isNew := res2.isNew
 	d.m.articles.WithLabelValues(source).Inc()
 	if !isNew {
 		d.m.duplicates.WithLabelValues(source).Inc()
@@ -372,6 +398,42 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 		d.log.Info("article matched", "article", a.ID, "title", a.Title, "rules", strings.Join(names, ","), "alerts", len(alerts))
 	}
 	return nil
+}
+
+// committer records articles in group commits: whatever arrives while a
+// transaction runs goes into the next one, so under load one transaction
+// carries many articles and the single SQLite writer keeps up.
+func (d *Daemon) committer(stop <-chan struct{}) {
+	for {
+		var first commitReq
+		select {
+		case first = <-d.commits:
+		case <-stop:
+			return
+		}
+		batch := []commitReq{first}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-d.commits:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		cs := make([]store.Commit, len(batch))
+		for i, r := range batch {
+			cs[i] = r.c
+		}
+		ok, err := d.store.CommitArticles(context.Background(), cs)
+		for i, r := range batch {
+			if err != nil {
+				r.reply <- commitRes{err: err}
+				continue
+			}
+			r.reply <- commitRes{isNew: ok[i]}
+		}
+	}
 }
 
 // route groups the matches of res by destination: a rule's notify list,

@@ -217,9 +217,19 @@ var boilerplate = regexp.MustCompile(`(?i)^(skip to (main )?content|skip to navi
 // byline matches lines like "By Jane Doe" or dates alone.
 var byline = regexp.MustCompile(`(?i)^(by|from|posted by|written by)\s+\p{Lu}[\p{L}.'-]*(\s+\p{Lu}[\p{L}.'-]*){0,4}$|^\d{1,2}[ /.-]\w+[ /.-]\d{2,4}$|^\w+ \d{1,2}, \d{4}$|^[\p{P}\p{S}\s]*$`)
 
+// maxBoilerplate is the longest line the boilerplate patterns can match;
+// longer lines are text and skip the regular expressions.
+const maxBoilerplate = 80
+
 func isBoilerplate(l string) bool {
 	l = strings.TrimSpace(l)
-	return l == "" || boilerplate.MatchString(l) || byline.MatchString(l)
+	if l == "" {
+		return true
+	}
+	if len(l) > maxBoilerplate {
+		return strings.Trim(l, "-_=*#~•·. \t") == "" // a rule line
+	}
+	return boilerplate.MatchString(l) || byline.MatchString(l)
 }
 
 // titleCandidates is how many leading real lines may hold the title.

@@ -216,14 +216,21 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 		d.dead(ctx, it, log, fmt.Sprintf("no notifier named %q in the config", it.Notifier))
 		return
 	}
-	var al Alert
-	if err := json.Unmarshal(it.Payload, &al); err != nil {
-		d.dead(ctx, it, log, "undecodable alert payload: "+err.Error())
-		return
-	}
 	actx, cancel := context.WithTimeout(ctx, d.o.AttemptTimeout)
 	start := time.Now()
-	retry, err := n.Notify(actx, al)
+	var retry bool
+	var err error
+	if pn, ok := n.(PayloadNotifier); ok && json.Valid(it.Payload) {
+		retry, err = pn.NotifyPayload(actx, it.AlertID, it.Payload)
+	} else {
+		var al Alert
+		if jerr := json.Unmarshal(it.Payload, &al); jerr != nil {
+			cancel()
+			d.dead(ctx, it, log, "undecodable alert payload: "+jerr.Error())
+			return
+		}
+		retry, err = n.Notify(actx, al)
+	}
 	cancel()
 	d.o.Metrics.observe(it.Notifier, time.Since(start), err, retry)
 	now := d.o.Now()

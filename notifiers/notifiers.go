@@ -103,6 +103,14 @@ type Notifier interface {
 	Notify(ctx context.Context, a Alert) (retry bool, err error)
 }
 
+// PayloadNotifier is a Notifier that can deliver the stored alert JSON
+// (the pinned webhook body) as it is; the Dispatcher then skips decoding
+// and re-encoding it.
+type PayloadNotifier interface {
+	Notifier
+	NotifyPayload(ctx context.Context, id string, payload []byte) (retry bool, err error)
+}
+
 // RetryAfterError carries a delay the destination asked for (HTTP 429 or
 // 503 with Retry-After, Slack rate limits); the Dispatcher waits at least
 // that long.

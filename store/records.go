@@ -27,50 +27,82 @@ type NewAlert struct {
 	Payload   []byte // the alert JSON, delivered as is
 }
 
+// Commit is one article to record with its dedupe keys and alerts.
+type Commit struct {
+	Article ArticleRecord
+	Keys    []string
+	Alerts  []NewAlert
+}
+
 // CommitArticle records the article as seen, marks the extra dedupe keys
 // as seen and enqueues its alerts, all in one transaction. When the
 // article id or any key was seen before it changes nothing and returns
 // false.
 func (s *Store) CommitArticle(ctx context.Context, a ArticleRecord, keys []string, alerts []NewAlert) (bool, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
+	res, err := s.CommitArticles(ctx, []Commit{{Article: a, Keys: keys, Alerts: alerts}})
 	if err != nil {
-		return false, fmt.Errorf("store: commit article: %w", err)
-	}
-	defer tx.Rollback()
-	all := append([]string{a.ID}, keys...)
-	if seen, err := seenIn(ctx, tx, all); err != nil || seen {
 		return false, err
 	}
-	if a.SeenAt.IsZero() {
-		a.SeenAt = time.Now()
-	}
-	var result any
-	if a.ResultJSON != nil {
-		result = string(a.ResultJSON)
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO articles (id, source, title, url, lang, body, published, seen_at, matches, result)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.Source, a.Title, a.URL, a.Lang, a.Body, nanos(a.Published), nanos(a.SeenAt), jsonList(a.Matches), result)
+	return res[0], nil
+}
+
+// CommitArticles does CommitArticle for several articles in one
+// transaction (group commit): all of them are recorded, or none. ok[i]
+// says whether article i was new; an article seen earlier in the same
+// batch counts as seen.
+func (s *Store) CommitArticles(ctx context.Context, batch []Commit) (ok []bool, err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("store: commit article %s: %w", a.ID, err)
+		return nil, fmt.Errorf("store: commit articles: %w", err)
 	}
-	for _, k := range all {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO seen_keys (key, article_id, seen_at) VALUES (?, ?, ?)`, k, a.ID, nanos(a.SeenAt)); err != nil {
-			return false, fmt.Errorf("store: commit article %s: %w", a.ID, err)
-		}
-	}
+	defer tx.Rollback()
+	ok = make([]bool, len(batch))
 	now := nanos(time.Now())
-	for _, al := range alerts {
-		_, err := tx.ExecContext(ctx, `INSERT INTO outbox (alert_id, notifier, article_id, rules, payload, status, created_at, next_attempt)
-			VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`, al.AlertID, al.Notifier, al.ArticleID, jsonList(al.Rules), al.Payload, now, now)
-		if err != nil {
-			return false, fmt.Errorf("store: enqueue alert %s: %w", al.AlertID, err)
+	seenStmt, insArticle, insKey, insAlert := tx.Stmt(s.seenKey), tx.Stmt(s.insArticle), tx.Stmt(s.insKey), tx.Stmt(s.insAlert)
+	for i, c := range batch {
+		a := c.Article
+		all := append([]string{a.ID}, c.Keys...)
+		seen := false
+		for _, k := range all {
+			var one int
+			err := seenStmt.QueryRowContext(ctx, k).Scan(&one)
+			if err == nil {
+				seen = true
+				break
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return nil, fmt.Errorf("store: seen: %w", err)
+			}
 		}
+		if seen {
+			continue
+		}
+		if a.SeenAt.IsZero() {
+			a.SeenAt = time.Now()
+		}
+		var result any
+		if a.ResultJSON != nil {
+			result = string(a.ResultJSON)
+		}
+		if _, err := insArticle.ExecContext(ctx, a.ID, a.Source, a.Title, a.URL, a.Lang, a.Body, nanos(a.Published), nanos(a.SeenAt), jsonList(a.Matches), result); err != nil {
+			return nil, fmt.Errorf("store: commit article %s: %w", a.ID, err)
+		}
+		for _, k := range all {
+			if _, err := insKey.ExecContext(ctx, k, a.ID, nanos(a.SeenAt)); err != nil {
+				return nil, fmt.Errorf("store: commit article %s: %w", a.ID, err)
+			}
+		}
+		for _, al := range c.Alerts {
+			if _, err := insAlert.ExecContext(ctx, al.AlertID, al.Notifier, al.ArticleID, jsonList(al.Rules), al.Payload, now, now); err != nil {
+				return nil, fmt.Errorf("store: enqueue alert %s: %w", al.AlertID, err)
+			}
+		}
+		ok[i] = true
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("store: commit article %s: %w", a.ID, err)
+		return nil, fmt.Errorf("store: commit articles: %w", err)
 	}
-	return true, nil
+	return ok, nil
 }
 
 type querier interface {
@@ -191,7 +223,14 @@ func (s *Store) update(ctx context.Context, what string, id int64, query string,
 
 // MarkDelivered records a successful delivery.
 func (s *Store) MarkDelivered(ctx context.Context, id int64, at time.Time) error {
-	return s.update(ctx, "mark delivered", id, `UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`, nanos(at), id)
+	res, err := s.delivered.ExecContext(ctx, nanos(at), id)
+	if err != nil {
+		return fmt.Errorf("store: mark delivered %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // MarkFailed records a failed attempt and when to try again.

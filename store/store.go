@@ -37,6 +37,9 @@ const FileName = "watchfloor.db"
 type Store struct {
 	w, r *sql.DB // one writer connection, a pool of readers
 	path string
+	// Statements prepared once on the writer: parsing SQL is a good part
+	// of the cost of a small transaction.
+	insArticle, insKey, insAlert, seenKey, delivered *sql.Stmt
 }
 
 // migrations are applied in order; migration i brings the schema to
@@ -122,7 +125,31 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&s.insArticle, `INSERT INTO articles (id, source, title, url, lang, body, published, seen_at, matches, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&s.insKey, `INSERT OR IGNORE INTO seen_keys (key, article_id, seen_at) VALUES (?, ?, ?)`},
+		{&s.insAlert, `INSERT INTO outbox (alert_id, notifier, article_id, rules, payload, status, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`},
+		{&s.seenKey, `SELECT 1 FROM seen_keys WHERE key = ?`},
+		{&s.delivered, `UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`},
+	} {
+		st, err := s.w.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+		*p.dst = st
+	}
+	return nil
 }
 
 // Path returns the database file.
@@ -158,6 +185,11 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.insArticle, s.insKey, s.insAlert, s.seenKey, s.delivered} {
+		if st != nil {
+			st.Close()
+		}
+	}
 	err := errors.Join(s.r.Close(), s.w.Close())
 	if err != nil {
 		return fmt.Errorf("store: close: %w", err)

@@ -214,3 +214,20 @@ func BenchmarkCommitArticle(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
 }
+
+func BenchmarkCommitArticlesBatch16(b *testing.B) {
+	ctx := context.Background()
+	s := open(b, b.TempDir())
+	b.ResetTimer()
+	for i := 0; i < b.N; i += 16 {
+		var batch []Commit
+		for j := i; j < i+16 && j < b.N; j++ {
+			id := fmt.Sprintf("b%d", j)
+			batch = append(batch, Commit{Article: article(id), Alerts: []NewAlert{alert(id)}})
+		}
+		if _, err := s.CommitArticles(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
+}

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -251,5 +253,127 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(p.stderr.String(), `bad.yaml:2:35: notifier "x": url`) {
 		t.Errorf("exit %v, stderr %s", err, p.stderr)
+	}
+}
+
+// BenchmarkLoad drops b.N files into the inbox of a running daemon at once
+// (written elsewhere, renamed in) with a webhook notifier on a local
+// receiver, and reports files/s, the p50 and p99 time from rename to
+// webhook receipt, and the daemon's peak RSS. Files written before the
+// drop are older than the settle time, so they are read at once; the
+// settle time (reported as settle-ms) only delays files still changing.
+//
+//	go test ./cmd/watchfloor -run '^$' -bench Load -benchtime 10000x
+func BenchmarkLoad(b *testing.B) {
+	dir := b.TempDir()
+	var mu sync.Mutex
+	renamed := map[string]time.Time{}
+	var lat []time.Duration
+	all := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		i := bytes.Index(body, []byte(`"source":"file:`))
+		j := bytes.Index(body[i:], []byte(`.txt"`))
+		name := filepath.Base(string(body[i+len(`"source":"file:`) : i+j+4]))
+		mu.Lock()
+		defer mu.Unlock()
+		if at, ok := renamed[name]; ok {
+			lat = append(lat, time.Since(at))
+			delete(renamed, name)
+			if len(lat) == b.N {
+				close(all)
+			}
+		}
+	}))
+	defer srv.Close()
+	cfg := fmt.Sprintf("data_dir: ./data\nrules_dir: ./rules.d\ninbox: {dir: ./inbox, settle: 200ms}\nhttp: {listen: \"off\"}\n"+
+		"notifiers:\n  - {name: siem, type: webhook, url: %q, secret: %q}\ndefault_notify: [siem]\n", srv.URL, crashSecret)
+	if err := os.WriteFile(filepath.Join(dir, "watchfloor.yaml"), []byte(cfg), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	copyTree(b, "../../rules.d", filepath.Join(dir, "rules.d"))
+	stage := filepath.Join(dir, "stage")
+	inbox := filepath.Join(dir, "inbox")
+	_ = os.MkdirAll(stage, 0o755)
+	seed, _ := os.ReadFile("../../testdata/seeds/004.txt")
+	for i := 0; i < b.N; i++ {
+		// Each file is a distinct article (a unique first line).
+		data := append([]byte(fmt.Sprintf("Load test article %d\n", i)), seed...)
+		if err := os.WriteFile(filepath.Join(stage, fmt.Sprintf("f%05d.txt", i)), data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cmd := exec.Command(binPathFor(b), "run", "--config", "watchfloor.yaml", "--log-level", "error")
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(inbox, "processed")); err == nil {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		name := fmt.Sprintf("f%05d.txt", i)
+		mu.Lock()
+		renamed[name] = time.Now()
+		mu.Unlock()
+		if err := os.Rename(filepath.Join(stage, name), filepath.Join(inbox, name)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	select {
+	case <-all:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("only %d of %d alerts arrived", len(lat), b.N)
+	}
+	b.StopTimer()
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	var hwm int
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			fmt.Sscanf(strings.TrimPrefix(l, "VmHWM:"), "%d", &hwm)
+		}
+	}
+	sortDurations(lat)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "files/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(200, "settle-ms")
+	b.ReportMetric(float64(hwm)/1024, "peak-RSS-MB")
+}
+
+func binPathFor(b *testing.B) string {
+	t := &testing.T{}
+	p := binary(t)
+	if buildErr != nil {
+		b.Fatal(buildErr)
+	}
+	return p
+}
+
+func sortDurations(d []time.Duration) {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+}
+
+func copyTree(b *testing.B, src, dst string) {
+	err := filepath.WalkDir(src, func(p string, de fs.DirEntry, err error) error {
+		if err != nil || de.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		_ = os.MkdirAll(filepath.Join(dst, filepath.Dir(rel)), 0o755)
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 }

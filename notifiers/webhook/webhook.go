@@ -84,6 +84,11 @@ func (n *Notifier) Notify(ctx context.Context, a notifiers.Alert) (bool, error) 
 	if err != nil {
 		return false, fmt.Errorf("webhook: encode: %w", err)
 	}
+	return n.NotifyPayload(ctx, a.ID, body)
+}
+
+// NotifyPayload posts an alert already encoded as the webhook body.
+func (n *Notifier) NotifyPayload(ctx context.Context, id string, body []byte) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.cfg.URL, bytes.NewReader(body))
@@ -93,10 +98,10 @@ func (n *Notifier) Notify(ctx context.Context, a notifiers.Alert) (bool, error) 
 	now := time.Now()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", n.cfg.UserAgent)
-	req.Header.Set("webhook-id", a.ID)
+	req.Header.Set("webhook-id", id)
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
 	if len(n.key) > 0 {
-		req.Header.Set("webhook-signature", sign(n.key, a.ID, now, body))
+		req.Header.Set("webhook-signature", sign(n.key, id, now, body))
 	}
 	resp, err := n.cfg.Client.Do(req)
 	if err != nil {

@@ -62,7 +62,9 @@ type Options struct {
 	Settle time.Duration
 	// Rescan is the period of the safety rescan (default 30s).
 	Rescan time.Duration
-	// Workers is how many files are handled at once (default 2×GOMAXPROCS).
+	// Workers is how many files are handled at once (default 8×GOMAXPROCS:
+	// handlers mostly wait on the store, so more of them than cores keeps
+	// the group commits full).
 	Workers    int
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
@@ -116,7 +118,7 @@ func New(o Options, h Handler) (*Watcher, error) {
 		o.Rescan = 30 * time.Second
 	}
 	if o.Workers <= 0 {
-		o.Workers = 2 * runtime.GOMAXPROCS(0)
+		o.Workers = 8 * runtime.GOMAXPROCS(0)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -1,0 +1,62 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/watchfloor/watchfloor/config"
+)
+
+// BenchmarkPipeline runs the daemon in process: b.N files renamed into the
+// inbox at once, each alerting a local webhook receiver.
+func BenchmarkPipeline(b *testing.B) {
+	var got atomic.Int64
+	done := make(chan struct{})
+	n := int64(b.N)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if got.Add(1) == n {
+			close(done)
+		}
+	}))
+	defer srv.Close()
+	dir := b.TempDir()
+	cfg := config.Default()
+	cfg.DataDir, cfg.RulesDir, cfg.Inbox.Dir = filepath.Join(dir, "data"), filepath.Join(dir, "rules.d"), filepath.Join(dir, "inbox")
+	cfg.HTTP.Listen = "off"
+	cfg.Notifiers = []config.Notifier{{Name: "siem", Type: "webhook", URL: srv.URL, Secret: secret}}
+	cfg.DefaultNotify = []string{"siem"}
+	copyDir(&testing.T{}, "../rules.d", cfg.RulesDir)
+	stage := filepath.Join(dir, "stage")
+	_ = os.MkdirAll(stage, 0o755)
+	seed, _ := os.ReadFile("../testdata/seeds/004.txt")
+	for i := 0; i < b.N; i++ {
+		_ = os.WriteFile(filepath.Join(stage, fmt.Sprint(i, ".txt")), append([]byte(fmt.Sprintf("Article %d\n", i)), seed...), 0o644)
+	}
+	d, err := New(context.Background(), Options{Config: cfg, Stdout: io.Discard})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go d.Run(ctx)
+	defer cancel()
+	time.Sleep(300 * time.Millisecond)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = os.Rename(filepath.Join(stage, fmt.Sprint(i, ".txt")), filepath.Join(cfg.Inbox.Dir, fmt.Sprint(i, ".txt")))
+	}
+	select {
+	case <-done:
+	case <-time.After(3 * time.Minute):
+		b.Fatalf("%d of %d alerts", got.Load(), b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
