@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/watchfloor/watchfloor/store"
 )
 
 // run runs the command line in process and returns exit code, stdout and
@@ -184,5 +186,47 @@ func TestVersionAndUsage(t *testing.T) {
 	}
 	if code, _, errs := run(t, "", "classify", "--help"); code != 0 || !strings.Contains(errs, "--format") {
 		t.Errorf("help: %d %q", code, errs)
+	}
+}
+
+func TestOutboxCommands(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(cfgPath, []byte("data_dir: "+filepath.Join(dir, "data")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(dir, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"a", "b"} {
+		if _, err := st.CommitArticle(context.Background(), store.ArticleRecord{ID: id}, nil,
+			[]store.NewAlert{{AlertID: "al-" + id, Notifier: "siem", ArticleID: id, Rules: []string{"r"}, Payload: []byte("{}")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, _ := st.ListAlerts(context.Background(), "", 0)
+	if err := st.MarkDead(context.Background(), items[0].ID, "404 not found"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, out, errs := run(t, "", "outbox", "list", "--config", cfgPath, "--status", "dead")
+	if code != 0 || !strings.Contains(out, "dead") || !strings.Contains(out, "404 not found") || strings.Count(out, "\n") != 2 {
+		t.Fatalf("list: %d %q %q", code, out, errs)
+	}
+	code, out, _ = run(t, "", "outbox", "retry", "--config", cfgPath, "--all")
+	if code != 0 || !strings.Contains(out, "1 dead letters queued") {
+		t.Errorf("retry --all: %d %q", code, out)
+	}
+	code, _, errs = run(t, "", "outbox", "retry", "--config", cfgPath, "999")
+	if code != 1 || !strings.Contains(errs, "not found") {
+		t.Errorf("retry of a missing id: %d %q", code, errs)
+	}
+	code, out, _ = run(t, "", "outbox", "list", "--config", cfgPath, "--status", "pending")
+	if code != 0 || strings.Count(out, "pending") != 2 {
+		t.Errorf("pending after retry: %q", out)
+	}
+	if code, _, _ := run(t, "", "outbox"); code != 2 {
+		t.Errorf("outbox without a subcommand: %d", code)
 	}
 }
