@@ -526,15 +526,15 @@ func BuildNotifiers(cfg config.Config, stdout io.Writer, client *http.Client, ve
 }
 
 // seedRules copies the embedded rule pack into rules_dir when that
-// directory does not exist, so a fresh machine or an empty volume starts
-// with rules the analyst can edit. Unit tests of the pack are not copied:
-// they refer to fixtures of the repository.
+// directory does not exist or is empty, so a fresh machine or an empty
+// volume starts with rules the analyst can edit. Unit tests of the pack
+// are not copied: they refer to fixtures of the repository.
 func (d *Daemon) seedRules() error {
 	if d.opts.RulePack == nil {
 		return nil
 	}
 	dir := d.cfg.RulesDir
-	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+	if des, err := os.ReadDir(dir); err == nil && len(des) > 0 || err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	err := fs.WalkDir(d.opts.RulePack, ".", func(p string, e fs.DirEntry, err error) error {
