@@ -100,14 +100,14 @@ func (a *analysis) numberAt(i int) (float64, int, bool) {
 		}
 		v = w
 		// "twenty-five", "twenty five"
-		if w >= 20 && w < 100 && i+1 < len(a.toks) && a.toks[i+1].field == a.toks[i].field {
+		if w >= 20 && w < 100 && i+1 < len(a.toks) && a.toks[i+1].field == a.toks[i].field && a.mayBeNumber(i+1) {
 			if u, ok := wordNumbers[string(a.lowerTok(i+1))]; ok && u < 10 {
 				v += u
 				n++
 			}
 		}
 	}
-	if j := i + n; j < len(a.toks) && a.toks[j].field == a.toks[i].field {
+	if j := i + n; j < len(a.toks) && a.toks[j].field == a.toks[i].field && a.mayBeNumber(j) {
 		if m, ok := multipliers[string(a.lowerTok(j))]; ok && v < m {
 			v *= m
 			n++

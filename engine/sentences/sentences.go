@@ -39,6 +39,13 @@ func AppendSplit(dst []Span, text string) []Span {
 		start = end
 	}
 	for i := 0; i < len(text); {
+		// Skip the bytes that cannot end a sentence, the common case.
+		for i < len(text) && !special[text[i]] {
+			i++
+		}
+		if i == len(text) {
+			break
+		}
 		c := text[i]
 		switch {
 		case c == '\n':
@@ -73,6 +80,18 @@ func AppendSplit(dst []Span, text string) []Span {
 	emit(len(text))
 	return dst
 }
+
+// special marks the bytes the splitter stops at: line breaks, ASCII
+// terminators and the lead bytes of multi-byte characters.
+var special = func() (t [256]bool) {
+	for _, c := range "\n.!?" {
+		t[c] = true
+	}
+	for c := 0xC0; c < 0x100; c++ {
+		t[c] = true
+	}
+	return t
+}()
 
 // closers skips closing quotes and brackets after a terminator.
 func closers(text string, i int) int {
