@@ -98,15 +98,27 @@ func CanonicalURL(rawURL string) string {
 
 // collapseSpace trims s and turns every run of white space into one space.
 func collapseSpace(s string) string {
+	// Fast path: already clean.
 	clean := true
 	prevSpace := true
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= utf8.RuneSelf || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == ' ' && prevSpace {
+		if c < utf8.RuneSelf {
+			if c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == ' ' && prevSpace {
+				clean = false
+				break
+			}
+			prevSpace = c == ' '
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if isSpaceRune(r) {
 			clean = false
 			break
 		}
-		prevSpace = c == ' '
+		prevSpace = false
+		i += size
 	}
 	if clean && !prevSpace {
 		return s
@@ -114,16 +126,36 @@ func collapseSpace(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
+	run := -1 // start of the current run of non-space bytes
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if isSpaceRune(r) {
+			if run >= 0 {
+				b.WriteString(s[run:i])
+				run = -1
+			}
 			space = b.Len() > 0
-			continue
+		} else if run < 0 {
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			run = i
 		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
+		i += size
+	}
+	if run >= 0 {
+		b.WriteString(s[run:])
 	}
 	return b.String()
+}
+
+func isSpaceRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || r >= '\t' && r <= '\r'
+	}
+	return unicode.IsSpace(r)
 }

@@ -30,6 +30,10 @@ type normText struct {
 }
 
 // build normalises orig into n. With track, it records the offset maps.
+// Each character is normalised on its own: ASCII is copied as it is, and
+// only characters with a decomposition go through NFKD. This equals
+// normalising the whole text because every combining mark is dropped
+// anyway, so no mark needs its base.
 //
 // Written here rather than through a transform.Chain of x/text transformers
 // because the chain cannot report where each output byte came from, and
@@ -44,51 +48,80 @@ func (n *normText) build(orig string, track bool) {
 		n.start = make([]int32, 0, cap(out))
 		n.end = make([]int32, 0, cap(out))
 	}
-	var it norm.Iter
-	it.InitString(norm.NFKD, orig)
-	var kept [64]byte
-	for !it.Done() {
-		from := it.Pos()
-		dec := it.Next()
-		to := it.Pos()
-		// Drop nonspacing marks.
-		k := kept[:0]
-		for i := 0; i < len(dec); {
-			r, size := utf8.DecodeRune(dec[i:])
-			if r == utf8.RuneError && size <= 1 {
-				// Invalid byte in the input: keep U+FFFD so offsets stay sane.
-				k = utf8.AppendRune(k, utf8.RuneError)
-				i++
-				continue
+	var dec [32]byte
+	for i := 0; i < len(orig); {
+		from := i
+		c := orig[i]
+		if c < utf8.RuneSelf {
+			// ASCII needs nothing: copy the whole run.
+			j := i + 1
+			for j < len(orig) && orig[j] < utf8.RuneSelf {
+				j++
 			}
-			if !unicode.Is(unicode.Mn, r) {
-				k = append(k, dec[i:i+size]...)
+			out = append(out, orig[i:j]...)
+			if track {
+				for k := i; k < j; k++ {
+					n.start = append(n.start, int32(k))
+					n.end = append(n.end, int32(k+1))
+				}
 			}
-			i += size
+			i = j
+			continue
 		}
-		if len(k) > 1 && !norm.NFC.IsNormal(k) {
-			k = norm.NFC.Append(nil, k...)
-		}
+		r, size := utf8.DecodeRuneInString(orig[i:])
+		i += size
 		before := len(out)
-		for i := 0; i < len(k); {
-			r, size := utf8.DecodeRune(k[i:])
-			i += size
-			if r < utf8.RuneSelf {
-				out = append(out, byte(r))
-				continue
-			}
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			// An invalid byte: U+FFFD keeps the offsets sane.
+			out = utf8.AppendRune(out, utf8.RuneError)
+		case unicode.Is(unicode.Mn, r):
+			// Dropped.
+		default:
 			if m, ok := foldRune(r); ok {
 				if m >= 0 {
 					out = utf8.AppendRune(out, m)
 				}
-				continue
+				break
 			}
-			out = utf8.AppendRune(out, r)
+			p := norm.NFKD.PropertiesString(orig[from:i])
+			if p.Decomposition() == nil {
+				out = append(out, orig[from:i]...)
+				break
+			}
+			// Decompose, drop the marks, fold, and recompose what must be
+			// (Hangul, spacing marks).
+			k := dec[:0]
+			for _, d := range norm.NFKD.AppendString(dec[:0], orig[from:i]) {
+				k = append(k, d)
+			}
+			kept := k[:0]
+			for j := 0; j < len(k); {
+				dr, dsize := utf8.DecodeRune(k[j:])
+				if !unicode.Is(unicode.Mn, dr) {
+					kept = append(kept, k[j:j+dsize]...)
+				}
+				j += dsize
+			}
+			if len(kept) > 1 && !norm.NFC.IsNormal(kept) {
+				kept = norm.NFC.Append(nil, kept...)
+			}
+			for j := 0; j < len(kept); {
+				dr, dsize := utf8.DecodeRune(kept[j:])
+				j += dsize
+				if m, ok := foldRune(dr); ok {
+					if m >= 0 {
+						out = utf8.AppendRune(out, m)
+					}
+					continue
+				}
+				out = utf8.AppendRune(out, dr)
+			}
 		}
 		if track {
 			for j := before; j < len(out); j++ {
 				n.start = append(n.start, int32(from))
-				n.end = append(n.end, int32(to))
+				n.end = append(n.end, int32(i))
 			}
 		}
 	}

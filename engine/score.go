@@ -33,6 +33,9 @@ type Scorer struct {
 	stamp uint32
 	mark  []uint32 // mark[rule] == stamp: rule is a candidate
 	cand  []int32
+	// snips caches the snippets of this article by position and length:
+	// rules that share a term share its snippets.
+	snips map[uint64]string
 
 	// SummarySentences is how many sentences a summary holds (default 3;
 	// negative for none).
@@ -45,7 +48,7 @@ type Scorer struct {
 
 // NewScorer returns a Scorer for rs.
 func (rs *RuleSet) NewScorer() *Scorer {
-	return &Scorer{rs: rs, mark: make([]uint32, len(rs.rules)), SummarySentences: DefaultSummarySentences}
+	return &Scorer{rs: rs, mark: make([]uint32, len(rs.rules)), snips: map[uint64]string{}, SummarySentences: DefaultSummarySentences}
 }
 
 // Score matches art against every rule and returns the matches, their
@@ -55,6 +58,7 @@ func (s *Scorer) Score(art Article) Result {
 	rs, a := s.rs, &s.a
 	a.reset(art.Title, art.Body, len(rs.terms), true)
 	rs.matcher.scan(a)
+	clear(s.snips)
 
 	// Candidates: rules that always run, and gated rules one of whose
 	// terms occurred.
@@ -162,8 +166,15 @@ func (s *Scorer) evidence(r *rule) []Evidence {
 		for i, p := range h {
 			e.Positions[i] = int(p)
 		}
+		n := len(s.rs.terms[t].words)
 		for i := 0; i < len(h) && i < maxSnippets; i++ {
-			e.Snippets = append(e.Snippets, a.snippet(int(h[i]), len(s.rs.terms[t].words)))
+			key := uint64(h[i])<<16 | uint64(n)
+			sn, ok := s.snips[key]
+			if !ok {
+				sn = a.snippet(int(h[i]), n)
+				s.snips[key] = sn
+			}
+			e.Snippets = append(e.Snippets, sn)
 		}
 		ev = append(ev, e)
 	}
@@ -201,10 +212,11 @@ func (a *analysis) snippet(pos, n int) string {
 		}
 	}
 	var b strings.Builder
+	b.Grow(right - left + 16)
 	if left > 0 {
 		b.WriteString("…")
 	}
-	b.WriteString(collapseSpace(text[left:s]))
+	appendCollapsed(&b, text[left:s])
 	if left < s && isSpaceBefore(text, s) {
 		b.WriteByte(' ')
 	}
@@ -214,11 +226,42 @@ func (a *analysis) snippet(pos, n int) string {
 	if e < right && isSpaceAt(text, e) {
 		b.WriteByte(' ')
 	}
-	b.WriteString(collapseSpace(text[e:right]))
+	appendCollapsed(&b, text[e:right])
 	if right < len(text) {
 		b.WriteString("…")
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// appendCollapsed writes t with leading and trailing white space dropped
+// and inner runs of it turned into one space.
+func appendCollapsed(b *strings.Builder, t string) {
+	space := false
+	run := -1
+	wrote := false
+	for i := 0; i < len(t); {
+		r, size := rune(t[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(t[i:])
+		}
+		if isSpaceRune(r) {
+			if run >= 0 {
+				b.WriteString(t[run:i])
+				run = -1
+			}
+			space = wrote
+		} else if run < 0 {
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			run, wrote = i, true
+		}
+		i += size
+	}
+	if run >= 0 {
+		b.WriteString(t[run:])
+	}
 }
 
 func isSpaceBefore(s string, i int) bool {

@@ -59,6 +59,55 @@ type Dispatcher struct {
 	inflt    sync.WaitGroup
 	// gaugesAt is when the outbox gauges were last refreshed.
 	gaugesAt time.Time
+
+	// Deliveries are recorded in group commits when the outbox can: the
+	// goroutine that takes commitMu records every pending mark.
+	markMu   sync.Mutex
+	marks    []*mark
+	commitMu sync.Mutex
+}
+
+// mark is a delivery waiting to be recorded.
+type mark struct {
+	id   int64
+	done bool
+	err  error
+}
+
+// manyMarker is an Outbox that records several deliveries at once.
+type manyMarker interface {
+	MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time) error
+}
+
+// markDelivered records a delivery, together with whatever other
+// deliveries are waiting to be recorded.
+func (d *Dispatcher) markDelivered(ctx context.Context, id int64, at time.Time) error {
+	mm, ok := d.ob.(manyMarker)
+	if !ok {
+		return d.ob.MarkDelivered(ctx, id, at)
+	}
+	m := &mark{id: id}
+	d.markMu.Lock()
+	d.marks = append(d.marks, m)
+	d.markMu.Unlock()
+	d.commitMu.Lock()
+	defer d.commitMu.Unlock()
+	if m.done { // a previous holder recorded it
+		return m.err
+	}
+	d.markMu.Lock()
+	batch := d.marks
+	d.marks = nil
+	d.markMu.Unlock()
+	ids := make([]int64, len(batch))
+	for i, b := range batch {
+		ids[i] = b.id
+	}
+	err := mm.MarkDeliveredMany(ctx, ids, at)
+	for _, b := range batch {
+		b.done, b.err = true, err
+	}
+	return err
 }
 
 // NewDispatcher returns a Dispatcher over ob delivering through ns.
@@ -235,7 +284,7 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 	d.o.Metrics.observe(it.Notifier, time.Since(start), err, retry)
 	now := d.o.Now()
 	if err == nil {
-		if e := d.ob.MarkDelivered(ctx, it.ID, now); e != nil {
+		if e := d.markDelivered(ctx, it.ID, now); e != nil {
 			log.Error("recording a delivery", "err", e)
 		}
 		log.Debug("alert delivered")

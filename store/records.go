@@ -233,6 +233,25 @@ func (s *Store) MarkDelivered(ctx context.Context, id int64, at time.Time) error
 	return nil
 }
 
+// MarkDeliveredMany records several deliveries in one transaction.
+func (s *Store) MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: mark delivered: %w", err)
+	}
+	defer tx.Rollback()
+	st := tx.Stmt(s.delivered)
+	for _, id := range ids {
+		if _, err := st.ExecContext(ctx, nanos(at), id); err != nil {
+			return fmt.Errorf("store: mark delivered %d: %w", id, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: mark delivered: %w", err)
+	}
+	return nil
+}
+
 // MarkFailed records a failed attempt and when to try again.
 func (s *Store) MarkFailed(ctx context.Context, id int64, errMsg string, next time.Time) error {
 	return s.update(ctx, "mark failed", id, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt = ? WHERE id = ? AND status = 'pending'`, errMsg, nanos(next), id)
