@@ -31,7 +31,7 @@ var (
 	buildErr  error
 )
 
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "watchfloor-bin")
@@ -264,7 +264,16 @@ func TestRunRefusesBadConfig(t *testing.T) {
 // settle time (reported as settle-ms) only delays files still changing.
 //
 //	go test ./cmd/watchfloor -run '^$' -bench Load -benchtime 10000x
+//
+// The paced variant drops files at 500/s instead, below the daemon's
+// throughput, to show the latency of one file without a queue before it.
 func BenchmarkLoad(b *testing.B) {
+	b.Run("burst", func(b *testing.B) { runLoad(b, 0) })
+	b.Run("paced-500-per-s", func(b *testing.B) { runLoad(b, 500) })
+}
+
+// runLoad drops b.N files, all at once (rate 0) or rate per second.
+func runLoad(b *testing.B, rate float64) {
 	dir := b.TempDir()
 	var mu sync.Mutex
 	renamed := map[string]time.Time{}
@@ -303,7 +312,7 @@ func BenchmarkLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cmd := exec.Command(binPathFor(b), "run", "--config", "watchfloor.yaml", "--log-level", "error")
+	cmd := exec.Command(binary(b), "run", "--config", "watchfloor.yaml", "--log-level", "error")
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -317,7 +326,13 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	b.ResetTimer()
+	start := time.Now()
 	for i := 0; i < b.N; i++ {
+		if rate > 0 {
+			if d := time.Until(start.Add(time.Duration(float64(i) / rate * float64(time.Second)))); d > 0 {
+				time.Sleep(d)
+			}
+		}
 		name := fmt.Sprintf("f%05d.txt", i)
 		mu.Lock()
 		renamed[name] = time.Now()
@@ -345,15 +360,6 @@ func BenchmarkLoad(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(200, "settle-ms")
 	b.ReportMetric(float64(hwm)/1024, "peak-RSS-MB")
-}
-
-func binPathFor(b *testing.B) string {
-	t := &testing.T{}
-	p := binary(t)
-	if buildErr != nil {
-		b.Fatal(buildErr)
-	}
-	return p
 }
 
 func sortDurations(d []time.Duration) {
