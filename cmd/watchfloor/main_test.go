@@ -230,3 +230,28 @@ func TestOutboxCommands(t *testing.T) {
 		t.Errorf("outbox without a subcommand: %d", code)
 	}
 }
+
+func TestCheckExampleConfig(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "webhook-secret")
+	if err := os.WriteFile(secret, []byte("whsec_c2VjcmV0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(filepath.Join(repo, "deploy/watchfloor.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "watchfloor.yaml")
+	if err := os.WriteFile(cfg, []byte(strings.ReplaceAll(string(example), "/etc/watchfloor/webhook-secret", secret)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-example")
+	t.Setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/example")
+	code, out, errs := run(t, "", "check", "--config", cfg, "--rules", filepath.Join(repo, "rules.d"))
+	if code != 0 || !strings.Contains(out, "ok: config "+cfg) {
+		t.Errorf("check of the example config: exit %d\n%s%s", code, out, errs)
+	}
+	if strings.Contains(out+errs, "xoxb-example") {
+		t.Error("a secret was printed")
+	}
+}
