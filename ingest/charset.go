@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gogs/chardet"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -36,7 +37,47 @@ func DecodeText(data []byte, declared string) (string, error) {
 			return decodeWith(enc.NewDecoder().Bytes(data))
 		}
 	}
+	if enc := detectLegacy(data); enc != "" {
+		if e, _ := charset.Lookup(enc); e != nil {
+			return decodeWith(e.NewDecoder().Bytes(data))
+		}
+	}
 	return mixedUTF8(data), nil
+}
+
+// nonLatin are the detected charsets worth trusting over Windows-1252: a
+// Latin text read as Windows-1252 is right or nearly so, a text in these
+// scripts is unreadable that way.
+var nonLatin = map[string]bool{
+	"windows-1256": true, "ISO-8859-6": true, "windows-1251": true, "KOI8-R": true, "ISO-8859-5": true,
+	"windows-1253": true, "ISO-8859-7": true, "windows-1255": true, "ISO-8859-8": true, "ISO-8859-8-I": true,
+	"Shift_JIS": true, "EUC-JP": true, "GB18030": true, "EUC-KR": true, "Big5": true,
+}
+
+// detectLegacy names the charset of undeclared text that is mostly not
+// UTF-8 (more than one byte in twenty invalid) and is confidently in a
+// non-Latin legacy charset, such as Arabic in windows-1256. Otherwise it
+// returns "", and invalid bytes read as Windows-1252.
+func detectLegacy(b []byte) string {
+	if utf8.Valid(b) {
+		return ""
+	}
+	invalid := 0
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			invalid++
+		}
+		i += size
+	}
+	if invalid*20 < len(b) {
+		return "" // mostly UTF-8 with stray bytes
+	}
+	res, err := chardet.NewTextDetector().DetectBest(b)
+	if err != nil || res.Confidence < 50 || !nonLatin[res.Charset] {
+		return ""
+	}
+	return res.Charset
 }
 
 func decodeWith(b []byte, err error) (string, error) {

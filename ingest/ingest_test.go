@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
 func TestSeedTitles(t *testing.T) {
@@ -116,6 +118,15 @@ func TestCharsets(t *testing.T) {
 	}
 	if _, err := DecodeText([]byte("x"), "no-such-charset"); err == nil {
 		t.Error("unknown declared charset accepted")
+	}
+	// Undeclared windows-1256 Arabic is detected.
+	arabic := "أعلنت السلطات العراقية اعتقال عناصر من تنظيم داعش في محافظة نينوى بعد عملية استخبارية دقيقة استمرت عدة أشهر، وقال المسؤول إن القوات الأمنية ستواصل ملاحقة الخلايا النائمة في المحافظة."
+	enc, err := charmap.Windows1256.NewEncoder().String(arabic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := DecodeText([]byte(enc), ""); err != nil || got != arabic {
+		t.Errorf("undeclared windows-1256 decoded to %q, %v", got, err)
 	}
 	s, err := DecodeText([]byte{0xE4, 0xD1, 0xC8}, "windows-1256")
 	if err != nil || s != "نرب" {
