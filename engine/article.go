@@ -125,31 +125,7 @@ func collapseSpace(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	space := false
-	run := -1 // start of the current run of non-space bytes
-	for i := 0; i < len(s); {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
-		}
-		if isSpaceRune(r) {
-			if run >= 0 {
-				b.WriteString(s[run:i])
-				run = -1
-			}
-			space = b.Len() > 0
-		} else if run < 0 {
-			if space {
-				b.WriteByte(' ')
-				space = false
-			}
-			run = i
-		}
-		i += size
-	}
-	if run >= 0 {
-		b.WriteString(s[run:])
-	}
+	appendCollapsed(&b, s)
 	return b.String()
 }
 

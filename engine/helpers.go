@@ -102,6 +102,20 @@ func internalHelpers() []expr.Option {
 
 func envOf(p []any) *Env { return p[0].(*Env) }
 
+// helperCall returns the helper a node calls, if it calls one.
+func helperCall(node ast.Node) (*ast.CallNode, helper, bool) {
+	n, ok := node.(*ast.CallNode)
+	if !ok {
+		return nil, helper{}, false
+	}
+	id, ok := n.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return nil, helper{}, false
+	}
+	h, ok := helpers[id.Value]
+	return n, h, ok
+}
+
 // checker validates helper arguments and lexicon names before the real
 // compilation, so errors point at the argument the user wrote.
 type checker struct {
@@ -123,11 +137,7 @@ func (c *checker) Visit(node *ast.Node) {
 			}
 		}
 	case *ast.CallNode:
-		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok {
-			return
-		}
-		h, ok := helpers[id.Value]
+		_, h, ok := helperCall(n)
 		if !ok {
 			return
 		}
@@ -205,15 +215,9 @@ func (p *patcher) Visit(node *ast.Node) {
 			p.usesLang = true
 		}
 	case *ast.CallNode:
-		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok {
-			return
+		if _, h, ok := helperCall(n); ok {
+			p.rewrite(node, n, h)
 		}
-		h, ok := helpers[id.Value]
-		if !ok {
-			return
-		}
-		p.rewrite(node, n, h)
 	}
 }
 

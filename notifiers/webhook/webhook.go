@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/watchfloor/watchfloor/internal/httpx"
 	"github.com/watchfloor/watchfloor/notifiers"
 )
 
@@ -117,7 +118,7 @@ func (n *Notifier) NotifyPayload(ctx context.Context, id string, body []byte) (b
 	if !notifiers.RetryableStatus(resp.StatusCode) {
 		return false, err
 	}
-	if d, ok := notifiers.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	if d, ok := httpx.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 		return true, &notifiers.RetryAfterError{After: d, Err: err}
 	}
 	return true, err

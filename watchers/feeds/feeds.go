@@ -38,6 +38,7 @@ import (
 	"github.com/watchfloor/watchfloor/config"
 	"github.com/watchfloor/watchfloor/engine"
 	"github.com/watchfloor/watchfloor/ingest"
+	"github.com/watchfloor/watchfloor/internal/httpx"
 	"github.com/watchfloor/watchfloor/store"
 )
 
@@ -245,7 +246,7 @@ func (w *Watcher) failed(ctx context.Context, f Config, st store.FeedState, hdr 
 	d = min(d, w.o.MaxBackoff)
 	d = d/2 + rand.N(d/2+1)
 	if (st.LastStatus == http.StatusTooManyRequests || st.LastStatus == http.StatusServiceUnavailable) && hdr != nil {
-		if ra, ok := retryAfter(hdr.Get("Retry-After"), w.o.Now()); ok && ra > d {
+		if ra, ok := httpx.RetryAfter(hdr.Get("Retry-After"), w.o.Now()); ok && ra > d {
 			d = ra
 		}
 	}
@@ -403,21 +404,6 @@ func (w *Watcher) fullText(ctx context.Context, link string) (string, error) {
 		return "", err
 	}
 	return a.Body, nil
-}
-
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	var s int
-	if _, err := fmt.Sscanf(v, "%d", &s); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }
 
 type cronLogger struct{ l *slog.Logger }

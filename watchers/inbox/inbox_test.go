@@ -210,7 +210,10 @@ func TestUnreadableAndTransient(t *testing.T) {
 	drop(t, dir, "bad.json", "{")
 	drop(t, dir, "flaky.txt", "x")
 	waitFor(t, r, "bad.json", "flaky.txt")
-	eventually(t, "bad.json in failed/", func() bool { return exists(filepath.Join(dir, "failed", "bad.json")) })
+	eventually(t, "bad.json in failed/ with its reason", func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "failed", "bad.json.error"))
+		return exists(filepath.Join(dir, "failed", "bad.json")) && len(b) > 0
+	})
 	msg, _ := os.ReadFile(filepath.Join(dir, "failed", "bad.json.error"))
 	if !strings.Contains(string(msg), "bad.json:3: invalid JSON") {
 		t.Errorf("reason %q", msg)
@@ -234,7 +237,10 @@ func TestSymlinkNeverRead(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(dir, "link.txt")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "link in failed/", func() bool { return exists(filepath.Join(dir, "failed", "link.txt.error")) })
+	eventually(t, "link in failed/", func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "failed", "link.txt.error"))
+		return len(b) > 0
+	})
 	msg, _ := os.ReadFile(filepath.Join(dir, "failed", "link.txt.error"))
 	if !strings.Contains(string(msg), "symbolic link") {
 		t.Errorf("reason %q", msg)
