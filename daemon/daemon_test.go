@@ -362,3 +362,44 @@ func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+func TestSlackRateLimitRetried(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	var firstAt, secondAt time.Time
+	sl := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			if calls == 1 {
+				firstAt = time.Now()
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			if calls == 2 {
+				secondAt = time.Now()
+			}
+			_, _ = w.Write([]byte(`{"ok":true,"channel":"C1","ts":"1.1"}`))
+		})
+	})
+	sl.Start()
+	defer sl.Stop()
+	cfg := baseConfig(t)
+	cfg.Notifiers = []config.Notifier{{Name: "ops", Type: "slack", Token: "xoxb-test", Channel: "#alerts"}}
+	cfg.DefaultNotify = []string{"ops"}
+	e := startDaemon(t, cfg, sl.GetAPIURL())
+	b, _ := os.ReadFile("../testdata/seeds/002.txt")
+	dropFile(t, e.inbox, "002.txt", b)
+	eventually(t, "the retried Slack message", 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return calls >= 2 })
+	e.stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 2 {
+		t.Errorf("%d calls, want 2", calls)
+	}
+	if wait := secondAt.Sub(firstAt); wait < time.Second {
+		t.Errorf("retried after %v, before the Retry-After of 1s", wait)
+	}
+}
