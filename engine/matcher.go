@@ -28,6 +28,10 @@ type matcher struct {
 	// csFirst[c] has bit L set when a case-sensitive exact first word of
 	// length L starts with byte c: a cheap test before the map lookup.
 	csFirst [256]uint64
+	// first[c] has bit L set when an exact first word of length L (63 for
+	// longer) starts with byte c; prefixFirst[c] when a prefix word does.
+	// One table load rejects most tokens before any hashing.
+	first, prefixFirst [256]uint64
 }
 
 // Words are hashed with a cheap rolling step (rotate and xor, one cycle of
@@ -91,6 +95,12 @@ func newMatcher(terms []term) *matcher {
 	for w := range m.csExact {
 		m.csFirst[w[0]] |= 1 << min(len(w), 63)
 	}
+	for w := range m.exact {
+		m.first[w[0]] |= 1 << min(len(w), 63)
+	}
+	for w := range m.prefix {
+		m.prefixFirst[w[0]] |= 1 << min(len(w), 63)
+	}
 	for w := range m.prefix {
 		m.setBit(hashWord([]byte(w)))
 	}
@@ -115,10 +125,12 @@ func (m *matcher) scan(a *analysis) {
 	maxLen := 63 - bits.LeadingZeros64(lens)
 	for i := range a.toks {
 		tk := &a.toks[i]
-		if m.maybe(tk.hash) {
+		c0 := a.fields[tk.field].lower[tk.ls]
+		n := int(tk.le - tk.ls)
+		if m.first[c0]&(1<<min(n, 63)) != 0 && m.maybe(tk.hash) {
 			m.try(a, i, m.exact[string(a.lowerTok(i))])
 		}
-		if lens != 0 && int(tk.le-tk.ls) >= minLen {
+		if lens != 0 && n >= minLen && m.prefixFirst[c0]&(1<<(min(n, maxLen)+1)-1) != 0 {
 			// The running hash at each length is the hash of that prefix.
 			key := a.lowerTok(i)
 			var h uint64
