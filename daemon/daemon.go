@@ -126,7 +126,12 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		opts.ShutdownGrace = 10 * time.Second
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		// Deliveries run in parallel, mostly to a few hosts: keep enough
+		// idle connections per host (the default keeps 2) that they are
+		// reused instead of dialled for every alert.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: tr}
 	}
 	cfg := opts.Config
 	d := &Daemon{cfg: cfg, log: opts.Logger, opts: opts, reg: prometheus.NewRegistry(), commits: make(chan commitReq)}
