@@ -91,11 +91,8 @@ func (n *normText) build(orig string, track bool) {
 			}
 			// Decompose, drop the marks, fold, and recompose what must be
 			// (Hangul, spacing marks).
-			k := dec[:0]
-			for _, d := range norm.NFKD.AppendString(dec[:0], orig[from:i]) {
-				k = append(k, d)
-			}
-			kept := k[:0]
+			k := norm.NFKD.AppendString(dec[:0], orig[from:i])
+			kept := k[:0] // filtered in place: kept never passes j
 			for j := 0; j < len(k); {
 				dr, dsize := utf8.DecodeRune(k[j:])
 				if !unicode.Is(unicode.Mn, dr) {

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -95,8 +94,6 @@ func parseTerm(s string) (term, error) {
 	}
 	return t, nil
 }
-
-var errNoTerms = errors.New("no terms")
 
 // isTokenRune reports whether r belongs inside a token: letters, marks and
 // decimal digits; everything else separates tokens.

@@ -180,9 +180,6 @@ func (w *Watcher) poll(ctx context.Context, name string) {
 	}
 }
 
-// errBackoff reports a poll skipped because the feed is backing off.
-var errBackoff = errors.New("backing off")
-
 func (w *Watcher) pollFeed(ctx context.Context, f Config) error {
 	mu, _ := w.running.LoadOrStore(f.Name, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
