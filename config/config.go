@@ -1,68 +1,109 @@
-// Package config reads watchfloor's configuration file: strict YAML (an
-// unknown key is an error), ${VAR} expansion from the environment in
-// string values, secrets from *_file keys, and validation of everything
-// the daemon would refuse. Errors name FILE:LINE:COL. Relative paths are
-// relative to the current directory.
+// Package config reads watchfloor's configuration file.
+//
+// The file is strict YAML: an unknown key, a value of the wrong type and a
+// key given twice are errors. A key or section that is missing (or null)
+// keeps its default, so an empty file is the defaults (see Default). In
+// scalar values, not keys, ${VAR} is replaced by the environment variable
+// VAR and $$ is a literal $; a lone $ before anything else stays as it is.
+// An unset variable is an error naming the variable, never a value. The
+// token_file, webhook_url_file and secret_file keys of a notifier read
+// that secret from a file, with one trailing newline trimmed.
+//
+// Parse validates everything the daemon would refuse to run with and
+// reports every problem, not only the first: each is an *Error written as
+// FILE:LINE:COL: message, joined with errors.Join. Secrets (token,
+// webhook_url, secret) never appear in error messages, and Notifier's
+// String, GoString and LogValue redact them.
+//
+// Relative paths (data_dir, rules_dir, inbox.dir and the *_file keys) are
+// relative to the current directory of the process, not to the config
+// file, as in the defaults.
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"net"
+	"io"
+	"log/slog"
 	"net/url"
 	"os"
-	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 )
 
 // Config is the whole configuration; see Default for the defaults.
 type Config struct {
-	DataDir       string     `yaml:"data_dir"`
-	RulesDir      string     `yaml:"rules_dir"`
-	Inbox         Inbox      `yaml:"inbox"`
-	HTTP          HTTP       `yaml:"http"`
-	Feeds         []Feed     `yaml:"feeds"`
-	Notifiers     []Notifier `yaml:"notifiers"`
-	DefaultNotify []string   `yaml:"default_notify"`
-	Delivery      Delivery   `yaml:"delivery"`
+	// DataDir holds the embedded SQLite database. Default ./data.
+	DataDir string `yaml:"data_dir"`
+	// RulesDir holds the rule and lexicon files. Default ./rules.d.
+	RulesDir string `yaml:"rules_dir"`
+	// Inbox is the watched directory of article files.
+	Inbox Inbox `yaml:"inbox"`
+	// HTTP is the admin server.
+	HTTP HTTP `yaml:"http"`
+	// Feeds are polled on their schedules. Default none.
+	Feeds []Feed `yaml:"feeds"`
+	// Notifiers are the destinations of alerts. Given, they replace the
+	// default single log notifier "console".
+	Notifiers []Notifier `yaml:"notifiers"`
+	// DefaultNotify names the notifiers of rules that name none.
+	// Default [console].
+	DefaultNotify []string `yaml:"default_notify"`
+	// Delivery holds the retry settings of every notifier.
+	Delivery Delivery `yaml:"delivery"`
 	// Path is the file the config came from, "" for the defaults.
 	Path string `yaml:"-"`
 }
 
 // Inbox is the watched directory.
 type Inbox struct {
+	// Dir is the directory. Default ./inbox.
 	Dir string `yaml:"dir"`
-	// Settle is how long a file's size must stay the same before it is read.
+	// Settle is how long a file's size must stay the same before it is
+	// read. Default 200ms.
 	Settle Duration `yaml:"settle"`
 	// Rescan is the period of the safety rescan of the directory.
+	// Default 30s.
 	Rescan Duration `yaml:"rescan"`
 }
 
 // HTTP is the admin server.
 type HTTP struct {
 	// Listen is host:port; "" or "off" disables the server.
+	// Default 127.0.0.1:9464.
 	Listen string `yaml:"listen"`
 }
 
+// Enabled reports whether the admin server should listen.
+func (h HTTP) Enabled() bool { return h.Listen != "" && h.Listen != "off" }
+
 // Feed is one RSS, Atom or JSON feed polled on a cron schedule.
 type Feed struct {
-	Name       string   `yaml:"name"`
-	URL        string   `yaml:"url"`
-	Schedule   string   `yaml:"schedule"`
-	FullText   bool     `yaml:"full_text"`
+	// Name is unique among feeds; articles get source feed:NAME.
+	Name string `yaml:"name"`
+	// URL is the absolute http(s) URL of the feed.
+	URL string `yaml:"url"`
+	// Schedule is a cron spec accepted by ParseSchedule.
+	// Default DefaultSchedule.
+	Schedule string `yaml:"schedule"`
+	// FullText fetches each item's page and extracts its main text.
+	FullText bool `yaml:"full_text"`
+	// MaxItemAge skips items published longer ago; 0 means no limit.
 	MaxItemAge Duration `yaml:"max_item_age"`
 }
 
-// Notifier is one destination of alerts.
+// Notifier is one destination of alerts. Type is slack, webhook or log.
+// A slack notifier takes Token and Channel, or WebhookURL; a webhook
+// notifier takes URL and optionally Secret; a log notifier takes nothing.
+// After Parse, Token, WebhookURL and Secret hold the values read from
+// their *File keys.
 type Notifier struct {
 	Name           string `yaml:"name"`
-	Type           string `yaml:"type"` // slack, webhook or log
+	Type           string `yaml:"type"`
 	Token          string `yaml:"token"`
 	TokenFile      string `yaml:"token_file"`
 	Channel        string `yaml:"channel"`
@@ -73,133 +114,111 @@ type Notifier struct {
 	SecretFile     string `yaml:"secret_file"`
 }
 
-// String describes the notifier without its secrets.
+// Notifier types.
+const (
+	TypeSlack   = "slack"
+	TypeWebhook = "webhook"
+	TypeLog     = "log"
+)
+
+// String describes the notifier without its secrets, e.g.
+// `ops (slack #alerts)` or `siem (webhook http://127.0.0.1:9000/…)`.
 func (n Notifier) String() string {
 	s := n.Name + " (" + n.Type
 	switch {
 	case n.Channel != "":
 		s += " " + n.Channel
 	case n.URL != "":
-		s += " " + redactURL(n.URL)
+		s += " " + RedactURL(n.URL)
 	}
 	return s + ")"
 }
 
+// GoString is the %#v form of the notifier, with its secrets redacted.
+func (n Notifier) GoString() string {
+	r := func(s string) string {
+		if s == "" {
+			return `""`
+		}
+		return `"<redacted>"`
+	}
+	return fmt.Sprintf("config.Notifier{Name:%q, Type:%q, Token:%s, TokenFile:%q, Channel:%q, WebhookURL:%s, WebhookURLFile:%q, URL:%q, Secret:%s, SecretFile:%q}",
+		n.Name, n.Type, r(n.Token), n.TokenFile, n.Channel, r(n.WebhookURL), n.WebhookURLFile, RedactURL(n.URL), r(n.Secret), n.SecretFile)
+}
+
+// LogValue logs the notifier as a group of its name, type, channel and
+// redacted URL; secrets only show as whether they are set.
+func (n Notifier) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.String("name", n.Name), slog.String("type", n.Type)}
+	if n.Channel != "" {
+		attrs = append(attrs, slog.String("channel", n.Channel))
+	}
+	if n.URL != "" {
+		attrs = append(attrs, slog.String("url", RedactURL(n.URL)))
+	}
+	if n.Token != "" || n.WebhookURL != "" || n.Secret != "" {
+		attrs = append(attrs, slog.Bool("has_secret", true))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// RedactURL keeps the scheme and host of a URL and hides the rest, which
+// may hold a token: "https://hooks.example.org/…". An unparsable URL is
+// "<redacted>".
+func RedactURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return "<redacted>"
+	}
+	host := u.Host
+	if u.User != nil {
+		host = "…@" + host
+	}
+	if u.Path == "" && u.RawQuery == "" && u.Fragment == "" && u.Opaque == "" {
+		return u.Scheme + "://" + host
+	}
+	return u.Scheme + "://" + host + "/…"
+}
+
 // Delivery are the retry settings of every notifier.
 type Delivery struct {
+	// MinBackoff is the first retry delay; it doubles, with jitter, per
+	// attempt. Default 1s.
 	MinBackoff Duration `yaml:"min_backoff"`
+	// MaxBackoff is the longest delay between attempts. Default 5m.
 	MaxBackoff Duration `yaml:"max_backoff"`
-	MaxAge     Duration `yaml:"max_age"`
-}
-
-// Duration is a time.Duration written as "1s", "15m", "72h" or "3d".
-type Duration time.Duration
-
-// UnmarshalYAML reads a duration string.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := ParseDuration(n.Value)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// ParseDuration is time.ParseDuration that also accepts whole days ("3d").
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if strings.HasSuffix(s, "d") {
-		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
-		if err == nil {
-			return time.Duration(n) * 24 * time.Hour, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q (use 30s, 15m, 72h or 3d)", s)
-	}
-	return d, nil
-}
-
-// Default returns the configuration used without a file: it runs on a
-// fresh machine, printing alerts on the console.
-func Default() Config {
-	return Config{
-		DataDir:       "./data",
-		RulesDir:      "./rules.d",
-		Inbox:         Inbox{Dir: "./inbox", Settle: Duration(200 * time.Millisecond), Rescan: Duration(30 * time.Second)},
-		HTTP:          HTTP{Listen: "127.0.0.1:9464"},
-		Notifiers:     []Notifier{{Name: "console", Type: "log"}},
-		DefaultNotify: []string{"console"},
-		Delivery:      Delivery{MinBackoff: Duration(time.Second), MaxBackoff: Duration(5 * time.Minute), MaxAge: Duration(72 * time.Hour)},
-	}
+	// MaxAge is how long an alert is retried before it becomes a dead
+	// letter. Default 72h.
+	MaxAge Duration `yaml:"max_age"`
 }
 
 // DefaultSchedule is the schedule of a feed that gives none.
 const DefaultSchedule = "@every 15m"
 
-// Error is a problem at a position of the config file.
-type Error struct {
-	File      string
-	Line, Col int
-	Msg       string
-}
-
-func (e *Error) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+// Default returns the configuration used without a file: it runs on a
+// fresh machine, with one log notifier "console" that prints alerts on
+// standard output.
+func Default() Config {
+	return Config{
+		DataDir:  "./data",
+		RulesDir: "./rules.d",
+		Inbox: Inbox{
+			Dir:    "./inbox",
+			Settle: Duration(200 * time.Millisecond),
+			Rescan: Duration(30 * time.Second),
+		},
+		HTTP:          HTTP{Listen: "127.0.0.1:9464"},
+		Notifiers:     []Notifier{{Name: "console", Type: TypeLog}},
+		DefaultNotify: []string{"console"},
+		Delivery: Delivery{
+			MinBackoff: Duration(time.Second),
+			MaxBackoff: Duration(5 * time.Minute),
+			MaxAge:     Duration(72 * time.Hour),
+		},
 	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-}
-
-// Load reads and validates the config file at path.
-func Load(path string) (Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
-	}
-	return Parse(path, data, os.LookupEnv)
-}
-
-// Parse reads a config from data as if from the file name, expanding
-// ${VAR} with getenv, reading *_file secrets, filling defaults and
-// validating. Every problem found is reported, each with its position.
-func Parse(name string, data []byte, getenv func(string) (string, bool)) (Config, error) {
-	cfg := Default()
-	cfg.Path = name
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return cfg, yamlError(name, err)
-	}
-	p := &parser{file: name, getenv: getenv, pos: map[string]*yaml.Node{}}
-	if len(root.Content) > 0 && !(root.Content[0].Kind == yaml.ScalarNode && root.Content[0].Tag == "!!null") {
-		// Notifiers and feeds replace the defaults when given.
-		p.decode(root.Content[0], reflect.ValueOf(&cfg).Elem(), "")
-	}
-	if len(p.errs) > 0 {
-		return cfg, errors.Join(p.errs...)
-	}
-	p.readSecrets(&cfg)
-	for i := range cfg.Feeds {
-		if cfg.Feeds[i].Schedule == "" {
-			cfg.Feeds[i].Schedule = DefaultSchedule
-		}
-	}
-	p.validate(&cfg)
-	if len(p.errs) > 0 {
-		return cfg, errors.Join(p.errs...)
-	}
-	return cfg, nil
-}
-
-// Validate checks a config built in code (the defaults, tests).
-func (c *Config) Validate() error {
-	p := &parser{file: c.Path, pos: map[string]*yaml.Node{}}
-	if p.file == "" {
-		p.file = "config"
-	}
-	p.validate(c)
-	return errors.Join(p.errs...)
 }
 
 // Notifier returns the notifier called name.
@@ -212,14 +231,181 @@ func (c *Config) Notifier(name string) (Notifier, bool) {
 	return Notifier{}, false
 }
 
+// Error is one problem of a config file, at a position when it has one.
+type Error struct {
+	File string
+	// Line and Col are 1-based; 0 when the problem has no position, such
+	// as a default that no longer fits the rest of the file.
+	Line, Col int
+	Msg       string
+}
+
+// Error formats the problem as FILE:LINE:COL: message, or FILE: message
+// without a position.
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+// Load reads the config file at path and parses it with the process
+// environment (see Parse).
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Default(), fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data, os.LookupEnv)
+}
+
+// Parse reads a config from data as if from the file name: it decodes the
+// YAML strictly over the defaults, expands ${VAR} with getenv (nil means
+// os.LookupEnv), reads the *_file secrets, fills per-feed defaults and
+// validates the result. The error joins every problem found, each an
+// *Error with its position. On error the Config holds what could be read
+// over the defaults, for tools that report more (such as the rules
+// directory to check); it must not be run.
+func Parse(name string, data []byte, getenv func(string) (string, bool)) (Config, error) {
+	if getenv == nil {
+		getenv = os.LookupEnv
+	}
+	cfg := Default()
+	cfg.Path = name
+	p := newParser(name, getenv)
+	p.parsing = true
+
+	root, err := readDocument(name, data)
+	if err != nil {
+		return cfg, err
+	}
+	if root != nil {
+		p.decode(root, &cfg)
+	}
+	p.readSecrets(&cfg)
+	for i := range cfg.Feeds {
+		if cfg.Feeds[i].Schedule == "" {
+			cfg.Feeds[i].Schedule = DefaultSchedule
+		}
+	}
+	p.validate(&cfg)
+	return cfg, p.err()
+}
+
+// Validate checks a config built in code, such as the defaults or a test's
+// config; Parse already validates what it returns. Its errors have no
+// positions and name c.Path, or "config" when it is empty.
+func (c *Config) Validate() error {
+	file := c.Path
+	if file == "" {
+		file = "config"
+	}
+	p := newParser(file, nil)
+	p.validate(c)
+	return p.err()
+}
+
+// readDocument parses data as one YAML document and returns its root
+// node, nil when the file is empty or holds only null or comments.
+func readDocument(name string, data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, yamlError(name, data, err)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, yamlError(name, data, err)
+	case len(next.Content) > 0 && !isNull(next.Content[0]):
+		return nil, &Error{File: name, Line: next.Line, Col: next.Column, Msg: "more than one YAML document; a config file holds one"}
+	}
+	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		return nil, nil
+	}
+	return doc.Content[0], nil
+}
+
+// yamlError turns a YAML syntax error into an *Error. The YAML parser
+// gives a line but no column: point at the line's first character, and at
+// line 1 when it gives no line either.
+func yamlError(name string, data []byte, err error) *Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	e := &Error{File: name, Line: 1, Col: 1, Msg: msg}
+	rest, ok := strings.CutPrefix(msg, "line ")
+	if !ok {
+		return e
+	}
+	num, after, ok := strings.Cut(rest, ": ")
+	var line int
+	if _, err := fmt.Sscanf(num, "%d", &line); !ok || err != nil || line < 1 {
+		return e
+	}
+	e.Line, e.Msg = line, after
+	lines := strings.Split(string(data), "\n")
+	if line <= len(lines) {
+		l := lines[line-1]
+		e.Col = len(l) - len(strings.TrimLeft(l, " ")) + 1
+	}
+	return e
+}
+
+// parser collects the problems of one file with their positions.
 type parser struct {
 	file   string
 	getenv func(string) (string, bool)
-	errs   []error
-	// pos maps a field path ("notifiers[1].url") to its value node.
+	errs   []*Error
+	// pos maps a field path such as "notifiers[1].url" to its value node.
 	pos map[string]*yaml.Node
+	// raw maps the path of a value that used ${VAR} to its text before
+	// expansion, which is what messages show.
+	raw map[string]string
+	// bad lists the paths that failed to decode; validation stays quiet
+	// about them, their ancestors and their descendants.
+	bad []string
+	// items maps "notifiers[0]" to `notifier "ops"` for messages.
+	items map[string]string
+	// parsing is set when validating what Parse read from a file.
+	parsing bool
 }
 
+func newParser(file string, getenv func(string) (string, bool)) *parser {
+	return &parser{
+		file:   file,
+		getenv: getenv,
+		pos:    map[string]*yaml.Node{},
+		raw:    map[string]string{},
+		items:  map[string]string{},
+	}
+}
+
+// err joins the problems, sorted by position; those without one last.
+func (p *parser) err() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(p.errs, func(i, j int) bool {
+		a, b := p.errs[i], p.errs[j]
+		if (a.Line == 0) != (b.Line == 0) {
+			return b.Line == 0
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	errs := make([]error, len(p.errs))
+	for i, e := range p.errs {
+		errs[i] = e
+	}
+	return errors.Join(errs...)
+}
+
+// errAt records a problem at node n (nil: no position).
 func (p *parser) errAt(n *yaml.Node, format string, args ...any) {
 	e := &Error{File: p.file, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
@@ -228,144 +414,55 @@ func (p *parser) errAt(n *yaml.Node, format string, args ...any) {
 	p.errs = append(p.errs, e)
 }
 
-// errPath reports an error at the node of a field path, or at the file.
-func (p *parser) errPath(path string, format string, args ...any) {
-	p.errAt(p.pos[path], format, args...)
+// fail records a problem of decoding the value at path.
+func (p *parser) fail(n *yaml.Node, path, format string, args ...any) {
+	p.bad = append(p.bad, path)
+	p.errAt(n, format, args...)
 }
 
-var durationType = reflect.TypeOf(Duration(0))
-
-// decode fills v from n strictly, recording node positions by path.
-func (p *parser) decode(n *yaml.Node, v reflect.Value, path string) {
-	p.pos[path] = n
-	if n.Kind == yaml.AliasNode {
-		n = n.Alias
+// check records a validation problem at the first of paths that came from
+// the file, unless one of them is related to a value that failed to decode.
+func (p *parser) check(paths []string, format string, args ...any) {
+	for _, path := range paths {
+		if p.isBad(path) {
+			return
+		}
 	}
-	switch {
-	case v.Type() == durationType:
-		if n.Kind != yaml.ScalarNode {
-			p.errAt(n, "%s: want a duration like 30s, 15m or 72h", path)
+	for _, path := range paths {
+		if n := p.pos[path]; n != nil {
+			p.errAt(n, format, args...)
 			return
 		}
-		d, err := ParseDuration(p.expand(n))
-		if err != nil {
-			p.errAt(n, "%s: %v", path, err)
-			return
-		}
-		v.SetInt(int64(d))
-	case v.Kind() == reflect.Struct:
-		if n.Kind != yaml.MappingNode {
-			p.errAt(n, "%s: want a mapping", nameOr(path, "config"))
-			return
-		}
-		fields := map[string]int{}
-		var known []string
-		for i := 0; i < v.NumField(); i++ {
-			tag := v.Type().Field(i).Tag.Get("yaml")
-			if tag == "" || tag == "-" {
-				continue
-			}
-			fields[tag] = i
-			known = append(known, tag)
-		}
-		seen := map[string]bool{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := n.Content[i], n.Content[i+1]
-			fi, ok := fields[k.Value]
-			if !ok {
-				sort.Strings(known)
-				p.errAt(k, "unknown key %q in %s (known: %s)", k.Value, nameOr(path, "config"), strings.Join(known, ", "))
-				continue
-			}
-			if seen[k.Value] {
-				p.errAt(k, "duplicate key %q in %s", k.Value, nameOr(path, "config"))
-				continue
-			}
-			seen[k.Value] = true
-			p.decode(val, v.Field(fi), join(path, k.Value))
-		}
-	case v.Kind() == reflect.Slice:
-		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
-			return
-		}
-		if n.Kind != yaml.SequenceNode {
-			p.errAt(n, "%s: want a list", path)
-			return
-		}
-		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
-		for i, el := range n.Content {
-			p.decode(el, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
-		}
-		v.Set(s)
-	case v.Kind() == reflect.String:
-		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-			p.errAt(n, "%s: want a string", path)
-			return
-		}
-		v.SetString(p.expand(n))
-	case v.Kind() == reflect.Bool:
-		b, err := strconv.ParseBool(p.expand(n))
-		if n.Kind != yaml.ScalarNode || err != nil {
-			p.errAt(n, "%s: want true or false", path)
-			return
-		}
-		v.SetBool(b)
-	default:
-		p.errAt(n, "%s: unsupported value", path)
 	}
+	p.errAt(nil, format, args...)
 }
 
-func nameOr(path, def string) string {
-	if path == "" {
-		return def
+// isBad reports whether path, an ancestor or a descendant failed to decode.
+func (p *parser) isBad(path string) bool {
+	for _, b := range p.bad {
+		if b == path || isBelow(b, path) || isBelow(path, b) {
+			return true
+		}
 	}
-	return path
+	return false
 }
 
-func join(path, key string) string {
-	if path == "" {
-		return key
+// isBelow reports whether path is a descendant of parent.
+func isBelow(path, parent string) bool {
+	if parent == "" {
+		return path != ""
 	}
-	return path + "." + key
+	return strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
 }
 
-// expand replaces ${VAR} in a scalar with the environment's value; "$$" is
-// a literal "$". An unset variable is an error naming it, never a value.
-func (p *parser) expand(n *yaml.Node) string {
-	s := n.Value
-	if p.getenv == nil || !strings.Contains(s, "$") {
-		return s
+// show is how a message quotes the value at path: the text before ${VAR}
+// expansion when it used a variable, so that a secret put in the wrong
+// key is not printed.
+func (p *parser) show(path, value string) string {
+	if r, ok := p.raw[path]; ok {
+		return r
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '$' {
-			b.WriteByte('$')
-			i++
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '{' {
-			end := strings.IndexByte(s[i:], '}')
-			if end < 0 {
-				p.errAt(n, "unterminated ${ in value")
-				return s
-			}
-			name := s[i+2 : i+end]
-			val, ok := p.getenv(name)
-			if !ok {
-				p.errAt(n, "environment variable %s is not set", name)
-			}
-			b.WriteString(val)
-			i += end
-			continue
-		}
-		b.WriteByte('$')
-	}
-	return b.String()
+	return value
 }
 
 // readSecrets fills token, webhook_url and secret from their *_file keys.
@@ -373,18 +470,23 @@ func (p *parser) readSecrets(c *Config) {
 	for i := range c.Notifiers {
 		n := &c.Notifiers[i]
 		base := fmt.Sprintf("notifiers[%d]", i)
-		p.secret(base, "token", &n.Token, n.TokenFile)
-		p.secret(base, "webhook_url", &n.WebhookURL, n.WebhookURLFile)
-		p.secret(base, "secret", &n.Secret, n.SecretFile)
+		who := notifierLabel(n.Name, i)
+		p.secret(base, who, "token", &n.Token, n.TokenFile)
+		p.secret(base, who, "webhook_url", &n.WebhookURL, n.WebhookURLFile)
+		p.secret(base, who, "secret", &n.Secret, n.SecretFile)
 	}
 }
 
-func (p *parser) secret(base, key string, dst *string, file string) {
-	if file == "" {
+// secret reads the secret key of a notifier from file into dst. Messages
+// name the key and the path, never the content.
+func (p *parser) secret(base, who, key string, dst *string, file string) {
+	fileKey := key + "_file"
+	path := base + "." + fileKey
+	if file == "" || p.isBad(path) {
 		return
 	}
 	if *dst != "" {
-		p.errPath(base+"."+key+"_file", "notifier: set %s or %s_file, not both", key, key)
+		p.fail(p.pos[path], path, "%s: set %s or %s, not both", who, key, fileKey)
 		return
 	}
 	data, err := os.ReadFile(file)
@@ -393,158 +495,27 @@ func (p *parser) secret(base, key string, dst *string, file string) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		p.errPath(base+"."+key+"_file", "%s_file: cannot read %s: %v", key, file, err)
+		p.fail(p.pos[path], path, "%s: cannot read %s %s: %v", who, fileKey, file, err)
 		return
 	}
-	*dst = strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
+	s := string(data)
+	if t, ok := strings.CutSuffix(s, "\n"); ok {
+		s = strings.TrimSuffix(t, "\r")
+	}
+	if s == "" {
+		p.fail(p.pos[path], path, "%s: %s %s is empty", who, fileKey, file)
+		return
+	}
+	*dst = s
 }
 
-// ParseSchedule parses a cron spec: five fields, an optional leading
-// seconds field, descriptors such as "@every 15m" or "@daily", and a
-// CRON_TZ= or TZ= prefix. Malformed specs that make the cron parser panic
-// come back as errors.
-func ParseSchedule(spec string) (sched cron.Schedule, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			sched, err = nil, fmt.Errorf("invalid schedule %q: %v", spec, r)
-		}
-	}()
-	if strings.TrimSpace(spec) == "" {
-		return nil, errors.New("empty schedule")
-	}
-	if rest, ok := strings.CutPrefix(strings.TrimSpace(spec), "@every "); ok {
-		if d, err := time.ParseDuration(strings.TrimSpace(rest)); err == nil && d <= 0 {
-			return nil, fmt.Errorf("invalid schedule %q: the interval must be positive", spec)
-		}
-	}
-	p := cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-	sched, err = p.Parse(spec)
-	if err != nil {
-		return nil, fmt.Errorf("invalid schedule %q: %v", spec, err)
-	}
-	return sched, nil
-}
+// notifierLabel names a notifier in messages: `notifier "ops"`, or
+// `notifier 2` (counting from 1) when it has no name.
+func notifierLabel(name string, i int) string { return itemLabel("notifier", name, i) }
 
-func (p *parser) validate(c *Config) {
-	if c.DataDir == "" {
-		p.errPath("data_dir", "data_dir must not be empty")
+func itemLabel(kind, name string, i int) string {
+	if name == "" {
+		return fmt.Sprintf("%s %d", kind, i+1)
 	}
-	if c.RulesDir == "" {
-		p.errPath("rules_dir", "rules_dir must not be empty")
-	}
-	if c.Inbox.Dir == "" {
-		p.errPath("inbox.dir", "inbox.dir must not be empty")
-	}
-	if c.Inbox.Settle < 0 || c.Inbox.Rescan <= 0 {
-		p.errPath("inbox", "inbox: settle must not be negative and rescan must be positive")
-	}
-	if l := c.HTTP.Listen; l != "" && l != "off" {
-		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
-			p.errPath("http.listen", "http.listen %q: want host:port, e.g. 127.0.0.1:9464", l)
-		}
-	}
-	names := map[string]bool{}
-	for i, n := range c.Notifiers {
-		base := fmt.Sprintf("notifiers[%d]", i)
-		switch {
-		case n.Name == "":
-			p.errPath(base, "notifier %d has no name", i+1)
-		case names[n.Name]:
-			p.errPath(base+".name", "notifier %q defined twice", n.Name)
-		}
-		names[n.Name] = true
-		switch n.Type {
-		case "log":
-		case "slack":
-			bot := n.Token != "" || n.Channel != ""
-			hook := n.WebhookURL != ""
-			switch {
-			case bot && hook:
-				p.errPath(base, "notifier %q: slack takes token and channel, or webhook_url, not both", n.Name)
-			case !bot && !hook:
-				p.errPath(base, "notifier %q: slack needs token and channel, or webhook_url", n.Name)
-			case bot && (n.Token == "" || n.Channel == ""):
-				p.errPath(base, "notifier %q: slack needs both token and channel", n.Name)
-			case hook && !httpURL(n.WebhookURL):
-				p.errPath(base+".webhook_url", "notifier %q: webhook_url must be an absolute http(s) URL", n.Name)
-			}
-		case "webhook":
-			if !httpURL(n.URL) {
-				p.errPath(base+".url", "notifier %q: url %q must be an absolute http(s) URL", n.Name, redactURL(n.URL))
-			}
-		case "":
-			p.errPath(base, "notifier %q has no type (slack, webhook or log)", n.Name)
-		default:
-			p.errPath(base+".type", "notifier %q: unknown type %q (slack, webhook or log)", n.Name, n.Type)
-		}
-	}
-	for i, d := range c.DefaultNotify {
-		if !names[d] {
-			path := fmt.Sprintf("default_notify[%d]", i)
-			if p.pos[path] == nil {
-				p.errPath(path, "default_notify: no notifier named %q (the default; set default_notify to your notifiers)", d)
-				continue
-			}
-			p.errPath(path, "default_notify: no notifier named %q", d)
-		}
-	}
-	feeds := map[string]bool{}
-	for i, f := range c.Feeds {
-		base := fmt.Sprintf("feeds[%d]", i)
-		switch {
-		case f.Name == "":
-			p.errPath(base, "feed %d has no name", i+1)
-		case feeds[f.Name]:
-			p.errPath(base+".name", "feed %q defined twice", f.Name)
-		}
-		feeds[f.Name] = true
-		if !httpURL(f.URL) {
-			p.errPath(base+".url", "feed %q: url must be an absolute http(s) URL", f.Name)
-		}
-		if _, err := ParseSchedule(f.Schedule); err != nil {
-			p.errPath(base+".schedule", "feed %q: %v", f.Name, err)
-		}
-		if f.MaxItemAge < 0 {
-			p.errPath(base+".max_item_age", "feed %q: max_item_age must not be negative", f.Name)
-		}
-	}
-	d := c.Delivery
-	if d.MinBackoff <= 0 || d.MaxBackoff <= 0 || d.MaxAge <= 0 {
-		p.errPath("delivery", "delivery: min_backoff, max_backoff and max_age must be positive")
-	} else if d.MinBackoff > d.MaxBackoff {
-		p.errPath("delivery.min_backoff", "delivery: min_backoff %v is more than max_backoff %v", time.Duration(d.MinBackoff), time.Duration(d.MaxBackoff))
-	}
-}
-
-func httpURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-// redactURL keeps scheme and host of a URL and hides the rest, which may
-// hold a token.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return "<redacted>"
-	}
-	if u.Path == "" && u.RawQuery == "" && u.User == nil {
-		return u.Scheme + "://" + u.Host
-	}
-	return u.Scheme + "://" + u.Host + "/…"
-}
-
-func yamlError(name string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 1
-	if strings.HasPrefix(msg, "line ") {
-		rest := msg[5:]
-		if k := strings.IndexByte(rest, ':'); k > 0 {
-			if l, e := strconv.Atoi(rest[:k]); e == nil {
-				line = l
-				msg = strings.TrimSpace(rest[k+1:])
-			}
-		}
-	}
-	return &Error{File: name, Line: line, Col: 1, Msg: msg}
+	return fmt.Sprintf("%s %q", kind, name)
 }
