@@ -1,13 +1,37 @@
 // Package sentences splits news text into sentences, for the
 // same_sentence rule helper and for extractive summaries.
 //
-// A sentence ends at a line break, or at ".", "!", "?", "…", "...", "؟" or
-// "۔" (with any closing quotes and brackets after it) when what follows,
-// after white space, starts a new sentence: an upper-case letter, a digit,
-// an opening quote or bracket, or a letter of a script without case. It
-// does not end after common abbreviations (U.S., Dr., Gen., Lt., No. 5),
-// initials (John F. Kennedy), inside numbers (3.5), URLs and e-mail
-// addresses, or before a lower-case word.
+// The contract, in the order the splitter applies it:
+//
+//   - A line break always ends a sentence: "\n", "\r", "\v", "\f", U+0085,
+//     U+2028 and U+2029. Plain-text articles put the title, captions and
+//     each paragraph on lines of their own, so a heading without a full
+//     stop is a sentence by itself. Blank lines are no sentences.
+//   - Otherwise a sentence ends after a run of terminators (".", "!", "?",
+//     "…", "...", the Arabic question mark "؟" and full stop "۔"), together
+//     with the closing quotes and brackets right after it (`."`, `.”`, `?’`,
+//     `.)`), when that is the end of the text, or when white space follows
+//     and then something that starts a sentence: an upper-case letter, a
+//     digit, an opening quote or bracket, a dash or bullet, a currency sign,
+//     or a letter of a script without case (Arabic, Hebrew, CJK, …).
+//   - A terminator that is not followed by white space never ends a
+//     sentence, which keeps decimals and versions ("3.5", "1.2.3"),
+//     "U.S.-led", URLs and e-mail addresses whole; nor does one followed by
+//     a lower-case word (`"Why?" he asked.`, "He paused... and went on").
+//   - A single full stop does not end a sentence after an abbreviation from
+//     a fixed list (titles such as Dr., Gen., Lt., Sen.; Inc., Corp., vs.,
+//     approx., month names Jan. to Dec. without May, …), matched without
+//     regard to case; after "No." or "Nos." followed by a digit; after an
+//     initial ("John F. Kennedy"); after a dotted abbreviation of single
+//     letters of any length ("U.S.", "a.m.", "e.g."); or after a number of
+//     up to three digits that opens a line or sentence (a list marker,
+//     "1. First").
+//
+// A sentence is a [Span] of byte offsets into the text, trimmed of white
+// space. The splitter makes one pass over the text, uses no regular
+// expressions and allocates nothing beyond the slice it returns. Any
+// string is accepted: bytes that are not valid UTF-8 count as ordinary
+// characters that are neither space nor letter.
 //
 // Written here rather than taken from a library: the Go sentence
 // tokenizers available train or load models at run time, and this package
@@ -15,7 +39,6 @@
 package sentences
 
 import (
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -28,77 +51,109 @@ type Span struct{ Start, End int }
 // non-space byte of text lies in exactly one span.
 func Split(text string) []Span { return AppendSplit(nil, text) }
 
-// AppendSplit is Split appending to dst, so callers can reuse a buffer.
+// AppendSplit is Split appending to dst, so callers can reuse a buffer
+// without allocating; the spans already in dst are kept.
 func AppendSplit(dst []Span, text string) []Span {
-	start := 0
-	emit := func(end int) {
-		a, b := trim(text, start, end)
-		if a < b {
-			dst = append(dst, Span{a, b})
-		}
-		start = end
-	}
+	start := 0 // where the current sentence began, white space included
 	for i := 0; i < len(text); {
-		// Skip the bytes that cannot end a sentence, the common case.
+		// Skip the bytes that can neither end a sentence nor begin a
+		// line break or terminator: nearly all of them.
 		for i < len(text) && !special[text[i]] {
 			i++
 		}
 		if i == len(text) {
 			break
 		}
-		c := text[i]
-		switch {
-		case c == '\n':
-			emit(i)
-			i++
-			continue
-		case c == '.' || c == '!' || c == '?':
-			end := i + 1
-			for end < len(text) && text[end] == '.' { // "..."
-				end++
-			}
-			if end = closers(text, end); endsSentence(text, start, i, end) {
-				emit(end)
-			}
-			i = end
-			continue
-		case c >= utf8.RuneSelf:
-			r, size := utf8.DecodeRuneInString(text[i:])
-			if r == '…' || r == '؟' || r == '۔' {
-				end := closers(text, i+size)
-				if endsSentence(text, start, i, end) {
-					emit(end)
-				}
-				i = end
-				continue
-			}
-			i += size
+		if n := lineBreak(text, i); n > 0 {
+			dst = appendTrimmed(dst, text, start, i)
+			i += n
+			start = i
 			continue
 		}
-		i++
+		n := terminator(text, i)
+		if n == 0 {
+			i++ // a lead byte of some other character
+			continue
+		}
+		// The whole run of terminators ("...", "?!", "…?"), then the
+		// closing quotes and brackets that belong to the sentence.
+		run := i + n
+		for {
+			m := terminator(text, run)
+			if m == 0 {
+				break
+			}
+			run += m
+		}
+		end := closers(text, run)
+		if endsSentence(text, start, i, run, end) {
+			dst = appendTrimmed(dst, text, start, end)
+			start = end
+		}
+		i = end
 	}
-	emit(len(text))
-	return dst
+	return appendTrimmed(dst, text, start, len(text))
 }
 
-// special marks the bytes the splitter stops at: line breaks, ASCII
-// terminators and the lead bytes of multi-byte characters.
+// special marks the bytes that may begin a line break or a terminator.
+// Of the multi-byte ones, only these lead bytes matter: 0xC2 (U+0085),
+// 0xD8 ("؟"), 0xDB ("۔") and 0xE2 ("…", U+2028, U+2029); continuation
+// bytes never start one, so a scan cannot stop inside a character.
 var special = func() (t [256]bool) {
-	for _, c := range "\n.!?" {
-		t[c] = true
-	}
-	for c := 0xC0; c < 0x100; c++ {
+	for _, c := range []byte("\n\r\v\f.!?\xC2\xD8\xDB\xE2") {
 		t[c] = true
 	}
 	return t
 }()
 
-// closers skips closing quotes and brackets after a terminator.
+// lineBreak returns the length of the line break at text[i:], or 0.
+func lineBreak(text string, i int) int {
+	switch text[i] {
+	case '\n', '\r', '\v', '\f':
+		return 1
+	case 0xC2: // U+0085 NEXT LINE
+		if i+1 < len(text) && text[i+1] == 0x85 {
+			return 2
+		}
+	case 0xE2: // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR
+		if i+2 < len(text) && text[i+1] == 0x80 && (text[i+2] == 0xA8 || text[i+2] == 0xA9) {
+			return 3
+		}
+	}
+	return 0
+}
+
+// terminator returns the length of the sentence terminator at text[i:],
+// or 0; it is 0 at the end of the text.
+func terminator(text string, i int) int {
+	if i >= len(text) {
+		return 0
+	}
+	switch text[i] {
+	case '.', '!', '?':
+		return 1
+	case 0xD8: // U+061F ARABIC QUESTION MARK
+		if i+1 < len(text) && text[i+1] == 0x9F {
+			return 2
+		}
+	case 0xDB: // U+06D4 ARABIC FULL STOP
+		if i+1 < len(text) && text[i+1] == 0x94 {
+			return 2
+		}
+	case 0xE2: // U+2026 HORIZONTAL ELLIPSIS
+		if i+2 < len(text) && text[i+1] == 0x80 && text[i+2] == 0xA6 {
+			return 3
+		}
+	}
+	return 0
+}
+
+// closers skips the closing quotes and brackets at text[i:].
 func closers(text string, i int) int {
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		switch r {
-		case '"', '\'', ')', ']', '”', '’', '»', '›':
+		case '"', '\'', ')', ']', '}', '”', '’', '»', '›', '」', '』':
 			i += size
 			continue
 		}
@@ -107,27 +162,24 @@ func closers(text string, i int) int {
 	return i
 }
 
-// endsSentence decides whether the terminator at i, with closers up to
-// end, ends the sentence that began at start.
-func endsSentence(text string, start, i, end int) bool {
+// endsSentence decides whether the terminators text[i:run], with the
+// closers up to end, end the sentence that began at start.
+func endsSentence(text string, start, i, run, end int) bool {
 	if end >= len(text) {
 		return true
 	}
-	// The terminator must be followed by white space: "3.5", "U.S.-led",
-	// "example.org", "a@b.com" go on.
-	r, size := utf8.DecodeRuneInString(text[end:])
+	// White space must follow: "3.5", "U.S.-led", "example.org" go on.
+	r, size := decode(text, end)
 	if !unicode.IsSpace(r) {
 		return false
 	}
-	if r == '\n' {
-		return true // the line break ends it anyway
-	}
+	// The first character after the white space decides.
 	j := end + size
 	for j < len(text) {
-		r, size = utf8.DecodeRuneInString(text[j:])
-		if r == '\n' {
-			return true
+		if lineBreak(text, j) > 0 {
+			return true // the line break would end it anyway
 		}
+		r, size = decode(text, j)
 		if !unicode.IsSpace(r) {
 			break
 		}
@@ -139,115 +191,201 @@ func endsSentence(text string, start, i, end int) bool {
 	if !startsSentence(r) {
 		return false
 	}
-	if text[i] == '.' && end == i+1 {
-		return !abbreviation(text, start, i, text[j:])
+	if run == i+1 && end == run && text[i] == '.' {
+		return !abbreviation(text, start, i, r)
 	}
 	return true
 }
 
+// decode is utf8.DecodeRuneInString(text[i:]) with an ASCII fast path.
+func decode(text string, i int) (rune, int) {
+	if c := text[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(text[i:])
+}
+
 // startsSentence reports whether r can begin a new sentence.
 func startsSentence(r rune) bool {
+	if r < utf8.RuneSelf {
+		switch {
+		case 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
+			return true
+		}
+		switch r {
+		case '"', '\'', '(', '[', '{', '-', '$':
+			return true
+		}
+		return false
+	}
 	switch r {
-	case '"', '\'', '(', '[', '“', '‘', '«', '‹', '-', '—', '–', '•':
+	case '“', '‘', '„', '‚', '«', '‹', '「', '『', '—', '–', '•', '¿', '¡':
 		return true
 	}
-	if unicode.IsDigit(r) || unicode.IsUpper(r) || unicode.IsTitle(r) {
+	if unicode.IsUpper(r) || unicode.IsTitle(r) || unicode.IsDigit(r) || unicode.Is(unicode.Sc, r) {
 		return true
 	}
-	// Scripts without case (Arabic, Hebrew, CJK, …).
+	// Letters of scripts without case (Arabic, Hebrew, CJK, …).
 	return unicode.IsLetter(r) && !unicode.IsLower(r)
 }
 
-// abbreviations end with a period that does not end a sentence when a
-// capitalised word follows (titles before names, and the like).
+// abbreviations hold, in lower case and without the period, the words
+// whose period does not end a sentence even before a capitalised word:
+// titles before names, company suffixes, "vs.", "approx." and months.
+// "No." is handled apart: it abbreviates only before a number.
 var abbreviations = map[string]bool{
-	"mr": true, "mrs": true, "ms": true, "dr": true, "prof": true, "gen": true, "lt": true, "col": true,
-	"maj": true, "capt": true, "cpt": true, "sgt": true, "cpl": true, "pvt": true, "brig": true, "adm": true,
-	"cmdr": true, "gov": true, "sen": true, "rep": true, "pres": true, "st": true, "mt": true, "ft": true,
-	"jr": true, "sr": true, "rev": true, "hon": true, "amb": true, "sec": true, "gen'l": true,
-	"inc": true, "ltd": true, "co": true, "corp": true, "vs": true, "v": true, "etc": true, "e.g": true,
-	"i.e": true, "approx": true, "est": true, "dept": true, "univ": true, "fig": true, "vol": true,
-	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true, "aug": true, "sep": true,
-	"sept": true, "oct": true, "nov": true, "dec": true, "al": true, "op": true, "art": true,
+	// Titles and ranks.
+	"mr": true, "mrs": true, "ms": true, "messrs": true, "dr": true, "prof": true, "rev": true, "hon": true,
+	"gen": true, "lt": true, "col": true, "maj": true, "capt": true, "sgt": true, "cpl": true, "pvt": true,
+	"brig": true, "adm": true, "cmdr": true, "gov": true, "sen": true, "rep": true, "pres": true,
+	"jr": true, "sr": true,
+	// Places.
+	"st": true, "mt": true, "ft": true,
+	// Companies and the like.
+	"inc": true, "ltd": true, "co": true, "corp": true, "vs": true, "v": true, "approx": true,
+	// Months; "May" is a whole word.
+	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true, "aug": true,
+	"sep": true, "sept": true, "oct": true, "nov": true, "dec": true,
 }
 
-// abbreviation reports whether the period at i closes an abbreviation
-// rather than the sentence; next is the text of the following word.
-func abbreviation(text string, start, i int, next string) bool {
-	// The word before the period.
+// maxAbbrev is the length of the longest word in abbreviations.
+const maxAbbrev = 6
+
+// maxWord bounds the backward scan for the word before a period: longer
+// words are not abbreviations, and the bound keeps the splitter linear.
+const maxWord = 64
+
+// abbreviation reports whether the period at text[i] closes an
+// abbreviation rather than the sentence that began at start; next is
+// the first character after the white space that follows.
+func abbreviation(text string, start, i int, next rune) bool {
+	// The word before the period, back to white space, an opening
+	// quote or bracket, a dash or a slash ("ex-Gov.", "(Dr.").
 	w := i
-	for w > start {
-		r, size := utf8.DecodeLastRuneInString(text[:w])
-		if unicode.IsSpace(r) || r == '(' || r == '"' || r == '“' {
+	for w > start && i-w <= maxWord {
+		r, size := utf8.DecodeLastRuneInString(text[start:w])
+		if unicode.IsSpace(r) || wordBoundary(r) {
 			break
 		}
 		w -= size
 	}
-	word := text[w:i]
-	if word == "" {
+	if w == i || i-w > maxWord {
 		return false
 	}
-	var buf [16]byte
-	lw := lowerASCII(buf[:0], word)
-	if lw == "no" || lw == "nos" {
-		r, _ := utf8.DecodeRuneInString(next)
-		return unicode.IsDigit(r)
+	word := text[w:i]
+	if len(word) <= maxAbbrev {
+		var buf [maxAbbrev]byte
+		n := 0
+		for ; n < len(word); n++ {
+			c := word[n]
+			if c >= utf8.RuneSelf {
+				break
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[n] = c
+		}
+		if n == len(word) {
+			if string(buf[:n]) == "no" || string(buf[:n]) == "nos" {
+				return unicode.IsDigit(next)
+			}
+			if abbreviations[string(buf[:n])] {
+				return true
+			}
+		}
 	}
-	if abbreviations[lw] {
-		return true
-	}
-	// Initials and dotted abbreviations: "F.", "U.S.", "a.m." — a
-	// single letter before the period, or letters separated by periods.
+	// An initial: one upper-case letter.
 	if r, size := utf8.DecodeRuneInString(word); size == len(word) && unicode.IsUpper(r) {
 		return true
 	}
-	if strings.IndexByte(word, '.') >= 0 {
-		for part := range strings.SplitSeq(word, ".") {
-			if utf8.RuneCountInString(part) > 1 {
-				return false
-			}
-		}
-		// "U.S. officials said" goes on; "in the U.S. The next" is
-		// ambiguous, and going on loses less than a false split.
+	// A list marker: a short number opening the line or sentence.
+	if len(word) <= 3 && allDigits(word) && blank(text[start:w]) {
+		return true
+	}
+	// A dotted abbreviation: single letters separated by periods,
+	// "U.S.", "a.m.", "e.g.". "In the U.S. The next" is ambiguous, and
+	// going on loses less than a false split.
+	return dotted(word)
+}
+
+// wordBoundary reports whether r separates the word before a period
+// from what precedes it (besides white space).
+func wordBoundary(r rune) bool {
+	switch r {
+	case '(', '[', '{', '"', '\'', '“', '‘', '„', '«', '‹', '-', '–', '—', '/':
 		return true
 	}
 	return false
 }
 
-// lowerASCII lower-cases a short ASCII word into buf without allocating;
-// other words come back as "", which no abbreviation matches.
-func lowerASCII(buf []byte, w string) string {
-	if len(w) > cap(buf) {
-		return ""
-	}
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if c >= utf8.RuneSelf {
-			return ""
+// dotted reports whether word is two or more single letters separated by
+// periods ("U.S", "a.m", "U.S.A").
+func dotted(word string) bool {
+	letters := 0
+	for k := 0; k < len(word); {
+		r, size := utf8.DecodeRuneInString(word[k:])
+		if !unicode.IsLetter(r) {
+			return false
 		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+		letters++
+		k += size
+		if k == len(word) {
+			break
 		}
-		buf = append(buf, c)
+		if word[k] != '.' || k+1 == len(word) {
+			return false
+		}
+		k++
 	}
-	return string(buf) // the map lookup and comparisons below do not keep it
+	return letters >= 2
 }
 
-// trim narrows [a, b) to exclude white space at both ends.
-func trim(text string, a, b int) (int, int) {
+// allDigits reports whether s is non-empty and all ASCII digits.
+func allDigits(s string) bool {
+	for k := 0; k < len(s); k++ {
+		if s[k] < '0' || s[k] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// blank reports whether s is only white space.
+func blank(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// appendTrimmed appends text[a:b] without its surrounding white space,
+// unless nothing is left.
+func appendTrimmed(dst []Span, text string, a, b int) []Span {
 	for a < b {
-		r, size := utf8.DecodeRuneInString(text[a:b])
+		r, size := decode(text[:b], a)
 		if !unicode.IsSpace(r) {
 			break
 		}
 		a += size
 	}
 	for b > a {
-		r, size := utf8.DecodeLastRuneInString(text[a:b])
+		var r rune
+		size := 1
+		if c := text[b-1]; c < utf8.RuneSelf {
+			r = rune(c)
+		} else {
+			r, size = utf8.DecodeLastRuneInString(text[a:b])
+		}
 		if !unicode.IsSpace(r) {
 			break
 		}
 		b -= size
 	}
-	return a, b
+	if a < b {
+		dst = append(dst, Span{a, b})
+	}
+	return dst
 }
