@@ -235,7 +235,7 @@ func startsSentence(r rune) bool {
 // "No." is handled apart: it abbreviates only before a number.
 var abbreviations = map[string]bool{
 	// Titles and ranks.
-	"mr": true, "mrs": true, "ms": true, "messrs": true, "dr": true, "prof": true, "rev": true, "hon": true,
+	"mr": true, "mrs": true, "ms": true, "messrs": true, "dr": true, "prof": true, "rev": true, "hon": true, "amb": true,
 	"gen": true, "lt": true, "col": true, "maj": true, "capt": true, "sgt": true, "cpl": true, "pvt": true,
 	"brig": true, "adm": true, "cmdr": true, "gov": true, "sen": true, "rep": true, "pres": true,
 	"jr": true, "sr": true,
