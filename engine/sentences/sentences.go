@@ -151,7 +151,7 @@ func terminator(text string, i int) int {
 // closers skips the closing quotes and brackets at text[i:].
 func closers(text string, i int) int {
 	for i < len(text) {
-		r, size := utf8.DecodeRuneInString(text[i:])
+		r, size := decode(text, i)
 		switch r {
 		case '"', '\'', ')', ']', '}', '”', '’', '»', '›', '」', '』':
 			i += size
@@ -203,6 +203,14 @@ func decode(text string, i int) (rune, int) {
 		return rune(c), 1
 	}
 	return utf8.DecodeRuneInString(text[i:])
+}
+
+// decodeLast is utf8.DecodeLastRuneInString(s) with an ASCII fast path.
+func decodeLast(s string) (rune, int) {
+	if c := s[len(s)-1]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeLastRuneInString(s)
 }
 
 // startsSentence reports whether r can begin a new sentence.
@@ -263,7 +271,7 @@ func abbreviation(text string, start, i int, next rune) bool {
 	// quote or bracket, a dash or a slash ("ex-Gov.", "(Dr.").
 	w := i
 	for w > start && i-w <= maxWord {
-		r, size := utf8.DecodeLastRuneInString(text[start:w])
+		r, size := decodeLast(text[start:w])
 		if unicode.IsSpace(r) || wordBoundary(r) {
 			break
 		}
@@ -372,13 +380,7 @@ func appendTrimmed(dst []Span, text string, a, b int) []Span {
 		a += size
 	}
 	for b > a {
-		var r rune
-		size := 1
-		if c := text[b-1]; c < utf8.RuneSelf {
-			r = rune(c)
-		} else {
-			r, size = utf8.DecodeLastRuneInString(text[a:b])
-		}
+		r, size := decodeLast(text[a:b])
 		if !unicode.IsSpace(r) {
 			break
 		}
