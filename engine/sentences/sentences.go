@@ -169,16 +169,17 @@ func endsSentence(text string, start, i, run, end int) bool {
 		return true
 	}
 	// White space must follow: "3.5", "U.S.-led", "example.org" go on.
-	r, size := decode(text, end)
+	r, _ := decode(text, end)
 	if !unicode.IsSpace(r) {
 		return false
 	}
 	// The first character after the white space decides.
-	j := end + size
+	j := end
 	for j < len(text) {
 		if lineBreak(text, j) > 0 {
 			return true // the line break would end it anyway
 		}
+		var size int
 		r, size = decode(text, j)
 		if !unicode.IsSpace(r) {
 			break
