@@ -93,7 +93,11 @@ func (s *Store) CommitArticles(ctx context.Context, batch []Commit) (ok []bool, 
 			}
 		}
 		for _, al := range c.Alerts {
-			if _, err := insAlert.ExecContext(ctx, al.AlertID, al.Notifier, al.ArticleID, jsonList(al.Rules), al.Payload, now, now); err != nil {
+			payload := al.Payload
+			if payload == nil {
+				payload = []byte{} // the column is NOT NULL
+			}
+			if _, err := insAlert.ExecContext(ctx, al.AlertID, al.Notifier, al.ArticleID, jsonList(al.Rules), payload, now, now); err != nil {
 				return nil, fmt.Errorf("store: enqueue alert %s: %w", al.AlertID, err)
 			}
 		}
@@ -188,8 +192,12 @@ func scanItems(rows *sql.Rows) ([]OutboxItem, error) {
 	return out, nil
 }
 
-// DueAlerts returns up to limit pending items due at now, oldest due first.
+// DueAlerts returns up to limit (0 for no limit) pending items due at
+// now, oldest due first.
 func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
+	if limit <= 0 {
+		limit = -1
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox WHERE status = 'pending' AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?`, nanos(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: due alerts: %w", err)
