@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -353,5 +355,39 @@ func TestConcurrentMixed(t *testing.T) {
 		if err != nil || st.Failures != per-1 {
 			t.Errorf("feed%d: %+v %v", g, st, err)
 		}
+	}
+}
+
+func TestOpenBadFiles(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir string) string // returns the dir to open
+	}{
+		{name: "not a database", setup: func(t *testing.T, dir string) string {
+			if err := os.WriteFile(filepath.Join(dir, FileName), []byte("this is not an SQLite file, just some text that is long enough"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return dir
+		}},
+		{name: "data dir is a file", setup: func(t *testing.T, dir string) string {
+			p := filepath.Join(dir, "file")
+			if err := os.WriteFile(p, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := tt.setup(t, t.TempDir())
+			s, err := Open(context.Background(), dir)
+			if err == nil {
+				s.Close()
+				t.Fatal("opened")
+			}
+			if !strings.HasPrefix(err.Error(), "store: ") {
+				t.Errorf("error %q lacks the package prefix", err)
+			}
+		})
 	}
 }

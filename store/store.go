@@ -96,7 +96,7 @@ var migrations = []string{
 // database in dir.
 func Open(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("store: open: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
 	dsn := func(mode string) string {
