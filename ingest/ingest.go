@@ -25,15 +25,17 @@ import (
 // MaxFileSize bounds the size of one input file.
 const MaxFileSize = 32 << 20
 
-// LineError is a failure at one line of an input file.
+// LineError is a failure at one line of an input file; Line counts from 1.
 type LineError struct {
 	Path string
 	Line int
 	Err  error
 }
 
+// Error returns "PATH:LINE: message".
 func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err) }
 
+// Unwrap returns the underlying error.
 func (e *LineError) Unwrap() error { return e.Err }
 
 // Supported reports whether path has an extension ingest reads.

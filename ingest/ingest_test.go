@@ -94,15 +94,15 @@ func TestParseText(t *testing.T) {
 
 func TestCharsets(t *testing.T) {
 	tests := []struct {
-		file, title, bodyHas string
+		name, file, title, bodyHas string
 	}{
-		{"utf16.txt", "Title in UTF-16", "café and داعش"},
-		{"arabic-1256.html", "عنوان الخبر", "اعتقال عناصر من داعش في الموصل"},
-		{"stray.txt", "Café report", "The café in Erbil reopened é today"},
-		{"latin1.txt", "Café society", "Naïve résumé “quoted”"},
+		{"utf-16le with bom", "utf16.txt", "Title in UTF-16", "café and داعش"},
+		{"windows-1256 html meta charset", "arabic-1256.html", "عنوان الخبر", "اعتقال عناصر من داعش في الموصل"},
+		{"stray 0xE9 in utf-8", "stray.txt", "Café report", "The café in Erbil reopened é today"},
+		{"undeclared windows-1252", "latin1.txt", "Café society", "Naïve résumé “quoted”"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			arts, err := ReadFile(filepath.Join("testdata", tt.file))
 			if err != nil {
 				t.Fatal(err)
@@ -142,16 +142,18 @@ func TestJSON(t *testing.T) {
 	if a := arts[0]; a.Title != "T" || a.Body != "Body text" || a.ID != "https://example.org/a" || a.Published.Year() != 2024 {
 		t.Errorf("article %+v", a)
 	}
-	for _, tc := range []struct{ data, want string }{
-		{`{"title": 5}`, `field "title" must be a string`},
-		{"{\n\"title\": \"x\",\n}", "x.json:3: invalid JSON"},
-		{`[1,2]`, "must be a JSON object"},
-		{`{"extra": 1}`, "neither title nor body"},
-		{`{"title":"a"} {"title":"b"}`, "more than one JSON value"},
+	for _, tc := range []struct{ name, data, want string }{
+		{"title not a string", `{"title": 5}`, `field "title" must be a string`},
+		{"syntax error line", "{\n\"title\": \"x\",\n}", "x.json:3: invalid JSON"},
+		{"not an object", `[1,2]`, "must be a JSON object"},
+		{"no title or body", `{"extra": 1}`, "neither title nor body"},
+		{"two values", `{"title":"a"} {"title":"b"}`, "more than one JSON value"},
 	} {
-		if _, err := Parse("x.json", []byte(tc.data)); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Parse(%q) error %v, want %q", tc.data, err, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Parse("x.json", []byte(tc.data)); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Parse(%q) error %v, want %q", tc.data, err, tc.want)
+			}
+		})
 	}
 }
 
@@ -242,4 +244,29 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSupported(t *testing.T) {
+	tests := []struct {
+		name, path string
+		want       bool
+	}{
+		{"text", "in/a.txt", true},
+		{"markdown upper case", "A.MD", true},
+		{"markdown long", "a.markdown", true},
+		{"html", "a.html", true},
+		{"htm", "a.htm", true},
+		{"json", "a.json", true},
+		{"json lines", "a.jsonl", true},
+		{"no extension", "README", false},
+		{"partial download", "a.txt.part", false},
+		{"image", "a.png", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Supported(tt.path); got != tt.want {
+				t.Errorf("Supported(%q) = %v, want %v", tt.path, got, tt.want)
+			}
+		})
+	}
 }
