@@ -3,10 +3,11 @@
 // Formats, by extension: .txt and .md/.markdown (plain text with optional
 // YAML front matter; without a title there, the first real line is the
 // title, skipping boilerplate such as "skip to main content" and photo
-// captions), .html/.htm (main text extracted), .json (one article object)
-// and .jsonl (one object per line). Text in any declared or detectable
-// charset is converted to UTF-8 (see DecodeText); invalid bytes never make
-// a read fail or garble the valid text around them.
+// captions), .html/.htm (main text extracted), .json (one article object),
+// .jsonl (one object per line) and .eml (Subject, first text part, Date).
+// Text in any declared or detectable charset is converted to UTF-8 (see
+// DecodeText); invalid bytes never make a read fail or garble the valid
+// text around them.
 //
 // Every article returned has its Source ("file:PATH", or "file:PATH#LINE"
 // for JSON Lines) and its ID (engine.ArticleID) set.
@@ -41,7 +42,7 @@ func (e *LineError) Unwrap() error { return e.Err }
 // Supported reports whether path has an extension ingest reads.
 func Supported(path string) bool {
 	switch strings.ToLower(filepath.Ext(path)) {
-	case ".txt", ".text", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson":
+	case ".txt", ".text", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson", ".eml":
 		return true
 	}
 	return false
@@ -81,6 +82,12 @@ func Parse(name string, data []byte) ([]engine.Article, error) {
 		}
 	case ".jsonl", ".ndjson":
 		arts, err = parseJSONLines(name, data)
+	case ".eml":
+		var a engine.Article
+		a, err = parseEML(name, data)
+		if err == nil {
+			arts = []engine.Article{a}
+		}
 	case ".html", ".htm":
 		var a engine.Article
 		a, err = ParseHTML(name, data, "", "")

@@ -223,14 +223,14 @@ func TestReadFileErrors(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"Title\nBody.", "---\ntitle: x\n---\nb", `{"title":"t","body":"b"}`, "<html><p>x</p></html>", "\xff\xfeT\x00i\x00", "a\xe9b"} {
-		for _, ext := range []string{".txt", ".md", ".json", ".jsonl", ".html"} {
+	for _, s := range []string{"Title\nBody.", "---\ntitle: x\n---\nb", `{"title":"t","body":"b"}`, "<html><p>x</p></html>", "\xff\xfeT\x00i\x00", "a\xe9b", "Subject: s\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Transfer-Encoding: base64\r\n\r\nYQ==\r\n--B--\r\n"} {
+		for _, ext := range []string{".txt", ".md", ".json", ".jsonl", ".html", ".eml"} {
 			f.Add("f"+ext, []byte(s))
 		}
 	}
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		switch filepath.Ext(name) {
-		case ".txt", ".md", ".json", ".jsonl", ".html":
+		case ".txt", ".md", ".json", ".jsonl", ".html", ".eml":
 		default:
 			name = "f.txt"
 		}
@@ -258,6 +258,7 @@ func TestSupported(t *testing.T) {
 		{"htm", "a.htm", true},
 		{"json", "a.json", true},
 		{"json lines", "a.jsonl", true},
+		{"mail", "a.eml", true},
 		{"no extension", "README", false},
 		{"partial download", "a.txt.part", false},
 		{"image", "a.png", false},
@@ -266,6 +267,47 @@ func TestSupported(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Supported(tt.path); got != tt.want {
 				t.Errorf("Supported(%q) = %v, want %v", tt.path, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEML(t *testing.T) {
+	tests := []struct {
+		name, data  string
+		title, body string
+		published   string
+		wantErr     string
+	}{
+		{name: "plain", data: "From: a@example.org\r\nSubject: Raid in Mosul\r\nDate: Mon, 04 Mar 2024 05:06:07 +0000\r\n\r\nForces arrested ten.\r\nMore later.\r\n",
+			title: "Raid in Mosul", body: "Forces arrested ten.\nMore later.", published: "2024-03-04T05:06:07Z"},
+		{name: "encoded subject and quoted-printable latin-1", data: "Subject: =?UTF-8?B?Q2Fmw6kgbmV3cw==?=\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nLe caf=E9 est ouvert.\r\n",
+			title: "Café news", body: "Le café est ouvert."},
+		{name: "multipart prefers plain", data: "Subject: Alt\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/html\r\n\r\n<p>html text</p>\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nUGxhaW4gdGV4\r\ndCBoZXJlLg==\r\n--XX--\r\n",
+			title: "Alt", body: "Plain text here."},
+		{name: "html only", data: "Subject: H\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>Only html body.</p></body></html>\r\n",
+			title: "H", body: "Only html body."},
+		{name: "no headers", data: "not a mail", wantErr: "m.eml: read message"},
+		{name: "multipart without boundary", data: "Subject: x\r\nContent-Type: multipart/mixed\r\n\r\nbody", wantErr: "without boundary"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			arts, err := Parse("m.eml", []byte(tt.data))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := arts[0]
+			if a.Title != tt.title || a.Body != tt.body || a.Source != "file:m.eml" || a.ID == "" {
+				t.Errorf("got title %q body %q source %q id %q", a.Title, a.Body, a.Source, a.ID)
+			}
+			if tt.published != "" && a.Published.Format(time.RFC3339) != tt.published {
+				t.Errorf("published %v", a.Published)
 			}
 		})
 	}
