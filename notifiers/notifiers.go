@@ -69,24 +69,24 @@ func (a Alert) MarshalJSON() ([]byte, error) {
 func (a *Alert) UnmarshalJSON(b []byte) error {
 	var j alertJSON
 	if err := json.Unmarshal(b, &j); err != nil {
-		return err
+		return fmt.Errorf("notifiers: alert: %w", err)
 	}
 	if j.Version != "1" {
-		return fmt.Errorf("unknown alert version %q", j.Version)
+		return fmt.Errorf("notifiers: alert: unknown version %q", j.Version)
 	}
 	*a = Alert{ID: j.ID, Matches: j.Matches, Summary: j.Summary,
 		Article: engine.Article{ID: j.Article.ID, Title: j.Article.Title, URL: j.Article.URL, Source: j.Article.Source}}
 	if j.CreatedAt != "" {
 		t, err := time.Parse(time.RFC3339, j.CreatedAt)
 		if err != nil {
-			return fmt.Errorf("created_at: %w", err)
+			return fmt.Errorf("notifiers: alert: created_at: %w", err)
 		}
 		a.CreatedAt = t
 	}
 	if j.Article.Published != "" {
 		t, err := time.Parse(time.RFC3339, j.Article.Published)
 		if err != nil {
-			return fmt.Errorf("published: %w", err)
+			return fmt.Errorf("notifiers: alert: published: %w", err)
 		}
 		a.Article.Published = t
 	}
