@@ -122,6 +122,7 @@ type RetryAfterError struct {
 // scheduled.
 func (e *RetryAfterError) Error() string { return e.Err.Error() }
 
+// Unwrap returns the destination's error.
 func (e *RetryAfterError) Unwrap() error { return e.Err }
 
 // RetryableStatus reports whether an HTTP status is worth retrying.
