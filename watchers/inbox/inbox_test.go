@@ -348,3 +348,49 @@ func BenchmarkBurst(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "p99-ms")
 }
+
+func TestRunWaitsForInFlightHandler(t *testing.T) {
+	dir := t.TempDir()
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	handlerErr := make(chan error, 1)
+	w, err := New(Options{Dir: dir, Settle: 20 * time.Millisecond}, func(hctx context.Context, path string) error {
+		close(entered)
+		<-release
+		handlerErr <- hctx.Err()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	drop(t, dir, "slow.txt", "body")
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("handler never called")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned before the in-flight handler finished: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after the handler finished")
+	}
+	if err := <-handlerErr; err != nil {
+		t.Errorf("handler context was cancelled by shutdown: %v", err)
+	}
+	if !exists(filepath.Join(dir, "processed", "slow.txt")) {
+		t.Error("in-flight file not moved to processed/ before Run returned")
+	}
+}
