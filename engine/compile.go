@@ -39,13 +39,29 @@ type RuleSpec struct {
 	Severity    string // "" means medium
 	Labels      map[string]string
 	Notify      []string
+	// Polarity is "any" (the default, also "") or "asserted": every helper
+	// of the rule then ignores occurrences that their clause negates or
+	// hedges.
+	Polarity string
+	// Quotes is "include" (the default, also "") or "ignore": occurrences
+	// inside quoted speech do not count for the rule.
+	Quotes string
+	// Fields are the rule's event fields, evaluated when it matches.
+	Fields []FieldSpec
+}
+
+// FieldSpec is one event field of a rule: a name and an expression whose
+// value (a string, a number, a list of them) is shown with the match.
+type FieldSpec struct {
+	Name string
+	Expr string
 }
 
 // ExprError is an error in a rule expression, positioned within the
 // expression text so the caller can map it into its file.
 type ExprError struct {
 	Rule  string
-	Field string // "when" or "score"
+	Field string // "when", "score" or "fields.NAME"
 	// Line is 1-based and Column 1-based, in runes, within the expression;
 	// both are 0 when the error has no position.
 	Line, Column int

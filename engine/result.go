@@ -25,8 +25,14 @@ type Match struct {
 	Severity string            `json:"severity"`
 	Labels   map[string]string `json:"labels"`
 	Evidence []Evidence        `json:"evidence"`
+	// Fields are the rule's event fields (name → value), when it has any.
+	Fields map[string]any `json:"fields,omitempty"`
 	// Notify names the destinations of the rule; empty means the default.
 	Notify []string `json:"-"`
+	// events are the token positions where the rule's conditions held
+	// (near, same_sentence, numbers_near, before): their sentences lead
+	// the summary.
+	events []int32
 }
 
 // Result is what scoring one article produced.
