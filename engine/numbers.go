@@ -34,7 +34,7 @@ var wordNumbers = map[string]float64{
 	"عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "اربعون": 40, "اربعين": 40,
 	"خمسون": 50, "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70,
 	"ثمانون": 80, "ثمانين": 80, "تسعون": 90, "تسعين": 90,
-	"ميه": 100, "مايه": 100, "ميتان": 200, "ميتين": 200, "مايتان": 200, "مايتين": 200,
+	"ميه": 100, "مايه": 100, "ميتان": 200, "ميتين": 200, "مايتان": 200, "مايتين": 200, "ميتا": 200, "مايتا": 200,
 	"ثلاثميه": 300, "ثلاثمايه": 300, "اربعميه": 400, "اربعمايه": 400,
 	"خمسميه": 500, "خمسمايه": 500, "ستميه": 600, "ستمايه": 600,
 	"سبعميه": 700, "سبعمايه": 700, "ثمانميه": 800, "ثمانمايه": 800,
@@ -72,29 +72,72 @@ func init() {
 	}
 	for _, m := range []map[string]float64{wordNumbers, teenUnits, multipliers} {
 		for w := range m {
-			h := mix(hashWord([]byte(w))) >> 20 & 1023
-			numberWordFilter[h>>6] |= 1 << (h & 63)
+			numberWordFilter.add(hashWord([]byte(w)))
 		}
+	}
+	wordsByHash = make(map[uint64]hashedNumber, len(wordNumbers))
+	for w, v := range wordNumbers {
+		wordsByHash[hashWord([]byte(w))] = hashedNumber{w, v}
+	}
+	for w := range contextWords {
+		contextFilter.add(hashWord([]byte(w)))
 	}
 }
 
-// numberWordFilter has bit h%1024 set for the hash h of every number word,
-// teen unit and multiplier, so most tokens are rejected without a map
-// lookup. Filled by init.
-var numberWordFilter [16]uint64
+// wordFilter is a one-hash Bloom filter of words by their token hash, so
+// that most tokens are rejected without a map lookup. At 8,192 bits it
+// passes about 3% of other words for the few hundred words of a table.
+type wordFilter [128]uint64
+
+func (f *wordFilter) add(h uint64) {
+	b := mix(h) >> 51
+	f[b>>6] |= 1 << (b & 63)
+}
+
+func (f *wordFilter) has(h uint64) bool {
+	b := mix(h) >> 51
+	return f[b>>6]&(1<<(b&63)) != 0
+}
+
+// hashedNumber is an entry of wordsByHash.
+type hashedNumber struct {
+	word  string
+	value float64
+}
+
+// wordsByHash is wordNumbers keyed by token hash, which tokens already
+// carry, so a lookup hashes no string. TestNumberTablesNormalised checks
+// that no two words share a hash.
+var wordsByHash map[uint64]hashedNumber
+
+// wordNumber returns the value of token i when it is a number word.
+func (a *analysis) wordNumber(i int) (float64, bool) {
+	e, ok := wordsByHash[a.toks[i].hash]
+	if !ok || e.word != string(a.lowerTok(i)) {
+		return 0, false
+	}
+	return e.value, true
+}
+
+var (
+	// numberWordFilter holds every number word, teen unit and multiplier.
+	numberWordFilter wordFilter
+	// contextFilter holds every key of contextWords.
+	contextFilter wordFilter
+)
 
 // mayBeNumber reports whether token i can start a number: it starts with a
 // digit, or with و and a digit (و15), or it may be a number word.
 func (a *analysis) mayBeNumber(i int) bool {
 	t := &a.toks[i]
+	c := a.fields[t.field].lower[t.ls]
+	return c-'0' <= 9 || numberWordFilter.has(t.hash) || c == 0xD9 && a.wawDigits(t)
+}
+
+// wawDigits reports whether token t is و and digits (و15).
+func (a *analysis) wawDigits(t *token) bool {
 	low := a.fields[t.field].lower
-	if c := low[t.ls]; c >= '0' && c <= '9' {
-		return true
-	} else if c == 0xD9 && t.le-t.ls > 2 && low[t.ls+1] == 0x88 && low[t.ls+2] >= '0' && low[t.ls+2] <= '9' {
-		return true
-	}
-	h := mix(t.hash) >> 20 & 1023
-	return numberWordFilter[h>>6]&(1<<(h&63)) != 0
+	return t.le-t.ls > 2 && low[t.ls+1] == 0x88 && low[t.ls+2]-'0' <= 9
 }
 
 // numbers returns the counts of the article in token order, computed on
@@ -119,7 +162,7 @@ func (a *analysis) numbers() []number {
 			i++
 			continue
 		}
-		if a.isCount(i, i+n-1) {
+		if a.isCount(i, i+n-1, a.digitsOf(i) != nil) {
 			a.nums = append(a.nums, number{pos: int32(i), end: int32(i + n - 1), value: v})
 		}
 		i += n
@@ -163,9 +206,12 @@ func (a *analysis) numberAt(i int) (float64, int, bool) {
 		}
 	} else {
 		tok := a.lowerTok(i)
-		w, ok := wordNumbers[string(tok)]
+		w, ok := a.wordNumber(i)
 		if !ok {
 			// أحد عشر, اثنا عشر: numbers only before عشر.
+			if tok[0] < 0x80 {
+				return 0, 0, false
+			}
 			u, ok := teenUnits[string(tok)]
 			if !ok || i+1 >= len(a.toks) || a.toks[i+1].field != a.toks[i].field || !arAshar[string(a.lowerTok(i+1))] {
 				return 0, 0, false
@@ -175,7 +221,7 @@ func (a *analysis) numberAt(i int) (float64, int, bool) {
 		v = w
 		if j := i + 1; j < len(a.toks) && a.toks[j].field == a.toks[i].field && a.mayBeNumber(j) {
 			next := a.lowerTok(j)
-			u, isWord := wordNumbers[string(next)]
+			u, isWord := a.wordNumber(j)
 			switch {
 			case w >= 20 && w < 100 && isWord && u < 10:
 				// "twenty-five", "twenty five"
@@ -322,24 +368,53 @@ var contextWords = func() map[string]uint16 {
 // ctxOf returns the roles of token j.
 func (a *analysis) ctxOf(j int) uint16 {
 	b := a.lowerTok(j)
-	if f, ok := contextWords[string(b)]; ok {
+	if f, ok := roleOf(b, a.toks[j].hash); ok {
 		return f
 	}
 	if len(b) > 2 && b[0] >= 0x80 {
 		if bytes.HasPrefix(b, arAl) {
-			return contextWords[string(b[len(arAl):])]
+			f, _ := roleOf(b[len(arAl):], hashWord(b[len(arAl):]))
+			return f
 		}
 		if bytes.HasPrefix(b, arWaw) {
 			b = b[len(arWaw):]
-			if f, ok := contextWords[string(b)]; ok {
+			if f, ok := roleOf(b, hashWord(b)); ok {
 				return f
 			}
 			if bytes.HasPrefix(b, arAl) {
-				return contextWords[string(b[len(arAl):])]
+				f, _ := roleOf(b[len(arAl):], hashWord(b[len(arAl):]))
+				return f
 			}
 		}
 	}
 	return 0
+}
+
+// roleOf looks word w, of token hash h, up in contextWords.
+func roleOf(w []byte, h uint64) (uint16, bool) {
+	if !contextFilter.has(h) {
+		return 0, false
+	}
+	e, ok := rolesByHash[h]
+	if !ok || e.word != string(w) {
+		return 0, false
+	}
+	return e.role, true
+}
+
+// rolesByHash is contextWords keyed by token hash; see wordsByHash.
+var rolesByHash = func() map[uint64]hashedRole {
+	m := make(map[uint64]hashedRole, len(contextWords))
+	for w, r := range contextWords {
+		m[hashWord([]byte(w))] = hashedRole{w, r}
+	}
+	return m
+}()
+
+// hashedRole is an entry of rolesByHash.
+type hashedRole struct {
+	word string
+	role uint16
 }
 
 // gap returns the normalised text between tokens i and i+1, and false when
@@ -459,8 +534,7 @@ var currencySigns = []string{"$", "£", "€", "¥", "₺", "₪", "₹"}
 // same verbs. Measures other than time ("2.5 tons", "20 km") are kept.
 // Ordinal words (third, fifth, ثالث) and Roman numerals (Chapter VII) are
 // not number words at all.
-func (a *analysis) isCount(first, last int) bool {
-	digits := a.digitsOf(first) != nil
+func (a *analysis) isCount(first, last int, digits bool) bool {
 	start, end := first, last
 	if digits {
 		var ok bool
@@ -481,7 +555,7 @@ func (a *analysis) isCount(first, last int) bool {
 			if digits && role&ctxMonth != 0 && a.monthAt(p) {
 				return false
 			}
-			if digits && a.upperCode(p) {
+			if digits && a.capitalised(p) && a.upperCode(p) {
 				return false
 			}
 		case before == "." || before == ". ":
@@ -503,10 +577,11 @@ func (a *analysis) isCount(first, last int) bool {
 		}
 	}
 	if digits {
-		t := trimRight(before)
-		for _, c := range currencySigns {
-			if len(t) >= len(c) && t[len(t)-len(c):] == c {
-				return false
+		if t := trimRight(before); len(t) > 0 && (t[len(t)-1] == '$' || t[len(t)-1] >= 0x80) {
+			for _, c := range currencySigns {
+				if len(t) >= len(c) && t[len(t)-len(c):] == c {
+					return false
+				}
 			}
 		}
 		if len(before) > 0 {
@@ -543,30 +618,32 @@ func (a *analysis) isCount(first, last int) bool {
 // [first, last] and returns the range they belong to ("10-15"), which
 // shares the words around it.
 func (a *analysis) digitShape(first, last int) (start, end int, ok bool) {
-	if d := a.digitsOf(first); len(d) > 1 && d[0] == '0' {
+	if d := a.lowerTok(first); len(d) > 1 && d[0] == '0' {
 		return 0, 0, false
 	}
-	if first > 0 && a.digitJoin(first-1, first) || last+1 < len(a.toks) && a.digitJoin(last, last+1) {
+	before, after := a.sepByte(first-1), a.sepByte(last)
+	if (before == ':' || before == '/' || before == '.') && isDigits(a.lowerTok(first-1)) ||
+		(after == ':' || after == '/' || after == '.') && isDigits(a.lowerTok(last+1)) {
 		return 0, 0, false
 	}
-	// Ranges joined by '-'.
 	start, end = first, last
-	for start > 0 && a.joinedBy(start-1, start, '-') && isDigits(a.lowerTok(start-1)) {
-		start--
-		for start > 0 && a.joinedBy(start-1, start, ',') && isDigits(a.lowerTok(start-1)) {
+	if before == '-' || after == '-' {
+		// A range joined by '-'.
+		for a.sepByte(start-1) == '-' && isDigits(a.lowerTok(start-1)) {
 			start--
+			for a.sepByte(start-1) == ',' && isDigits(a.lowerTok(start-1)) {
+				start--
+			}
 		}
-	}
-	for end+1 < len(a.toks) && a.joinedBy(end, end+1, '-') && isDigits(a.lowerTok(end+1)) {
-		end++
-		for end+1 < len(a.toks) && a.joinedBy(end, end+1, ',') && len(a.lowerTok(end+1)) == 3 && isDigits(a.lowerTok(end+1)) {
+		for a.sepByte(end) == '-' && isDigits(a.lowerTok(end+1)) {
 			end++
+			for a.sepByte(end) == ',' && len(a.lowerTok(end+1)) == 3 && isDigits(a.lowerTok(end+1)) {
+				end++
+			}
 		}
-	}
-	if start != first || end != last {
 		parts := 1
-		for j := start; j <= end; j++ {
-			if j > start && a.joinedBy(j-1, j, '-') {
+		for j := start + 1; j <= end; j++ {
+			if a.sepByte(j-1) == '-' {
 				parts++
 				if d := a.lowerTok(j); len(d) > 1 && d[0] == '0' {
 					return 0, 0, false
@@ -579,10 +656,10 @@ func (a *analysis) digitShape(first, last int) (start, end int, ok bool) {
 	}
 	// Phone numbers: three numbers or more separated by single spaces.
 	run := 0
-	for j := start; j > 0 && run < 2 && a.joinedBy(j-1, j, ' ') && isDigits(a.lowerTok(j-1)); j-- {
+	for j := start; run < 2 && a.sepByte(j-1) == ' ' && isDigits(a.lowerTok(j-1)); j-- {
 		run++
 	}
-	for j := end; j+1 < len(a.toks) && run < 2 && a.joinedBy(j, j+1, ' ') && isDigits(a.lowerTok(j+1)); j++ {
+	for j := end; run < 2 && a.sepByte(j) == ' ' && isDigits(a.lowerTok(j+1)); j++ {
 		run++
 	}
 	if run >= 2 {
@@ -591,13 +668,18 @@ func (a *analysis) digitShape(first, last int) (start, end int, ok bool) {
 	return start, end, true
 }
 
-// digitJoin reports whether tokens i and j are joined by ':', '/' or '.'
-// and both are digits: a time, a date, or a dotted reference.
-func (a *analysis) digitJoin(i, j int) bool {
-	if !a.joinedBy(i, j, ':') && !a.joinedBy(i, j, '/') && !a.joinedBy(i, j, '.') {
-		return false
+// sepByte returns the one byte between token i and token i+1, or 0 when
+// either is missing, they are in different fields, or the gap is not one
+// byte long.
+func (a *analysis) sepByte(i int) byte {
+	if i < 0 || i+1 >= len(a.toks) {
+		return 0
 	}
-	return isDigits(a.lowerTok(i)) && isDigits(a.lowerTok(j))
+	ti, tj := &a.toks[i], &a.toks[i+1]
+	if ti.field != tj.field || tj.ns != ti.ne+1 {
+		return 0
+	}
+	return a.fields[ti.field].n.s[ti.ne]
 }
 
 // unitAt reports whether token q, read right after a number, makes the
@@ -614,21 +696,20 @@ func (a *analysis) unitAt(q int, digits bool) bool {
 	if digits && role&ctxMonth != 0 && a.monthAt(q) {
 		return true
 	}
-	if q+1 >= len(a.toks) || a.toks[q+1].field != a.toks[q].field {
+	w := a.lowerTok(q)
+	if len(w) > 4 || q+1 >= len(a.toks) || a.toks[q+1].field != a.toks[q].field {
 		return false
 	}
-	w, next := string(a.lowerTok(q)), string(a.lowerTok(q+1))
-	switch w {
+	next := a.lowerTok(q + 1)
+	switch string(w) {
 	case "per": // "per cent"
-		g, _ := a.gap(q)
-		return next == "cent" && spaces(g)
+		return string(next) == "cent" && a.sepByte(q) == ' '
 	case "a", "p": // "a.m.", "p.m."
-		return next == "m" && a.joinedBy(q, q+1, '.')
+		return string(next) == "m" && a.sepByte(q) == '.'
 	case "o": // "o'clock"
-		return next == "clock" && a.joinedBy(q, q+1, '\'')
+		return string(next) == "clock" && a.sepByte(q) == '\''
 	case "في": // في المئة
-		g, _ := a.gap(q)
-		return (next == "الميه" || next == "المايه") && spaces(g)
+		return (string(next) == "الميه" || string(next) == "المايه") && a.sepByte(q) == ' '
 	}
 	return false
 }
@@ -669,7 +750,10 @@ func (a *analysis) yearShaped(first, last int) bool {
 	if first != last {
 		return false
 	}
-	d := a.digitsOf(first)
+	d := a.lowerTok(first)
+	if len(d) == 6 {
+		d = a.digitsOf(first) // و2014
+	}
 	return len(d) == 4 && (d[0] == '1' || d[0] == '2' && d[1] == '0')
 }
 

@@ -81,7 +81,7 @@ func TestNumbersTyped(t *testing.T) {
 		{"day ordinal", "on the 3rd of May", none},
 		{"may the verb", "officials said 3 may have died", []float64{3}},
 		{"arabic date", "في 3 يناير", none},
-		{"arabic month year", "اذار 2015", none},
+		{"arabic month year", "آذار 2015", none},
 		{"two-digit year", "in '89", none},
 
 		// Times.
@@ -91,7 +91,7 @@ func TestNumbersTyped(t *testing.T) {
 		{"pm", "at 5 pm", none},
 		{"am with dots", "at 5 a.m. today", none},
 		{"o'clock", "at 5 o'clock", none},
-		{"arabic hour", "الساعه 10 صباحا", none},
+		{"arabic hour", "الساعة 10 صباحاً", none},
 
 		// Ages.
 		{"aged", "a man aged 25", none},
@@ -187,6 +187,12 @@ func TestNumbersTyped(t *testing.T) {
 		{"arabic waw digits", "و15 جريحا", []float64{15}},
 		{"arabic four digits count", "اعتقال 1200 شخص", []float64{1200}},
 		{"arabic year", "في عام 2014 قتل", none},
+		{"arabic two hundred", "مئتا شخص ومئتان آخرون", []float64{200, 200}},
+		{"arabic two thousand", "ألفان", []float64{2000}},
+		{"arabic millions", "5 ملايين نازح", []float64{5e6}},
+		{"arabic twelve", "اثنا عشر جنديا", []float64{12}},
+		{"title case plural read as year", "1200 Fighters", none},
+		{"year then verb then plural", "2015 saw refugees arrive", none},
 		{"arabic year marker", "سنه 1990 م", none},
 		{"arabic year since", "منذ 2011 اعتقل", none},
 	}
@@ -226,6 +232,17 @@ func TestNumberTablesNormalised(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNumberWordHashesDistinct checks that the hash-keyed tables lose no
+// word to a collision.
+func TestNumberWordHashesDistinct(t *testing.T) {
+	if len(wordsByHash) != len(wordNumbers) {
+		t.Errorf("%d number words share a token hash", len(wordNumbers)-len(wordsByHash))
+	}
+	if len(rolesByHash) != len(contextWords) {
+		t.Errorf("%d context words share a token hash", len(contextWords)-len(rolesByHash))
 	}
 }
 
