@@ -328,7 +328,8 @@ var contextWords = func() map[string]uint16 {
 	add(ctxName, `law resolution article decree flight route highway road motorway brigade
 		division battalion regiment squadron unit chapter section paragraph clause item page
 		number no nr tel phone telephone fax hotline gate terminal platform camp block sector
-		zone district ward cell room building line bus
+		zone district ward cell room building line bus resolutions articles decrees laws
+		chapters sections paragraphs routes highways roads flights
 		قانون رقم قرار ماده مرسوم رحله طريق فرقه لواء كتيبه فصل بند`)
 	add(ctxAge, `aged age ages عمر عمره عمرها بعمر`)
 	add(ctxMoney, `usd eur gbp iqd syp sar aed egp lbp jod ils irr qar kwd
@@ -339,7 +340,7 @@ var contextWords = func() map[string]uint16 {
 		دينارا دنانير درهم درهما دراهم شيكل تومان`)
 	add(ctxTimeWord, `am pm gmt utc hrs ساعه`)
 	add(ctxYearWord, `in since until till from during before after by throughout the this
-		that its their his her our mid early late end summer spring autumn fall winter
+		that its their his her our a an mid early late end summer spring autumn fall winter
 		year fiscal circa
 		عام لعام سنه لسنه منذ في حتي خلال مطلع اواخر اوايل بدايه نهايه صيف شتاء ربيع خريف قبل بعد`)
 	add(ctxMonth, `january february march april may june july august september october
@@ -347,9 +348,9 @@ var contextWords = func() map[string]uint16 {
 		يناير فبراير مارس ابريل مايو يونيو يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر
 		كانون شباط اذار نيسان ايار حزيران تموز اب ايلول تشرين`)
 	add(ctxDuration, `second seconds minute minutes hour hours day days week weeks month
-		months year years decade decades century centuries hrs mins yrs yr
+		months year years decade decades century centuries hrs mins yrs yr time times
 		ساعه ساعات يوم يوما ايام اسبوع اسبوعا اسابيع شهر شهرا اشهر شهور سنه سنوات سنين
-		عام عاما اعوام دقيقه دقايق`)
+		عام عاما اعوام دقيقه دقايق مره مرات`)
 	add(ctxPercent, `percent percentage pct بالميه بالمايه`)
 	add(ctxPlural, `people men women children police personnel staff militia cattle sheep
 		youth clergy`)
@@ -361,7 +362,8 @@ var contextWords = func() map[string]uint16 {
 		prices estimates results`)
 	add(ctxCalendar, `ad bc ce bce م ه ميلادي ميلاديه هجري هجريه`)
 	add(ctxAdjective, `more other armed foreign suspected alleged civilian local new
-		additional extra young innocent unarmed`)
+		additional extra young innocent unarmed long full consecutive straight further
+		whole past last`)
 	return m
 }()
 
@@ -498,7 +500,7 @@ var currencySigns = []string{"$", "£", "€", "¥", "₺", "₪", "₹"}
 //     year-shaped the year rule below judges the whole range (2014-15);
 //   - letters joined to the digits by '-' (F-16, COVID-19, Su-24) or an
 //     all-capital code of one to three letters before them (MH 17, AK 47;
-//     not "A" or "I") name a thing;
+//     not "A" or "I", nor in text written in upper case) name a thing;
 //   - a month next to the digits (3 January, January 3, 30 DEC 89,
 //     Jan. 3) makes them a date; English months count only capitalised
 //     (so "may" the verb is not a month);
@@ -520,14 +522,16 @@ var currencySigns = []string{"$", "£", "€", "¥", "₺", "₪", "₹"}
 // no thousands separator, decimals or multiplier, is a year unless it is
 // directly followed by a counted noun and the word before it is not one
 // that introduces years ("in", "since", "the", عام, منذ…). A counted noun
-// is a lower-case plural ("fighters", not "Paris" or "this"), an irregular
+// is a lower-case plural ("fighters", not "Paris" or "this"; in text written
+// in upper case, "FIGHTERS" too), an irregular
 // plural ("people", "men"), or either of those after one capitalised or
 // common adjective ("1200 Syrian refugees", "1200 foreign fighters"), and
 // not a noun that years qualify ("the 2011 protests", "2015 elections").
 // In Arabic, where a counted noun is singular, any Arabic word that is not
 // a calendar mark (م, هـ) counts. So "1200 fighters" is a count and "the
 // 2011 uprising", "in 2014", "since 2003" are years; "1,200" and "5000"
-// are always counts.
+// are always counts. A bare 2100 to 2359 with minutes below 60 is read as
+// a 24-hour time by the same rule ("at 2200 on 18 March").
 //
 // Durations are left out on purpose: a desk asks how many were arrested or
 // killed, and "sentenced to 10 years", "held for 48 hours" sit next to the
@@ -555,7 +559,7 @@ func (a *analysis) isCount(first, last int, digits bool) bool {
 			if digits && role&ctxMonth != 0 && a.monthAt(p) {
 				return false
 			}
-			if digits && a.capitalised(p) && a.upperCode(p) {
+			if digits && a.capitalised(p) && a.upperCode(p) && !a.shouting(p-1) && !a.shouting(end+1) {
 				return false
 			}
 		case before == "." || before == ". ":
@@ -604,6 +608,10 @@ func (a *analysis) isCount(first, last int, digits bool) bool {
 			}
 		}
 		if a.unitAt(q, digits) {
+			return false
+		}
+		// "four more days", "three long years"
+		if g, ok := a.gap(q); ok && spaces(g) && a.ctxOf(q)&ctxAdjective != 0 && a.unitAt(q+1, digits) {
 			return false
 		}
 	}
@@ -744,8 +752,27 @@ func (a *analysis) upperCode(j int) bool {
 	return true
 }
 
+// shouting reports whether token j exists in the field and is a word of
+// two or more capitals: text written in upper case ("KILLED ALL 12
+// PEOPLE"), where a short capitalised word is no code.
+func (a *analysis) shouting(j int) bool {
+	if j < 0 || j >= len(a.toks) {
+		return false
+	}
+	r := a.rawTok(j)
+	if len(r) < 2 {
+		return false
+	}
+	for i := 0; i < len(r); i++ {
+		if r[i] < 'A' || r[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
 // yearShaped reports whether the number on [first, last] is a bare four-digit
-// number from 1000 to 2099.
+// number from 1000 to 2099, or a 24-hour time from 2100 to 2359.
 func (a *analysis) yearShaped(first, last int) bool {
 	if first != last {
 		return false
@@ -754,7 +781,11 @@ func (a *analysis) yearShaped(first, last int) bool {
 	if len(d) == 6 {
 		d = a.digitsOf(first) // و2014
 	}
-	return len(d) == 4 && (d[0] == '1' || d[0] == '2' && d[1] == '0')
+	if len(d) != 4 {
+		return false
+	}
+	// 1000-2099, or a 24-hour time 2100-2359 ("at 2200 on 18 March").
+	return d[0] == '1' || d[0] == '2' && (d[1] == '0' || d[1] <= '3' && d[2] <= '5')
 }
 
 // hasYear reports whether the number on [first, last] is year-shaped, or
@@ -794,7 +825,7 @@ func (a *analysis) countedAfter(start, end int) bool {
 	if a.countedNoun(q) {
 		return true
 	}
-	if g, ok := a.gap(q); ok && spaces(g) && (a.capitalised(q) || a.ctxOf(q)&ctxAdjective != 0) {
+	if g, ok := a.gap(q); ok && spaces(g) && (a.capitalised(q) || a.ctxOf(q)&ctxAdjective != 0) && a.ctxOf(q)&ctxEvent == 0 {
 		return a.countedNoun(q + 1)
 	}
 	return false
@@ -807,7 +838,7 @@ func (a *analysis) countedNoun(q int) bool {
 	if role&ctxPlural != 0 {
 		return true
 	}
-	if role&(ctxNotPlural|ctxEvent|ctxCalendar) != 0 || a.capitalised(q) {
+	if role&(ctxNotPlural|ctxEvent|ctxCalendar) != 0 || a.capitalised(q) && !a.shouting(q) {
 		return false
 	}
 	w := a.lowerTok(q)
