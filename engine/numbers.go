@@ -329,13 +329,16 @@ var contextWords = func() map[string]uint16 {
 		division battalion regiment squadron unit chapter section paragraph clause item page
 		number no nr tel phone telephone fax hotline gate terminal platform camp block sector
 		zone district ward cell room building line bus resolutions articles decrees laws
-		chapters sections paragraphs routes highways roads flights
+		chapters sections paragraphs routes highways roads flights channel cadena canal boeing
+		airbus model
 		قانون رقم قرار ماده مرسوم رحله طريق فرقه لواء كتيبه فصل بند`)
 	add(ctxAge, `aged age ages عمر عمره عمرها بعمر`)
 	add(ctxMoney, `usd eur gbp iqd syp sar aed egp lbp jod ils irr qar kwd
 		dollar dollars euro euros pound pounds riyal riyals rial rials lira liras lire
 		dinar dinars dirham dirhams shekel shekels yuan rupee rupees ruble rubles rouble
-		roubles franc francs cent cents sterling bucks
+		roubles franc francs cent cents sterling bucks peso pesos austral australes inti intis
+		sucre sucres colon colones quetzal quetzales cordoba cordobas lempira lempiras bolivar
+		bolivares
 		دولار دولارا دولارات يورو جنيه جنيها جنيهات ليره ليرات ريال ريالا ريالات دينار
 		دينارا دنانير درهم درهما دراهم شيكل تومان`)
 	add(ctxTimeWord, `am pm gmt utc hrs ساعه`)
