@@ -75,9 +75,9 @@ func init() {
 			numberWordFilter.add(hashWord([]byte(w)))
 		}
 	}
-	wordsByHash = make(map[uint64]hashedNumber, len(wordNumbers))
+	numberTable = newWordTable(len(wordNumbers))
 	for w, v := range wordNumbers {
-		wordsByHash[hashWord([]byte(w))] = hashedNumber{w, v}
+		numberTable.add(w, v)
 	}
 	for w := range contextWords {
 		contextFilter.add(hashWord([]byte(w)))
@@ -99,24 +99,49 @@ func (f *wordFilter) has(h uint64) bool {
 	return f[b>>6]&(1<<(b&63)) != 0
 }
 
-// hashedNumber is an entry of wordsByHash.
-type hashedNumber struct {
-	word  string
-	value float64
+// wordTable is an open-addressing hash table of words keyed by their token
+// hash, which tokens already carry, so a look-up hashes no string and
+// touches one or two slots.
+type wordTable struct {
+	hashes []uint64
+	words  []string
+	vals   []float64
+	mask   uint64
 }
 
-// wordsByHash is wordNumbers keyed by token hash, which tokens already
-// carry, so a lookup hashes no string. TestNumberTablesNormalised checks
-// that no two words share a hash.
-var wordsByHash map[uint64]hashedNumber
+func newWordTable(n int) *wordTable {
+	size := 64
+	for size < 4*n {
+		size *= 2
+	}
+	return &wordTable{hashes: make([]uint64, size), words: make([]string, size), vals: make([]float64, size), mask: uint64(size - 1)}
+}
+
+func (t *wordTable) add(w string, v float64) {
+	h := hashWord([]byte(w))
+	i := mix(h) >> 32 & t.mask
+	for t.words[i] != "" && t.words[i] != w {
+		i = (i + 1) & t.mask
+	}
+	t.hashes[i], t.words[i], t.vals[i] = h, w, v
+}
+
+// find returns the value of word w, whose token hash is h.
+func (t *wordTable) find(w []byte, h uint64) (float64, bool) {
+	for i := mix(h) >> 32 & t.mask; t.words[i] != ""; i = (i + 1) & t.mask {
+		if t.hashes[i] == h && t.words[i] == string(w) {
+			return t.vals[i], true
+		}
+	}
+	return 0, false
+}
+
+// numberTable holds wordNumbers; filled by init.
+var numberTable *wordTable
 
 // wordNumber returns the value of token i when it is a number word.
 func (a *analysis) wordNumber(i int) (float64, bool) {
-	e, ok := wordsByHash[a.toks[i].hash]
-	if !ok || e.word != string(a.lowerTok(i)) {
-		return 0, false
-	}
-	return e.value, true
+	return numberTable.find(a.lowerTok(i), a.toks[i].hash)
 }
 
 var (
@@ -400,27 +425,18 @@ func roleOf(w []byte, h uint64) (uint16, bool) {
 	if !contextFilter.has(h) {
 		return 0, false
 	}
-	e, ok := rolesByHash[h]
-	if !ok || e.word != string(w) {
-		return 0, false
-	}
-	return e.role, true
+	r, ok := roleTable.find(w, h)
+	return uint16(r), ok
 }
 
-// rolesByHash is contextWords keyed by token hash; see wordsByHash.
-var rolesByHash = func() map[uint64]hashedRole {
-	m := make(map[uint64]hashedRole, len(contextWords))
+// roleTable holds contextWords.
+var roleTable = func() *wordTable {
+	t := newWordTable(len(contextWords))
 	for w, r := range contextWords {
-		m[hashWord([]byte(w))] = hashedRole{w, r}
+		t.add(w, float64(r))
 	}
-	return m
+	return t
 }()
-
-// hashedRole is an entry of rolesByHash.
-type hashedRole struct {
-	word string
-	role uint16
-}
 
 // gap returns the normalised text between tokens i and i+1, and false when
 // they are in different fields.
@@ -610,11 +626,12 @@ func (a *analysis) isCount(first, last int, digits bool) bool {
 				q++
 			}
 		}
-		if a.unitAt(q, digits) {
+		role := a.ctxOf(q)
+		if a.unitAt(q, role, digits) {
 			return false
 		}
 		// "four more days", "three long years"
-		if g, ok := a.gap(q); ok && spaces(g) && a.ctxOf(q)&ctxAdjective != 0 && a.unitAt(q+1, digits) {
+		if role&ctxAdjective != 0 && a.sepByte(q) == ' ' && a.unitAt(q+1, a.ctxOf(q+1), digits) {
 			return false
 		}
 	}
@@ -693,14 +710,10 @@ func (a *analysis) sepByte(i int) byte {
 	return a.fields[ti.field].n.s[ti.ne]
 }
 
-// unitAt reports whether token q, read right after a number, makes the
-// number something other than a count: a percentage, money, a duration, a
+// unitAt reports whether token q, of roles role, read right after a
+// number, makes the number something other than a count: a percentage, money, a duration, a
 // time, or (for digits) a date.
-func (a *analysis) unitAt(q int, digits bool) bool {
-	if q >= len(a.toks) {
-		return false
-	}
-	role := a.ctxOf(q)
+func (a *analysis) unitAt(q int, role uint16, digits bool) bool {
 	if role&(ctxMoney|ctxDuration|ctxPercent) != 0 || role&ctxTimeWord != 0 && a.lowerTok(q)[0] < 0x80 {
 		return true
 	}

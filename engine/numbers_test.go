@@ -250,14 +250,21 @@ func TestNumberTablesNormalised(t *testing.T) {
 	}
 }
 
-// TestNumberWordHashesDistinct checks that the hash-keyed tables lose no
-// word to a collision.
-func TestNumberWordHashesDistinct(t *testing.T) {
-	if len(wordsByHash) != len(wordNumbers) {
-		t.Errorf("%d number words share a token hash", len(wordNumbers)-len(wordsByHash))
+// TestNumberWordTables checks that every word of the tables is found in
+// its hash table with its value.
+func TestNumberWordTables(t *testing.T) {
+	for w, v := range wordNumbers {
+		if got, ok := numberTable.find([]byte(w), hashWord([]byte(w))); !ok || got != v {
+			t.Errorf("number word %q = %v, %v; want %v", w, got, ok, v)
+		}
 	}
-	if len(rolesByHash) != len(contextWords) {
-		t.Errorf("%d context words share a token hash", len(contextWords)-len(rolesByHash))
+	for w, r := range contextWords {
+		if got, ok := roleOf([]byte(w), hashWord([]byte(w))); !ok || got != r {
+			t.Errorf("context word %q = %v, %v; want %v", w, got, ok, r)
+		}
+	}
+	if _, ok := numberTable.find([]byte("fivefold"), hashWord([]byte("fivefold"))); ok {
+		t.Error("fivefold found as a number word")
 	}
 }
 
