@@ -265,12 +265,21 @@ func readLabels(r io.Reader, name string, known []string) (*labelSet, error) {
 	}
 	for _, r := range unknownOrder {
 		u := unknown[r]
-		ls.warnings = append(ls.warnings, fmt.Sprintf("%s:%d: rule %q is not in the rules; ignored (%s name it)",
-			name, u.first, r, plural(u.lines, "line")))
+		ls.warnings = append(ls.warnings, fmt.Sprintf("%s:%d: rule %q is not in the rules; ignored (%s %s it)",
+			name, u.first, r, plural(u.lines, "line"), verb(u.lines, "names", "name")))
 	}
 	return ls, nil
 }
 
+// verb picks the singular or plural form for n.
+func verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// plural returns n and word, with an s when n is not 1.
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
@@ -356,8 +365,8 @@ func (ev *evaluation) add(res engine.Result) {
 func (ev *evaluation) warnings() []string {
 	var out []string
 	if ev.dupIDs > 0 {
-		out = append(out, fmt.Sprintf("%s repeat the id of an earlier article and were counted once (first: %s)",
-			plural(ev.dupIDs, "input article"), ev.firstDup))
+		out = append(out, fmt.Sprintf("%s %s the id of an earlier article and %s counted once (first: %s)",
+			plural(ev.dupIDs, "input article"), verb(ev.dupIDs, "repeats", "repeat"), verb(ev.dupIDs, "was", "were"), ev.firstDup))
 	}
 	missing, missingPos, first := 0, 0, ""
 	for _, id := range ev.labels.order {
@@ -373,11 +382,11 @@ func (ev *evaluation) warnings() []string {
 		}
 	}
 	if missing > 0 {
-		out = append(out, fmt.Sprintf("%s (%d of them positive for some rule) match no input article and were not counted (first: %q)",
-			plural(missing, "labelled id"), missingPos, first))
+		out = append(out, fmt.Sprintf("%s (%d positive for some rule) %s no input article and %s not counted (first: %q)",
+			plural(missing, "labelled id"), missingPos, verb(missing, "matches", "match"), verb(missing, "was", "were"), first))
 	}
 	if ev.ruleErrs > 0 {
-		out = append(out, fmt.Sprintf("%s at run time; a failing rule does not match (first: %s)",
+		out = append(out, fmt.Sprintf("%s at run time; a rule that fails does not match (first: %s)",
 			plural(ev.ruleErrs, "rule error"), ev.firstErr))
 	}
 	return out
