@@ -608,7 +608,13 @@ func writeEvalText(w io.Writer, rep *evalReport) {
 	}
 	fmt.Fprintln(w, strings.Repeat("-", width+46))
 	row("micro", rep.Micro)
-	fmt.Fprintf(w, "%s; n/a: no predictions (precision) or no labelled positives (recall)\n", plural(rep.Articles, "article"))
+	note := ""
+	for _, m := range append(rep.Rules, rep.Micro) {
+		if m.Precision == nil || m.Recall == nil {
+			note = "; n/a: no predictions (precision) or no labelled positives (recall)"
+		}
+	}
+	fmt.Fprintf(w, "%s%s\n", plural(rep.Articles, "article"), note)
 
 	total := rep.Micro.FP
 	fmt.Fprintf(w, "\nfalse positives (%d)\n", total)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -366,5 +367,48 @@ func TestTitleOrLead(t *testing.T) {
 				t.Errorf("titleOrLead = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+var fencedBlock = regexp.MustCompile("(?s)```(\\w*)\n(.*?)```")
+
+// TestEvalDocExample runs the example of docs/eval.md and compares its
+// output, and the gate's verdict, with what the page shows.
+func TestEvalDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/eval.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Example\n")
+	if !ok {
+		t.Fatal("docs/eval.md has no Example section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	var kinds []string
+	var blocks []string
+	for _, m := range fencedBlock.FindAllStringSubmatch(section, -1) {
+		kinds = append(kinds, m[1])
+		blocks = append(blocks, m[2])
+	}
+	if got := strings.Join(kinds, ","); got != "yaml,jsonl,jsonl,sh,text," {
+		t.Fatalf("example blocks %q, want rules, articles, labels, command, output, gate", got)
+	}
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "rules", "desk.yaml"), blocks[0])
+	write(t, filepath.Join(dir, "articles.jsonl"), blocks[1])
+	write(t, filepath.Join(dir, "labels.jsonl"), blocks[2])
+	args := strings.Fields(blocks[3])
+	if len(args) < 2 || args[0] != "watchfloor" {
+		t.Fatalf("command %q", blocks[3])
+	}
+	t.Chdir(dir)
+	code, out, errs := run(t, "", args[1:]...)
+	if code != 0 || out != blocks[4] {
+		t.Errorf("exit %d, output:\n%s\nthe page shows:\n%s\nstderr: %s", code, out, blocks[4], errs)
+	}
+	gate := append(append([]string{}, args[1:len(args)-1]...), "--min-precision", "0.8", args[len(args)-1])
+	code, _, errs = run(t, "", gate...)
+	if code != 1 || errs != blocks[5] {
+		t.Errorf("gate: exit %d, stderr:\n%s\nthe page shows:\n%s", code, errs, blocks[5])
 	}
 }
