@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -59,5 +60,28 @@ func TestConvertErrors(t *testing.T) {
 				t.Errorf("error %v, want prefix %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestCommittedLabels checks that examples/muc4/labels.jsonl is what
+// mklabels makes of the answer keys, when the development corpus is next to
+// the repository (../shared); it skips otherwise.
+func TestCommittedLabels(t *testing.T) {
+	keys, err := os.Open("../../../../shared/corpus/dev/muc4/labels.jsonl")
+	if err != nil {
+		t.Skipf("MUC-4 answer keys not available: %v", err)
+	}
+	defer keys.Close()
+	var out bytes.Buffer
+	n, err := convert(keys, &out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile("../labels.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1500 || !bytes.Equal(out.Bytes(), committed) {
+		t.Errorf("%d articles; examples/muc4/labels.jsonl differs from mklabels' output: regenerate it", n)
 	}
 }
