@@ -540,7 +540,9 @@ type gateResult struct {
 }
 
 // check applies the gate to every rule with a labelled positive or a
-// prediction, and to the micro average. A ratio that is n/a does not fail.
+// prediction, and to the micro average. A ratio that is n/a does not fail;
+// a run with nothing to count fails, so a gate never passes on the wrong
+// inputs by measuring nothing.
 func (g evalGate) check(rep *evalReport) *gateResult {
 	res := &gateResult{Failures: []string{}}
 	if !math.IsNaN(g.minP) {
@@ -566,6 +568,9 @@ func (g evalGate) check(rep *evalReport) *gateResult {
 		test("rule "+m.Rule, m)
 	}
 	test("micro average", rep.Micro)
+	if !rep.Micro.active() {
+		res.Failures = append(res.Failures, "nothing to measure: no article is labelled positive for an evaluated rule and no rule matched")
+	}
 	res.Passed = len(res.Failures) == 0
 	return res
 }

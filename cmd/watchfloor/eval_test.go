@@ -12,7 +12,7 @@ import (
 	"github.com/watchfloor/watchfloor/engine"
 )
 
-const evalRules = `rules:
+const fixtureRules = `rules:
   - name: bombing
     when: mentions("bomb*")
     score: count("bomb*")
@@ -22,11 +22,11 @@ const evalRules = `rules:
     when: mentions("arrested")
 `
 
-// evalArticles: a1 and a2 are true positives, a3 a false positive for
+// fixtureArticles: a1 and a2 are true positives, a3 a false positive for
 // bombing, a4 (no title) a false negative for kidnapping, a5 a true
 // positive for bombing and a false positive for kidnapping, a6 is not
 // labelled and matches nothing, a7 is not labelled and matches kidnapping.
-var evalArticles = strings.Join([]string{
+var fixtureArticles = strings.Join([]string{
 	`{"id":"a1","title":"Bomb in market","body":"A bomb exploded in the market."}`,
 	`{"id":"a2","title":"Aid worker taken","body":"Kidnappers seized an aid worker."}`,
 	`{"id":"a3","title":"Bomb disposal training","body":"Soldiers learned to defuse a bomb and a second bomb."}`,
@@ -36,9 +36,9 @@ var evalArticles = strings.Join([]string{
 	`{"id":"a7","title":"Drill","body":"Police rehearsed a kidnap rescue."}`,
 }, "\n") + "\n"
 
-// evalLabels: line 2 names a rule the set lacks; "ghost" matches no
+// fixtureLabels: line 2 names a rule the set lacks; "ghost" matches no
 // article; a3 is an explicit negative.
-var evalLabels = strings.Join([]string{
+var fixtureLabels = strings.Join([]string{
 	`{"id": "a1", "rules": ["bombing"]}`,
 	`{"id": "a2", "rules": ["kidnapping", "hijack"]}`,
 	`{"id": "a3", "rules": []}`,
@@ -56,13 +56,13 @@ func evalFixture(t *testing.T) (rulesDir, articles, labels string) {
 	rulesDir = filepath.Join(dir, "rules")
 	articles = filepath.Join(dir, "articles.jsonl")
 	labels = filepath.Join(dir, "labels.jsonl")
-	write(t, filepath.Join(rulesDir, "r.yaml"), evalRules)
-	write(t, articles, evalArticles)
-	write(t, labels, evalLabels)
+	evalWriteFile(t, filepath.Join(rulesDir, "r.yaml"), fixtureRules)
+	evalWriteFile(t, articles, fixtureArticles)
+	evalWriteFile(t, labels, fixtureLabels)
 	return rulesDir, articles, labels
 }
 
-func write(t *testing.T, path, data string) {
+func evalWriteFile(t *testing.T, path, data string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -152,13 +152,13 @@ type evalJSON struct {
 	} `json:"gate"`
 }
 
-func f(v float64) string { return fmt.Sprintf("%.4f", v) }
+func fmt4(v float64) string { return fmt.Sprintf("%.4f", v) }
 
-func fp(p *float64) string {
+func fmt4p(p *float64) string {
 	if p == nil {
 		return "null"
 	}
-	return f(*p)
+	return fmt4(*p)
 }
 
 func TestEvalJSON(t *testing.T) {
@@ -176,14 +176,14 @@ func TestEvalJSON(t *testing.T) {
 	}
 	var rows []string
 	for _, r := range rep.Rules {
-		rows = append(rows, fmt.Sprintf("%s %d/%d/%d %s %s %s", r.Rule, r.TP, r.FP, r.FN, fp(r.Precision), fp(r.Recall), fp(r.F1)))
+		rows = append(rows, fmt.Sprintf("%s %d/%d/%d %s %s %s", r.Rule, r.TP, r.FP, r.FN, fmt4p(r.Precision), fmt4p(r.Recall), fmt4p(r.F1)))
 	}
 	want := []string{"bombing 2/1/0 0.6667 1.0000 0.8000", "kidnapping 1/2/1 0.3333 0.5000 0.4000", "arrest 0/0/0 null null null"}
 	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rules:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
 	}
 	m := rep.Micro
-	if got := fmt.Sprintf("%d/%d/%d %s %s %s", m.TP, m.FP, m.FN, f(m.Precision), f(m.Recall), f(m.F1)); got != "3/3/1 0.5000 0.7500 0.6000" {
+	if got := fmt.Sprintf("%d/%d/%d %s %s %s", m.TP, m.FP, m.FN, fmt4(m.Precision), fmt4(m.Recall), fmt4(m.F1)); got != "3/3/1 0.5000 0.7500 0.6000" {
 		t.Errorf("micro %s", got)
 	}
 	if rep.Articles != 7 || rep.Gate != nil || rep.OmittedFP != 0 || rep.OmittedFN != 0 {
@@ -200,7 +200,7 @@ func TestEvalJSON(t *testing.T) {
 		t.Errorf("false positives %s", got)
 	}
 	if s := rep.FalsePositives[0].Score; s == nil || *s != 3 {
-		t.Errorf("a3 bombing score %v, want 3 (title and body)", fp(s))
+		t.Errorf("a3 bombing score %v, want 3 (title and body)", fmt4p(s))
 	}
 	if len(rep.FalseNegatives) != 1 {
 		t.Fatalf("false negatives %v", rep.FalseNegatives)
@@ -233,6 +233,8 @@ func TestEvalGate(t *testing.T) {
 		{"both gates", []string{"--min-precision", "0.6", "--min-recall", "0.6"}, 1,
 			[]string{"rule kidnapping: precision 0.333 is below 0.600 (TP 1, FP 2)", "rule kidnapping: recall 0.500 is below 0.600 (TP 1, FN 1)", "micro average: precision 0.500 is below 0.600 (TP 3, FP 3)"}},
 		{"only the rule that passes", []string{"--only", "bombing", "--min-precision", "0.6", "--min-recall", "1"}, 0, nil},
+		{"nothing to measure", []string{"--only", "arrest", "--min-precision", "0"}, 1,
+			[]string{"nothing to measure: no article is labelled positive for an evaluated rule and no rule matched"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"eval", "--rules", rulesDir, "--labels", labels, "--format", "json"}, tc.args...)
@@ -278,7 +280,7 @@ func TestEvalBadLabels(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			labels := filepath.Join(t.TempDir(), "labels.jsonl")
-			write(t, labels, tc.labels)
+			evalWriteFile(t, labels, tc.labels)
 			code, out, errs := run(t, "", "eval", "--rules", rulesDir, "--labels", labels, articles)
 			want := "watchfloor eval: labels: " + labels + tc.want
 			if code != 2 || !strings.Contains(errs, want) || out != "" {
@@ -394,9 +396,9 @@ func TestEvalDocExample(t *testing.T) {
 		t.Fatalf("example blocks %q, want rules, articles, labels, command, output, gate", got)
 	}
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "rules", "desk.yaml"), blocks[0])
-	write(t, filepath.Join(dir, "articles.jsonl"), blocks[1])
-	write(t, filepath.Join(dir, "labels.jsonl"), blocks[2])
+	evalWriteFile(t, filepath.Join(dir, "rules", "desk.yaml"), blocks[0])
+	evalWriteFile(t, filepath.Join(dir, "articles.jsonl"), blocks[1])
+	evalWriteFile(t, filepath.Join(dir, "labels.jsonl"), blocks[2])
 	args := strings.Fields(blocks[3])
 	if len(args) < 2 || args[0] != "watchfloor" {
 		t.Fatalf("command %q", blocks[3])
