@@ -462,11 +462,7 @@ func (d *ruleDoc) position(err error) *Error {
 		if n.Style == yaml.FoldedStyle {
 			line = n.Line + 1
 		}
-		indent := 0
-		if line-1 < len(d.raw) {
-			indent = len(d.raw[line-1]) - len(strings.TrimLeft(d.raw[line-1], " "))
-		}
-		e.Line, e.Col = line, indent+ee.Column
+		e.Line, e.Col = line, d.blockIndent(n)+ee.Column
 	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
 		e.Line, e.Col = n.Line+ee.Line-1, n.Column+ee.Column
 		if ee.Line > 1 {
@@ -476,6 +472,18 @@ func (d *ruleDoc) position(err error) *Error {
 		e.Line, e.Col = n.Line+ee.Line-1, n.Column+ee.Column-1
 	}
 	return e
+}
+
+// blockIndent is the indentation of the content of block scalar n: that of
+// its first line that is not blank. A later line indented further keeps
+// the extra spaces in its text, so they count in the expression's column.
+func (d *ruleDoc) blockIndent(n *yaml.Node) int {
+	for i := n.Line; i < len(d.raw); i++ { // d.raw[n.Line] is the line after the indicator
+		if l := d.raw[i]; strings.TrimSpace(l) != "" {
+			return len(l) - len(strings.TrimLeft(l, " "))
+		}
+	}
+	return 0
 }
 
 func (l ErrorList) sorted() ErrorList {

@@ -261,7 +261,8 @@ func TestFieldErrorPosition(t *testing.T) {
 	src := "rules:\n  - name: a\n    when: mentions('x')\n    fields:\n" +
 		"      plain: matched(lex.nope)\n" + // line 5, value at col 14
 		"      quoted: \"matched(lex.nope)\"\n" + // line 6, value at col 15, text at 16
-		"      block: |\n        count('x')\n        + matched(lex.nope)\n" // lines 7-9, text at col 9
+		"      block: |\n        count('x')\n        + matched(lex.nope)\n" + // lines 7-9, text at col 9
+		"      deeper: |\n\n        count('x')\n          + matched(lex.nope)\n" // lines 10-13, blank 11, text at col 9
 	tests := []struct {
 		name      string
 		field     string
@@ -271,6 +272,7 @@ func TestFieldErrorPosition(t *testing.T) {
 		{name: "plain scalar", field: "plain", line: 1, col: 9, want: `a.yaml:5:22: rule "a": fields.plain: boom`},
 		{name: "quoted scalar", field: "quoted", line: 1, col: 9, want: `a.yaml:6:24: rule "a": fields.quoted: boom`},
 		{name: "block scalar, second line", field: "block", line: 2, col: 3, want: `a.yaml:9:11: rule "a": fields.block: boom`},
+		{name: "block scalar, deeper line after a blank one", field: "deeper", line: 3, col: 5, want: `a.yaml:13:13: rule "a": fields.deeper: boom`},
 		{name: "no position: the value", field: "plain", want: `a.yaml:5:14: rule "a": fields.plain: boom`},
 		{name: "unknown field: the rule name", field: "other", line: 1, col: 1, want: `a.yaml:2:11: rule "a": fields.other: boom`},
 	}

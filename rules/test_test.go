@@ -201,3 +201,70 @@ func TestTestErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTestFields runs field expectations against fields the engine
+// evaluates.
+func TestTestFields(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"a.yaml": `lexicons:
+  places: ["Mosul", "Tal Afar"]
+  arrest: ["arrested"]
+rules:
+  - name: mass-arrests
+    when: mentions(lex.arrest)
+    fields:
+      arrested: numbers_near(lex.arrest, 3)
+      top: max(numbers_near(lex.arrest, 3))
+      place: matched(lex.places)
+`})
+	set, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const body = "Police arrested 160 suspects in Mosul and Tal Afar."
+	tests := []struct {
+		name   string
+		fields string
+		want   []string // failures
+	}{
+		{name: "as given", fields: "{arrested: 160, top: 160, place: [Mosul, Tal Afar]}"},
+		{name: "one field", fields: "{place: [Mosul, Tal Afar]}"},
+		{name: "wrong count", fields: "{arrested: 16}", want: []string{"rule mass-arrests field arrested is [160], want 16"}},
+		{name: "wrong max", fields: "{top: 16}", want: []string{"rule mass-arrests field top is 160, want 16"}},
+		{name: "one place of two", fields: "{place: Mosul}", want: []string{`rule mass-arrests field place is ["Mosul", "Tal Afar"], want "Mosul"`}},
+		{name: "places out of order", fields: "{place: [Tal Afar, Mosul]}", want: []string{`rule mass-arrests field place is ["Mosul", "Tal Afar"], want ["Tal Afar", "Mosul"]`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeTest(t, "tests:\n  - name: c\n    article: {body: \""+body+"\"}\n    expect: [{rule: mass-arrests, fields: "+tt.fields+"}]\n")
+			res, err := Test(set.Rules, []string{p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(res[0].Failures, "\n"); got != strings.Join(tt.want, "\n") {
+				t.Errorf("failures\n  %s\nwant\n  %s", got, strings.Join(tt.want, "\n  "))
+			}
+		})
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	tests := []struct {
+		name string
+		res  engine.Result
+		want string
+	}{
+		{name: "nothing", res: engine.Result{}, want: "    matched: nothing\n"},
+		{name: "evidence and fields, names sorted",
+			res: engine.Result{Matches: []engine.Match{{Rule: "a", Score: 2, Severity: "high",
+				Evidence: []engine.Evidence{{Term: "arrest*", Count: 2}},
+				Fields:   map[string]any{"place": []string{"Mosul"}, "arrested": []float64{160}}}}},
+			want: `    matched a score=2 severity=high evidence: arrest*×2 fields: arrested=[160], place=["Mosul"]` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Describe(tt.res); got != tt.want {
+				t.Errorf("got\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}
