@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -288,5 +289,42 @@ func TestFieldErrorPosition(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestDocsExtendIllustration loads the two-file extend_lexicons example of
+// docs/rules.md (blocks whose first line is "# rules.d/FILE, …"), which the
+// docs test cannot run as one file, and checks what it claims.
+func TestDocsExtendIllustration(t *testing.T) {
+	doc, err := os.ReadFile("../docs/rules.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, m := range regexp.MustCompile("(?s)```yaml\n# rules\\.d/([^,\n]+),[^\n]*\n(.*?)```").FindAllStringSubmatch(string(doc), -1) {
+		files[m[1]] = m[2]
+	}
+	if len(files) != 2 {
+		t.Fatalf("found files %v in docs/rules.md, want the two of the extend_lexicons example", files)
+	}
+	files["check.yaml"] = `rules:
+  - name: places
+    when: join(lex.places, ", ") == "Mosul, Tal Afar, Raqqa, Menaka, Gao, Tillaberi, Niamey"
+  - name: groups
+    when: mentions(lex.groups)
+`
+	set, err := Load(writeFiles(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	art := engine.Article{Body: "Islamic State in the Greater Sahara fighters"}
+	art.EnsureID()
+	var got []string
+	for _, m := range set.Rules.NewScorer().Score(art).Matches {
+		got = append(got, m.Rule)
+	}
+	sort.Strings(got)
+	if strings.Join(got, ",") != "groups,places" {
+		t.Errorf("matched %v, want groups (through the extension) and places (in the order the docs give)", got)
 	}
 }

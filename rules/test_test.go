@@ -215,6 +215,7 @@ rules:
       arrested: numbers_near(lex.arrest, 3)
       top: max(numbers_near(lex.arrest, 3))
       place: matched(lex.places)
+      group: matched(["ISIS"])
 `})
 	set, err := Load(dir)
 	if err != nil {
@@ -230,6 +231,8 @@ rules:
 		{name: "one field", fields: "{place: [Mosul, Tal Afar]}"},
 		{name: "wrong count", fields: "{arrested: 16}", want: []string{"rule mass-arrests field arrested is [160], want 16"}},
 		{name: "wrong max", fields: "{top: 16}", want: []string{"rule mass-arrests field top is 160, want 16"}},
+		{name: "no group: an empty list", fields: "{group: []}"},
+		{name: "no group: not a string", fields: "{group: ISIS}", want: []string{`rule mass-arrests field group is missing, want "ISIS"`}},
 		{name: "one place of two", fields: "{place: Mosul}", want: []string{`rule mass-arrests field place is ["Mosul", "Tal Afar"], want "Mosul"`}},
 		{name: "places out of order", fields: "{place: [Tal Afar, Mosul]}", want: []string{`rule mass-arrests field place is ["Mosul", "Tal Afar"], want ["Tal Afar", "Mosul"]`}},
 	}
