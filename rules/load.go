@@ -8,6 +8,9 @@
 // Files and directories whose names start with "." are skipped, which also
 // skips the "..data" directories of Kubernetes ConfigMap volumes (their
 // files are reached through the top-level symlinks).
+//
+// Lexicons compose ("@name" includes, extend_lexicons; see lexicons.go):
+// the loader resolves them and gives the engine flat term lists.
 package rules
 
 import (
@@ -201,6 +204,9 @@ func walk(fsys fs.FS) (files, tests []string, err error) {
 
 var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
+// bareInclude finds an unquoted "@" where a YAML value starts.
+var bareInclude = regexp.MustCompile(`(?:^\s*-\s+|[\[,:{]\s*)@`)
+
 // yamlError turns a YAML syntax error into an *Error with its line. The
 // YAML parser gives no column: point at the line's first character, or at
 // the offending ": " for the common unquoted "a ? b : c".
@@ -223,6 +229,12 @@ func yamlError(path string, data []byte, err error) *Error {
 				e.Col = k + 1
 			}
 			e.Msg += " (quote an expression that contains \": \", or use a | block)"
+		}
+		if strings.Contains(e.Msg, "cannot start any token") {
+			if loc := bareInclude.FindStringIndex(l); loc != nil {
+				e.Col = loc[1]
+				e.Msg += ` (YAML reserves "@" at the start of a plain value: quote a lexicon include, "@name")`
+			}
 		}
 	}
 	return e

@@ -131,6 +131,8 @@ func FuzzParseFile(f *testing.F) {
 	f.Add([]byte(goodLex + "rules:\n  - name: a\n    when: mentions(lex.isis)\n"))
 	f.Add([]byte("rules:\n  - name: a\n    when: |\n      near('a', 'b', 3)\n"))
 	f.Add([]byte("lexicons: {x: [\"*\"]}\n"))
+	f.Add([]byte("lexicons: {a: [\"x\", \"@b\"], b: [\"@a\", \"@c\"]}\nextend_lexicons: {c: [\"@a\"]}\n"))
+	f.Add([]byte("lexicons: {a: [\"@\"]}\nextend_lexicons: {a: [y]}\nrules:\n  - {name: r, when: mentions(lex.a), polarity: asserted, fields: {n: count(lex.a)}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "f.yaml"), data, 0o644); err != nil {
