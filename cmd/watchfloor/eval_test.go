@@ -18,6 +18,8 @@ const fixtureRules = `rules:
     score: count("bomb*")
   - name: kidnapping
     when: mentions("kidnap*")
+    fields:
+      who: matched("kidnap*")
   - name: arrest
     when: mentions("arrested")
 `
@@ -91,7 +93,7 @@ micro           3      3      1     0.500   0.750  0.600
 	lead := "Gunmen abducted two engineers on the road north of the city on Tuesday, police…"
 	for _, want := range []string{
 		"\nfalse positives (3)\n  bombing  a3  score 3  “Bomb disposal training”\n      source: file:" + articles + "#3\n      bomb* ×3: **Bomb** disposal training\n",
-		"      kidnap* ×1: A bomb went off and the **kidnappers** fled.\n",
+		"  kidnapping  a5  score 1  “Blast and escape”\n      source: file:" + articles + "#5\n      fields: who: kidnappers\n      kidnap* ×1: A bomb went off and the **kidnappers** fled.\n",
 		"\n  kidnapping  a5  score 1  “Blast and escape”\n",
 		"\n  kidnapping  a7  score 1  “Drill”\n",
 		"\nfalse negatives (1)\n  kidnapping  a4  “" + lead + "”\n      source: file:" + articles + "#4\n",
@@ -140,6 +142,7 @@ type evalJSON struct {
 		Title    string            `json:"title"`
 		Score    *float64          `json:"score"`
 		Evidence []engine.Evidence `json:"evidence"`
+		Fields   map[string]any    `json:"fields"`
 	} `json:"false_positives"`
 	FalseNegatives []map[string]any `json:"false_negatives"`
 	OmittedFP      int              `json:"omitted_false_positives"`
@@ -201,6 +204,12 @@ func TestEvalJSON(t *testing.T) {
 	}
 	if s := rep.FalsePositives[0].Score; s == nil || *s != 3 {
 		t.Errorf("a3 bombing score %v, want 3 (title and body)", fmt4p(s))
+	}
+	if got := fmt.Sprint(rep.FalsePositives[1].Fields); got != "map[who:[kidnappers]]" {
+		t.Errorf("a5 kidnapping fields %s", got)
+	}
+	if rep.FalsePositives[0].Fields != nil {
+		t.Errorf("bombing has no fields, got %v", rep.FalsePositives[0].Fields)
 	}
 	if len(rep.FalseNegatives) != 1 {
 		t.Fatalf("false negatives %v", rep.FalseNegatives)
