@@ -24,6 +24,11 @@ const defaultShowText = 20
 // leadChars is how much of the body stands in for an empty title.
 const leadChars = 80
 
+// cmdEval is `watchfloor eval`: it scores the inputs with the rules,
+// compares the matches with the labels file and prints per-rule counts,
+// precision, recall and F1, and the false positives and negatives
+// (docs/eval.md). Exit 1 when an input cannot be read or the gate fails, 2
+// for bad flags, rules or labels.
 func cmdEval(ctx context.Context, args []string, std stdio) int {
 	fs := newFlags("eval", "[--rules DIR] --labels FILE [--format text|json] [--min-precision P] [--min-recall R] [--only RULE,...] [--show N] PATH...", std)
 	rulesDir := fs.String("rules", defaultRulesDir, "rules directory")
@@ -36,8 +41,8 @@ func cmdEval(ctx context.Context, args []string, std stdio) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	bad := func(format string, a ...any) int {
-		fmt.Fprintf(std.err, "watchfloor eval: "+format+"\n", a...)
+	bad := func(msg string, a ...any) int {
+		fmt.Fprintf(std.err, "watchfloor eval: "+msg+"\n", a...)
 		return exitUsage
 	}
 	if *format != "text" && *format != "json" {
@@ -262,6 +267,9 @@ func readLabels(r io.Reader, name string, known []string) (*labelSet, error) {
 		}
 		ls.rules[id] = pos
 		ls.order = append(ls.order, id)
+	}
+	if len(ls.order) == 0 {
+		ls.warnings = append(ls.warnings, fmt.Sprintf("%s holds no labels: every article counts as a negative for every rule", name))
 	}
 	for _, r := range unknownOrder {
 		u := unknown[r]

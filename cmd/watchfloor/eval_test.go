@@ -299,6 +299,21 @@ func TestEvalBadLabels(t *testing.T) {
 	}
 }
 
+func TestEvalEmptyLabels(t *testing.T) {
+	rulesDir, articles, _ := evalFixture(t)
+	labels := filepath.Join(t.TempDir(), "empty.jsonl")
+	evalWriteFile(t, labels, "\n\n")
+	code, out, errs := run(t, "", "eval", "--rules", rulesDir, "--labels", labels, articles)
+	if code != 0 || !strings.Contains(errs, labels+" holds no labels") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	// Every match is now a false positive: a1, a3 and a5 for bombing; a2, a5
+	// and a7 for kidnapping.
+	if !strings.Contains(out, "micro           0      6      0     0.000     n/a  0.000\n") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
 func TestEvalUsageAndInputs(t *testing.T) {
 	rulesDir, articles, labels := evalFixture(t)
 	for _, tc := range []struct {
