@@ -231,7 +231,7 @@ func readLabels(r io.Reader, name string, known []string) (*labelSet, error) {
 					return nil, lineErr(`"rules" must be a list of rule names (strings), not %s`, te.Value)
 				}
 			}
-			return nil, lineErr("invalid JSON: %v", err)
+			return nil, fmt.Errorf("labels: %s:%d: invalid JSON: %w", name, n, err)
 		}
 		if dec.More() {
 			return nil, lineErr("more than one JSON value on the line")
