@@ -212,3 +212,26 @@ func TestMatcherAgreesWithSlowPath(t *testing.T) {
 		}
 	}
 }
+
+func TestWordFormsWithDistinctAndMatched(t *testing.T) {
+	tests := []struct {
+		name, when, body string
+		want             bool
+	}{
+		{"one term with two forms is one", `distinct("behead~") == 1`, "They beheaded him; beheading again.", true},
+		{"two terms", `distinct(["behead~", "gunman~"]) == 2`, "Gunmen beheaded him.", true},
+		{"computed term is one", `distinct(url + "behead~") == 1`, "They beheaded him; beheading again.", true},
+		{"matched gives the forms as written", `matched("behead~") == ["beheaded", "Beheading"]`, "They beheaded him. Beheading again.", true},
+		{"matched phrase", `matched("car bomb~") == ["car bombings"]`, "Two car bombings.", true},
+		{"matched keeps the proclitic", `matched("الموصل") == ["بالموصل", "للموصل"]`, "انفجار بالموصل وعاد للموصل", true},
+		{"distinct over proclitics", `distinct(["داعش", "الموصل"]) == 2`, "وداعش بالموصل", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := compile(t, nil, tt.when)
+			if got := matches(t, rs, "", tt.body); got != tt.want {
+				t.Errorf("%s on %q = %v, want %v", tt.when, tt.body, got, tt.want)
+			}
+		})
+	}
+}
