@@ -298,6 +298,9 @@ func FuzzTermsAndScore(f *testing.F) {
 	f.Add("cross-border", "Cross border smuggling", "داعش")
 	f.Add("=IS", "IS claimed", "smuggl*")
 	f.Add("islamic stat*", "Islamic\u00adState ١٢٣", "a b c")
+	f.Add("car bomb~", "Car bombings and gunmen beheaded", "=Catch~")
+	f.Add("الموصل", "فبالموصل وداعش للموصل", "داعش*")
+	f.Add("behead~*", "beheaded", "gunman~ kill~")
 	f.Fuzz(func(t *testing.T, term, body, term2 string) {
 		if !utf8.ValidString(term) || !utf8.ValidString(term2) {
 			return // an expression literal cannot carry invalid bytes as written

@@ -784,6 +784,8 @@ func (e *Env) dynPositions(args []any, k int) ([]int32, error) {
 	return sortDistinct(buf), nil
 }
 
+// tokenMatches reports whether token i matches w as the first word of a
+// term: word forms and Arabic proclitics as the matcher applies them.
 func (a *analysis) tokenMatches(i int, w *termWord, cs bool) bool {
 	var tok string
 	if cs {
@@ -791,8 +793,10 @@ func (a *analysis) tokenMatches(i int, w *termWord, cs bool) bool {
 	} else {
 		tok = string(a.lowerTok(i))
 	}
-	if w.prefix {
-		return len(tok) >= len(w.text) && tok[:len(w.text)] == w.text
+	if w.arBase != "" {
+		// Arabic letters have no case: the matcher compares lower-cased
+		// tokens for these words, case-sensitive or not.
+		tok = string(a.lowerTok(i))
 	}
-	return tok == w.text
+	return w.matchesFirst(tok)
 }
