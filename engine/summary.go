@@ -1,70 +1,297 @@
 package engine
 
 import (
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// summary picks n body sentences: those holding the most evidence of the
-// matches, with a bonus for the lead; the lead alone when nothing matched.
-// Sentences come back verbatim (whitespace collapsed) in document order.
+// proxyWindow is how close, in tokens, two different evidence terms of a
+// match must be in one sentence to stand in for an event when the match
+// carries no event positions.
+const proxyWindow = 10
+
+// summary picks at most n body sentences and returns them verbatim
+// (whitespace collapsed, cut to summaryChars) in document order.
+//
+// Candidates, in order of preference:
+//
+//  1. Event sentences: those holding a position where a matched rule's
+//     conditions held (Match.events). A match without events stands in
+//     with its co-occurrences: positions of its evidence that have a
+//     different term of its evidence within proxyWindow tokens in the same
+//     sentence. First each match, highest score first, gets its strongest
+//     event sentence (the most distinct evidence terms of the match, then
+//     the earliest); then the other event sentences follow in document
+//     order.
+//  2. Co-occurrence sentences of the matches that have events: the
+//     helpers record the first place where a condition held, and these
+//     are the further places where the match's terms meet (a second
+//     arrest in a later paragraph), in document order.
+//  3. The lead: the remaining sentences in document order.
+//
+// Sentences of fewer than minSummaryTokens tokens are never picked. A
+// sentence that opens with a bare pronoun (see dependentOpener) is picked
+// only together with the sentence before it, and both count against n;
+// when that sentence is too short, or both do not fit, it is left out.
+// The first sentence of the body is never treated as dependent: what it
+// refers to is in the title.
 func (s *Scorer) summary(matches []Match, n int) []string {
 	a := &s.a
 	sp := a.sentences(fieldBody)
-	if len(sp) == 0 {
+	if len(sp) == 0 || n <= 0 {
 		return nil
 	}
 	ids := a.sentenceIDs()
 	base := int32(a.sentCount - len(sp))
+	// sentOf returns the body sentence of token p, or -1.
+	sentOf := func(p int) int {
+		if p < a.titleToks || p >= len(ids) {
+			return -1
+		}
+		k := int(ids[p] - base)
+		if k < 0 || k >= len(sp) {
+			return -1
+		}
+		return k
+	}
+	body := a.fields[fieldBody].orig
 	tokens := make([]int, len(sp))
 	for i := a.titleToks; i < len(a.toks); i++ {
-		if k := ids[i] - base; k >= 0 && int(k) < len(sp) {
+		if k := sentOf(i); k >= 0 {
 			tokens[k]++
 		}
 	}
-	score := make([]float64, len(sp))
+	sel := selector{
+		n:      n,
+		ok:     make([]bool, len(sp)),
+		dep:    make([]bool, len(sp)),
+		picked: make([]bool, len(sp)),
+	}
+	for k := range sp {
+		sel.ok[k] = tokens[k] >= minSummaryTokens
+		sel.dep[k] = k > 0 && dependentOpener(body[sp[k].Start:sp[k].End])
+	}
+
+	// tier[k] is 1 for event sentences, 2 for further co-occurrences.
+	tier := make([]uint8, len(sp))
+	strength := make([]int, len(sp))
+	var touched []int
+	var proxy []int32
+	var termsSeen []int
 	for _, m := range matches {
+		proxy = proxyEvents(proxy[:0], m, sentOf)
+		ev := m.events
+		if len(ev) == 0 {
+			ev = proxy
+		} else {
+			for _, p := range proxy {
+				if k := sentOf(int(p)); k >= 0 && sel.ok[k] && tier[k] == 0 {
+					tier[k] = 2
+				}
+			}
+		}
+		touched = touched[:0]
+		for _, p := range ev {
+			if k := sentOf(int(p)); k >= 0 && sel.ok[k] && !slices.Contains(touched, k) {
+				touched = append(touched, k)
+				tier[k] = 1
+			}
+		}
+		if len(touched) == 0 {
+			continue
+		}
+		// Strength: distinct evidence terms of m in each event sentence.
+		for _, k := range touched {
+			strength[k] = 0
+		}
 		for _, e := range m.Evidence {
-			seen := -1
+			termsSeen = termsSeen[:0]
 			for _, p := range e.Positions {
-				if p < a.titleToks {
+				k := sentOf(p)
+				if k < 0 || !slices.Contains(touched, k) || slices.Contains(termsSeen, k) {
 					continue
 				}
-				k := int(ids[p] - base)
-				if k < 0 || k >= len(sp) || k == seen {
-					continue
-				}
-				seen = k
-				score[k] += 1 + m.Score/100
+				termsSeen = append(termsSeen, k)
+				strength[k]++
+			}
+		}
+		slices.SortFunc(touched, func(x, y int) int {
+			if strength[x] != strength[y] {
+				return strength[y] - strength[x]
+			}
+			return x - y
+		})
+		for _, k := range touched {
+			if sel.picked[k] || sel.take(k) {
+				break
+			}
+		}
+		if sel.full() {
+			break
+		}
+	}
+	for _, want := range []uint8{1, 2, 0} {
+		for k := range sp {
+			if sel.full() {
+				break
+			}
+			if tier[k] == want && !sel.picked[k] {
+				sel.take(k)
 			}
 		}
 	}
-	var pick []int
-	for k := range sp {
-		if tokens[k] < minSummaryTokens {
-			continue
+
+	out := make([]string, 0, sel.used)
+	for k, p := range sel.picked {
+		if p {
+			out = append(out, truncateWords(collapseSpace(body[sp[k].Start:sp[k].End]), summaryChars))
 		}
-		pick = append(pick, k)
-	}
-	lead := 0
-	for _, k := range pick {
-		if lead < 3 {
-			score[k] += 0.75 - 0.25*float64(lead)
-			lead++
-		}
-	}
-	sort.SliceStable(pick, func(i, j int) bool { return score[pick[i]] > score[pick[j]] })
-	if len(pick) > n {
-		pick = pick[:n]
-	}
-	sort.Ints(pick)
-	out := make([]string, 0, len(pick))
-	for _, k := range pick {
-		out = append(out, truncateWords(collapseSpace(a.fields[fieldBody].orig[sp[k].Start:sp[k].End]), summaryChars))
 	}
 	return out
+}
+
+// selector picks sentences within a budget, keeping every dependent
+// sentence with the one before it.
+type selector struct {
+	n, used int
+	ok      []bool // long enough to say something
+	dep     []bool // opens with a bare pronoun
+	picked  []bool
+}
+
+func (s *selector) full() bool { return s.used >= s.n }
+
+// take picks sentence k, and the sentences before it back to one that
+// does not open with a pronoun (or one already picked), when all of them
+// are long enough and fit in what is left of the budget.
+func (s *selector) take(k int) bool {
+	if !s.ok[k] || s.picked[k] {
+		return false
+	}
+	need := 1
+	j := k
+	for s.dep[j] {
+		j--
+		if j < 0 || !s.ok[j] {
+			return false
+		}
+		if s.picked[j] {
+			break
+		}
+		need++
+	}
+	if s.used+need > s.n {
+		return false
+	}
+	for i := k; i >= 0 && !s.picked[i]; i-- {
+		s.picked[i] = true
+		s.used++
+		if i == j {
+			break
+		}
+	}
+	return true
+}
+
+// proxyEvents appends to dst the body positions of m's evidence that have
+// a different term of m within proxyWindow tokens in the same sentence.
+func proxyEvents(dst []int32, m Match, sentOf func(int) int) []int32 {
+	type hit struct {
+		pos, term, sent int
+	}
+	var hits []hit
+	for ti, e := range m.Evidence {
+		for _, p := range e.Positions {
+			if k := sentOf(p); k >= 0 {
+				hits = append(hits, hit{p, ti, k})
+			}
+		}
+	}
+	slices.SortFunc(hits, func(x, y hit) int { return x.pos - y.pos })
+	for i, h := range hits {
+		found := false
+		for j := i - 1; j >= 0 && h.pos-hits[j].pos <= proxyWindow && !found; j-- {
+			found = hits[j].term != h.term && hits[j].pos != h.pos && hits[j].sent == h.sent
+		}
+		for j := i + 1; j < len(hits) && hits[j].pos-h.pos <= proxyWindow && !found; j++ {
+			found = hits[j].term != h.term && hits[j].pos != h.pos && hits[j].sent == h.sent
+		}
+		if found {
+			dst = append(dst, int32(h.pos))
+		}
+	}
+	return dst
+}
+
+// pronounOpeners are the words that, opening a sentence, make it lean on
+// the sentence before it for its meaning: English personal, possessive and
+// demonstrative pronouns, and the Arabic ones (also with the conjunction
+// و or ف attached). First-person and second-person pronouns are left out:
+// they open quotes whose speaker the sentence itself names.
+var pronounOpeners = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range []string{
+		"he", "she", "it", "they", "him", "them",
+		"his", "her", "its", "their",
+		"this", "these", "those", "that",
+		"هو", "هي", "هم", "هما", "هن",
+		"هذا", "هذه", "هؤلاء", "ذلك", "تلك", "أولئك",
+	} {
+		m[w] = true
+	}
+	return m
+}()
+
+// timeNouns after "this" or "these" make a time expression ("This week,
+// police…"), which refers to nothing before it.
+var timeNouns = map[string]bool{
+	"week": true, "weekend": true, "month": true, "year": true, "morning": true, "afternoon": true,
+	"evening": true, "summer": true, "winter": true, "spring": true, "autumn": true, "season": true,
+	"days": true, "weeks": true, "months": true, "years": true,
+}
+
+// dependentOpener reports whether sentence s opens with a bare pronoun:
+// after any leading quotes, dashes, bullets and brackets, its first word
+// is one of pronounOpeners (case ignored), and not "this"/"these" opening
+// a time expression.
+func dependentOpener(s string) bool {
+	w, rest := firstWord(s)
+	if w == "" {
+		return false
+	}
+	lw := strings.ToLower(w)
+	if !pronounOpeners[lw] {
+		// Arabic conjunctions attach to the word: وهو، فهذا.
+		r, size := utf8.DecodeRuneInString(lw)
+		if (r != 'و' && r != 'ف') || !pronounOpeners[lw[size:]] {
+			return false
+		}
+	}
+	if lw == "this" || lw == "these" {
+		next, _ := firstWord(rest)
+		if timeNouns[strings.ToLower(next)] {
+			return false
+		}
+	}
+	return true
+}
+
+// firstWord returns the first run of letters of s, skipping anything
+// before it that is neither a letter nor a digit, and the text after it.
+// It returns "" when s opens with a digit.
+func firstWord(s string) (string, string) {
+	i := strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) })
+	if i < 0 {
+		return "", ""
+	}
+	s = s[i:]
+	end := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) })
+	if end < 0 {
+		end = len(s)
+	}
+	return s[:end], s[end:]
 }
 
 // truncateWords cuts s to at most max characters at a word boundary,
