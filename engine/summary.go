@@ -18,10 +18,11 @@ const proxyWindow = 10
 // Candidates, in order of preference:
 //
 //  1. Event sentences: those holding a position where a matched rule's
-//     conditions held (Match.events). A match without events stands in
-//     with its co-occurrences: positions of its evidence that have a
-//     different term of its evidence within proxyWindow tokens in the same
-//     sentence. First each match, highest score first, gets its strongest
+//     conditions held (Match.events). A match without events in the body
+//     (a rule of mentions and counts, or one whose conditions held in the
+//     title) stands in with its co-occurrences: positions of its evidence
+//     that have a different term of its evidence within proxyWindow tokens
+//     in the same sentence. First each match, highest score first, gets its strongest
 //     event sentence (the most distinct evidence terms of the match, then
 //     the earliest); then the other event sentences follow in document
 //     order.
@@ -74,7 +75,8 @@ func (s *Scorer) summary(matches []Match, n int) []string {
 		sel.dep[k] = k > 0 && dependentOpener(body[sp[k].Start:sp[k].End])
 	}
 
-	// tier[k] is 1 for event sentences, 2 for further co-occurrences.
+	// tier[k] is 1 for event sentences, 2 for further co-occurrences, 0
+	// for the others.
 	tier := make([]uint8, len(sp))
 	strength := make([]int, len(sp))
 	var touched []int
@@ -82,22 +84,19 @@ func (s *Scorer) summary(matches []Match, n int) []string {
 	var termsSeen []int
 	for _, m := range matches {
 		proxy = proxyEvents(proxy[:0], m, sentOf)
-		ev := m.events
-		if len(ev) == 0 {
-			ev = proxy
+		touched = eventSentences(touched[:0], m.events, sentOf, sel.ok)
+		if len(touched) == 0 {
+			// No events, or only in the title.
+			touched = eventSentences(touched, proxy, sentOf, sel.ok)
 		} else {
-			for _, p := range proxy {
-				if k := sentOf(int(p)); k >= 0 && sel.ok[k] && tier[k] == 0 {
+			for _, k := range eventSentences(nil, proxy, sentOf, sel.ok) {
+				if tier[k] == 0 {
 					tier[k] = 2
 				}
 			}
 		}
-		touched = touched[:0]
-		for _, p := range ev {
-			if k := sentOf(int(p)); k >= 0 && sel.ok[k] && !slices.Contains(touched, k) {
-				touched = append(touched, k)
-				tier[k] = 1
-			}
+		for _, k := range touched {
+			tier[k] = 1
 		}
 		if len(touched) == 0 {
 			continue
@@ -150,6 +149,18 @@ func (s *Scorer) summary(matches []Match, n int) []string {
 		}
 	}
 	return out
+}
+
+// eventSentences appends to dst the distinct body sentences, long enough
+// to be picked, that hold one of the positions, in order of first
+// appearance.
+func eventSentences(dst []int, positions []int32, sentOf func(int) int, ok []bool) []int {
+	for _, p := range positions {
+		if k := sentOf(int(p)); k >= 0 && ok[k] && !slices.Contains(dst, k) {
+			dst = append(dst, k)
+		}
+	}
+	return dst
 }
 
 // selector picks sentences within a budget, keeping every dependent
