@@ -51,7 +51,7 @@ func TestSummaryPicks(t *testing.T) {
 		"Police arrested the cell leader near the border crossing today.", // S3
 		"He was wanted for the bombing of a market last year.",            // S4
 		"Short line.", // S5
-		"They said the smuggling ring had moved fuel for months.",  // S6
+		"They said the smuggling ring had moved fuel for months.",      // S6
 		"Delta four mentions the smuggling ring once more in passing.", // S7
 		"Echo five says troops detained the ring leader at dawn.",      // S8
 	}
