@@ -58,53 +58,42 @@ func (s *Scorer) summary(matches []Match, n int) []string {
 		return k
 	}
 	body := a.fields[fieldBody].orig
-	tokens := make([]int, len(sp))
+	sel := selector{n: n, st: make([]sentState, len(sp)), open: func(k int) string {
+		return body[sp[k].Start:sp[k].End]
+	}}
+	st := sel.st
 	for i := a.titleToks; i < len(a.toks); i++ {
 		if k := sentOf(i); k >= 0 {
-			tokens[k]++
+			st[k].tokens++
 		}
 	}
-	sel := selector{
-		n:      n,
-		ok:     make([]bool, len(sp)),
-		dep:    make([]bool, len(sp)),
-		picked: make([]bool, len(sp)),
-	}
-	for k := range sp {
-		sel.ok[k] = tokens[k] >= minSummaryTokens
-		sel.dep[k] = k > 0 && dependentOpener(body[sp[k].Start:sp[k].End])
-	}
+	ok := func(k int) bool { return st[k].tokens >= minSummaryTokens }
 
-	// tier[k] is 1 for event sentences, 2 for further co-occurrences, 0
-	// for the others.
-	tier := make([]uint8, len(sp))
-	strength := make([]int, len(sp))
-	var touched []int
+	var touched, proxySents []int
 	var proxy []int32
 	var termsSeen []int
 	for _, m := range matches {
 		proxy = proxyEvents(proxy[:0], m, sentOf)
-		touched = eventSentences(touched[:0], m.events, sentOf, sel.ok)
+		touched = eventSentences(touched[:0], m.events, sentOf, ok)
 		if len(touched) == 0 {
 			// No events, or only in the title.
-			touched = eventSentences(touched, proxy, sentOf, sel.ok)
+			touched = eventSentences(touched, proxy, sentOf, ok)
 		} else {
-			for _, k := range eventSentences(nil, proxy, sentOf, sel.ok) {
-				if tier[k] == 0 {
-					tier[k] = 2
+			proxySents = eventSentences(proxySents[:0], proxy, sentOf, ok)
+			for _, k := range proxySents {
+				if st[k].tier == 0 {
+					st[k].tier = tierCooccur
 				}
 			}
-		}
-		for _, k := range touched {
-			tier[k] = 1
 		}
 		if len(touched) == 0 {
 			continue
 		}
-		// Strength: distinct evidence terms of m in each event sentence.
 		for _, k := range touched {
-			strength[k] = 0
+			st[k].tier = tierEvent
+			st[k].strength = 0
 		}
+		// Strength: distinct evidence terms of m in each event sentence.
 		for _, e := range m.Evidence {
 			termsSeen = termsSeen[:0]
 			for _, p := range e.Positions {
@@ -113,17 +102,17 @@ func (s *Scorer) summary(matches []Match, n int) []string {
 					continue
 				}
 				termsSeen = append(termsSeen, k)
-				strength[k]++
+				st[k].strength++
 			}
 		}
 		slices.SortFunc(touched, func(x, y int) int {
-			if strength[x] != strength[y] {
-				return strength[y] - strength[x]
+			if st[x].strength != st[y].strength {
+				return int(st[y].strength - st[x].strength)
 			}
 			return x - y
 		})
 		for _, k := range touched {
-			if sel.picked[k] || sel.take(k) {
+			if st[k].picked || sel.take(k) {
 				break
 			}
 		}
@@ -131,32 +120,48 @@ func (s *Scorer) summary(matches []Match, n int) []string {
 			break
 		}
 	}
-	for _, want := range []uint8{1, 2, 0} {
-		for k := range sp {
+	for _, want := range []uint8{tierEvent, tierCooccur, tierLead} {
+		for k := range st {
 			if sel.full() {
 				break
 			}
-			if tier[k] == want && !sel.picked[k] {
+			if st[k].tier == want && !st[k].picked {
 				sel.take(k)
 			}
 		}
 	}
 
 	out := make([]string, 0, sel.used)
-	for k, p := range sel.picked {
-		if p {
+	for k := range st {
+		if st[k].picked {
 			out = append(out, truncateWords(collapseSpace(body[sp[k].Start:sp[k].End]), summaryChars))
 		}
 	}
 	return out
 }
 
+// Tiers of candidate sentences, see summary.
+const (
+	tierLead uint8 = iota
+	tierEvent
+	tierCooccur
+)
+
+// sentState is what summary knows of one body sentence.
+type sentState struct {
+	tokens   int32 // words in it
+	strength int32 // distinct evidence terms of the match being ranked
+	tier     uint8
+	dep      int8 // 0 not known yet, 1 opens with a bare pronoun, -1 not
+	picked   bool
+}
+
 // eventSentences appends to dst the distinct body sentences, long enough
 // to be picked, that hold one of the positions, in order of first
 // appearance.
-func eventSentences(dst []int, positions []int32, sentOf func(int) int, ok []bool) []int {
+func eventSentences(dst []int, positions []int32, sentOf func(int) int, ok func(int) bool) []int {
 	for _, p := range positions {
-		if k := sentOf(int(p)); k >= 0 && ok[k] && !slices.Contains(dst, k) {
+		if k := sentOf(int(p)); k >= 0 && ok(k) && !slices.Contains(dst, k) {
 			dst = append(dst, k)
 		}
 	}
@@ -167,28 +172,44 @@ func eventSentences(dst []int, positions []int32, sentOf func(int) int, ok []boo
 // sentence with the one before it.
 type selector struct {
 	n, used int
-	ok      []bool // long enough to say something
-	dep     []bool // opens with a bare pronoun
-	picked  []bool
+	st      []sentState
+	open    func(k int) string // the text of sentence k
 }
 
 func (s *selector) full() bool { return s.used >= s.n }
+
+func (s *selector) ok(k int) bool { return s.st[k].tokens >= minSummaryTokens }
+
+// dep reports whether sentence k opens with a bare pronoun; the first
+// sentence never does (what it refers to is in the title).
+func (s *selector) dep(k int) bool {
+	if k == 0 {
+		return false
+	}
+	if s.st[k].dep == 0 {
+		s.st[k].dep = -1
+		if dependentOpener(s.open(k)) {
+			s.st[k].dep = 1
+		}
+	}
+	return s.st[k].dep == 1
+}
 
 // take picks sentence k, and the sentences before it back to one that
 // does not open with a pronoun (or one already picked), when all of them
 // are long enough and fit in what is left of the budget.
 func (s *selector) take(k int) bool {
-	if !s.ok[k] || s.picked[k] {
+	if !s.ok(k) || s.st[k].picked {
 		return false
 	}
 	need := 1
 	j := k
-	for s.dep[j] {
+	for s.dep(j) {
 		j--
-		if j < 0 || !s.ok[j] {
+		if j < 0 || !s.ok(j) {
 			return false
 		}
-		if s.picked[j] {
+		if s.st[j].picked {
 			break
 		}
 		need++
@@ -196,8 +217,8 @@ func (s *selector) take(k int) bool {
 	if s.used+need > s.n {
 		return false
 	}
-	for i := k; i >= 0 && !s.picked[i]; i-- {
-		s.picked[i] = true
+	for i := k; i >= 0 && !s.st[i].picked; i-- {
+		s.st[i].picked = true
 		s.used++
 		if i == j {
 			break
@@ -269,18 +290,26 @@ var timeNouns = map[string]bool{
 // a time expression.
 func dependentOpener(s string) bool {
 	w, rest := firstWord(s)
-	if w == "" {
+	if w == "" || len(w) > maxOpenerBytes {
 		return false
 	}
-	lw := strings.ToLower(w)
-	if !pronounOpeners[lw] {
+	var buf [maxOpenerBytes]byte
+	lw := buf[:0]
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lw = append(lw, c)
+	}
+	if !pronounOpeners[string(lw)] {
 		// Arabic conjunctions attach to the word: وهو، فهذا.
-		r, size := utf8.DecodeRuneInString(lw)
-		if (r != 'و' && r != 'ف') || !pronounOpeners[lw[size:]] {
+		r, size := utf8.DecodeRune(lw)
+		if (r != 'و' && r != 'ف') || !pronounOpeners[string(lw[size:])] {
 			return false
 		}
 	}
-	if lw == "this" || lw == "these" {
+	if string(lw) == "this" || string(lw) == "these" {
 		next, _ := firstWord(rest)
 		if timeNouns[strings.ToLower(next)] {
 			return false
@@ -288,6 +317,10 @@ func dependentOpener(s string) bool {
 	}
 	return true
 }
+
+// maxOpenerBytes bounds the length of a pronoun opener, in bytes: the
+// longest is an Arabic demonstrative with a conjunction (وأولئك).
+const maxOpenerBytes = 16
 
 // firstWord returns the first run of letters of s, skipping anything
 // before it that is neither a letter nor a digit, and the text after it.
