@@ -107,10 +107,10 @@ func decodeArticle(data []byte) (engine.Article, error) {
 		return *p
 	}
 	a.ID = strings.TrimSpace(str(ja.ID))
-	a.Title = strings.TrimSpace(str(ja.Title))
+	a.Title = strings.TrimSpace(DecodeEntities(str(ja.Title), maxEntityRounds))
 	for _, b := range []*string{ja.Body, ja.Content, ja.Text} {
 		if b != nil && strings.TrimSpace(*b) != "" {
-			a.Body = *b
+			a.Body = DecodeEntities(*b, maxEntityRounds)
 			break
 		}
 	}
