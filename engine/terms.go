@@ -88,6 +88,9 @@ func parseTerm(s string) (term, error) {
 		t.cs = true
 		body = body[1:]
 	}
+	if strings.HasPrefix(body, "@") {
+		return term{}, fmt.Errorf("term %q: @ includes a lexicon only inside a lexicon list; in an expression write lex.%s", s, strings.TrimPrefix(body, "@"))
+	}
 	norm := Normalize(body)
 	i := 0
 	for i < len(norm) {

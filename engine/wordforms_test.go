@@ -145,6 +145,7 @@ func TestWordFormsErrors(t *testing.T) {
 		{"tilde alone", "~", "'~' may only end a word"},
 		{"tilde on a number", "16~", "English word"},
 		{"tilde on arabic", "قتل~", "English word"},
+		{"lexicon include outside a lexicon", "@groups", "in an expression write lex.groups"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
