@@ -57,9 +57,9 @@ var multipliers = map[string]float64{
 }
 
 var (
-	arWaw   = []byte("و")
-	arAl    = []byte("ال")
-	arAshar = map[string]bool{"عشر": true, "عشره": true}
+	wawPrefix = []byte("و")
+	alPrefix  = []byte("ال")
+	arAshar   = map[string]bool{"عشر": true, "عشره": true}
 )
 
 func init() {
@@ -256,7 +256,7 @@ func (a *analysis) numberAt(i int) (float64, int, bool) {
 				// خمسة عشر 15
 				v += 10
 				n++
-			case w < 10 && isWord && u >= 20 && u < 100 && bytes.HasPrefix(next, arWaw):
+			case w < 10 && isWord && u >= 20 && u < 100 && bytes.HasPrefix(next, wawPrefix):
 				// خمسة وعشرون 25
 				v += u
 				n++
@@ -402,17 +402,17 @@ func (a *analysis) ctxOf(j int) uint16 {
 		return f
 	}
 	if len(b) > 2 && b[0] >= 0x80 {
-		if bytes.HasPrefix(b, arAl) {
-			f, _ := roleOf(b[len(arAl):], hashWord(b[len(arAl):]))
+		if bytes.HasPrefix(b, alPrefix) {
+			f, _ := roleOf(b[len(alPrefix):], hashWord(b[len(alPrefix):]))
 			return f
 		}
-		if bytes.HasPrefix(b, arWaw) {
-			b = b[len(arWaw):]
+		if bytes.HasPrefix(b, wawPrefix) {
+			b = b[len(wawPrefix):]
 			if f, ok := roleOf(b, hashWord(b)); ok {
 				return f
 			}
-			if bytes.HasPrefix(b, arAl) {
-				f, _ := roleOf(b[len(arAl):], hashWord(b[len(arAl):]))
+			if bytes.HasPrefix(b, alPrefix) {
+				f, _ := roleOf(b[len(alPrefix):], hashWord(b[len(alPrefix):]))
 				return f
 			}
 		}
