@@ -306,6 +306,21 @@ func TestNumbersNearTyped(t *testing.T) {
 			}
 		})
 	}
+	const formsWhen = `any(numbers_near("arrest~", 4), # >= 50)`
+	forms := compile(t, nil, formsWhen)
+	for _, tt := range []struct {
+		name, body string
+		want       bool
+	}{
+		{"word forms count", "Police arrested 1200 fighters.", true},
+		{"word forms year", "He has been under arrest since 2003.", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := matches(t, forms, "", tt.body); got != tt.want {
+				t.Errorf("%s on %q = %v, want %v", formsWhen, tt.body, got, tt.want)
+			}
+		})
+	}
 	const arWhen = `100 in numbers_near("اعتقال", 3)`
 	ar := compile(t, nil, arWhen)
 	for _, tt := range []struct {
