@@ -198,3 +198,33 @@ func TestCorpus(t *testing.T) {
 		})
 	}
 }
+
+// TestRuleCases runs the rule unit tests of rules_test.yaml (short texts
+// written for them, no corpus needed), as `watchfloor test` does.
+func TestRuleCases(t *testing.T) {
+	set, err := rules.Load(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Tests) == 0 {
+		t.Fatal("no rule test file found")
+	}
+	files := make([]string, len(set.Tests))
+	for i, f := range set.Tests {
+		files[i] = filepath.Join(".", f)
+	}
+	results, err := rules.Test(set.Rules, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) < 8 {
+		t.Errorf("%d cases, want at least 8", len(results))
+	}
+	for _, r := range results {
+		t.Run(r.Name, func(t *testing.T) {
+			for _, f := range r.Failures {
+				t.Errorf("%s:%d: %s", r.File, r.Line, f)
+			}
+		})
+	}
+}
