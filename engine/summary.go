@@ -24,8 +24,8 @@ const proxyWindow = 10
 //     that have a different term of its evidence within proxyWindow tokens
 //     in the same sentence. First each match, highest score first, gets its strongest
 //     event sentence (the most distinct evidence terms of the match, then
-//     the earliest); then the other event sentences follow in document
-//     order.
+//     the earliest); then the other event sentences follow, those of the
+//     highest-scored match first, each match's in document order.
 //  2. Co-occurrence sentences of the matches that have events: the
 //     helpers record the first place where a condition held, and these
 //     are the further places where the match's terms meet (a second
@@ -72,7 +72,7 @@ func (s *Scorer) summary(matches []Match, n int) []string {
 	var touched, proxySents []int
 	var proxy []int32
 	var termsSeen []int
-	for _, m := range matches {
+	for mi, m := range matches {
 		proxy = proxyEvents(proxy[:0], m, sentOf)
 		touched = eventSentences(touched[:0], m.events, sentOf, ok)
 		if len(touched) == 0 {
@@ -90,7 +90,10 @@ func (s *Scorer) summary(matches []Match, n int) []string {
 			continue
 		}
 		for _, k := range touched {
-			st[k].tier = tierEvent
+			if st[k].tier != tierEvent {
+				st[k].tier = tierEvent
+				st[k].rank = int32(mi)
+			}
 			st[k].strength = 0
 		}
 		// Strength: distinct evidence terms of m in each event sentence.
@@ -120,7 +123,24 @@ func (s *Scorer) summary(matches []Match, n int) []string {
 			break
 		}
 	}
-	for _, want := range []uint8{tierEvent, tierCooccur, tierLead} {
+	// The other event sentences: those of the highest-scored match first,
+	// each match's in document order.
+	var rest []int
+	for k := range st {
+		if st[k].tier == tierEvent && !st[k].picked {
+			rest = append(rest, k)
+		}
+	}
+	slices.SortStableFunc(rest, func(x, y int) int { return int(st[x].rank - st[y].rank) })
+	for _, k := range rest {
+		if sel.full() {
+			break
+		}
+		if !st[k].picked {
+			sel.take(k)
+		}
+	}
+	for _, want := range []uint8{tierCooccur, tierLead} {
 		for k := range st {
 			if sel.full() {
 				break
@@ -151,6 +171,7 @@ const (
 type sentState struct {
 	tokens   int32 // words in it
 	strength int32 // distinct evidence terms of the match being ranked
+	rank     int32 // for event sentences: index of the highest-scored match whose event it holds
 	tier     uint8
 	dep      int8 // 0 not known yet, 1 opens with a bare pronoun, -1 not
 	picked   bool
