@@ -47,6 +47,11 @@ type analysis struct {
 	nums      []number
 	numsDone  bool
 	sentCount int
+
+	// flags holds each token's polarity and quotation (flagNegated, …),
+	// when flagsDone.
+	flags     []uint8
+	flagsDone bool
 }
 
 // reset prepares a for a new article. nTerms is the size of the rule set's
@@ -61,7 +66,7 @@ func (a *analysis) reset(title, body string, nTerms int, track bool) {
 	}
 	a.toks = a.toks[:0]
 	a.sentOf = a.sentOf[:0]
-	a.sentDone, a.numsDone = false, false
+	a.sentDone, a.numsDone, a.flagsDone = false, false, false
 	a.nums = a.nums[:0]
 	a.sentCount = 0
 	a.fields[fieldTitle].load(title, track)

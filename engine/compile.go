@@ -89,7 +89,13 @@ type Env struct {
 
 	a       *analysis
 	rs      *RuleSet
-	scratch [2][]int32
+	scratch [3][]int32
+	hitBuf  []termHit
+	// drop holds the token flags whose occurrences the rule being
+	// evaluated ignores (flagNegated|flagHedged, flagQuoted).
+	drop uint8
+	// events collects the positions where the rule's conditions held.
+	events []int32
 }
 
 // articleFields are the environment names that depend on the article
@@ -107,6 +113,14 @@ type rule struct {
 	terms    []int32     // term ids referenced with constant arguments, in order of appearance
 	gated    bool        // evaluate only when one of terms occurred
 	severity string
+	drop     uint8 // token flags whose occurrences the rule ignores
+	fields   []eventField
+}
+
+// eventField is a compiled event field of a rule.
+type eventField struct {
+	name string
+	prog *vm.Program
 }
 
 // RuleSet is an immutable compiled set of rules, safe for concurrent use;
@@ -187,6 +201,20 @@ func (c *Compiler) Add(spec RuleSpec) error {
 		return &ExprError{Rule: spec.Name, Field: "when", Msg: "is empty"}
 	}
 	r := rule{spec: spec, severity: spec.Severity}
+	switch spec.Polarity {
+	case "", "any":
+	case "asserted":
+		r.drop |= flagNegated | flagHedged
+	default:
+		return fmt.Errorf("rule %s: unknown polarity %q (want any or asserted)", spec.Name, spec.Polarity)
+	}
+	switch spec.Quotes {
+	case "", "include":
+	case "ignore":
+		r.drop |= flagQuoted
+	default:
+		return fmt.Errorf("rule %s: unknown quotes %q (want include or ignore)", spec.Name, spec.Quotes)
+	}
 	p := &patcher{c: c}
 	var err error
 	r.when, err = c.compileExpr(spec.Name, "when", spec.When, reflect.Bool, p)
@@ -199,6 +227,26 @@ func (c *Compiler) Add(spec RuleSpec) error {
 			return err
 		}
 	}
+	// Fields run only on a match: their terms neither gate the rule nor
+	// count as its evidence, so they get a patcher of their own.
+	fp := &patcher{c: c}
+	seenField := map[string]bool{}
+	for _, f := range spec.Fields {
+		where := "fields." + f.Name
+		if f.Name == "" || seenField[f.Name] {
+			return &ExprError{Rule: spec.Name, Field: where, Msg: "field name empty or used twice"}
+		}
+		seenField[f.Name] = true
+		if f.Expr == "" {
+			return &ExprError{Rule: spec.Name, Field: where, Msg: "is empty"}
+		}
+		prog, err := c.compileExpr(spec.Name, where, f.Expr, reflect.Invalid, fp)
+		if err != nil {
+			return err
+		}
+		r.fields = append(r.fields, eventField{name: f.Name, prog: prog})
+	}
+	c.rs.usesLang = c.rs.usesLang || fp.usesLang
 	r.terms = p.terms
 	r.gated = !p.dynamic && !p.usesArticle
 	c.rs.usesLang = c.rs.usesLang || p.usesLang
@@ -236,14 +284,16 @@ func (c *Compiler) Finish() *RuleSet {
 	return rs
 }
 
-// compileExpr compiles src twice: first against the public helper
+// compileExpr compiles src (to a bool, a float64, or any value for
+// reflect.Invalid) twice: first against the public helper
 // signatures, for clean type errors; then with literal terms replaced by
 // term-set ids, which is the program that runs.
 func (c *Compiler) compileExpr(rule, fld, src string, want reflect.Kind, p *patcher) (*vm.Program, error) {
 	opts := []expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxNodes)}
-	if want == reflect.Bool {
+	switch want {
+	case reflect.Bool:
 		opts = append(opts, expr.AsBool())
-	} else {
+	case reflect.Float64:
 		opts = append(opts, expr.AsFloat64())
 	}
 	check := &checker{lex: c.rs.lexicons}

@@ -26,6 +26,12 @@ var helpers = map[string]helper{
 	"near":          {name: "near", termArgs: 2, signature: new(func(any, any, int) bool)},
 	"same_sentence": {name: "same_sentence", termArgs: 2, signature: new(func(any, any) bool)},
 	"numbers_near":  {name: "numbers_near", termArgs: 1, signature: new(func(any, int) []float64)},
+	"negated":       {name: "negated", variadic: true, signature: new(func(...any) int)},
+	"hedged":        {name: "hedged", variadic: true, signature: new(func(...any) int)},
+	"before":        {name: "before", termArgs: 2, signature: new(func(any, any, int) bool)},
+	"in_lead":       {name: "in_lead", termArgs: 1, signature: new(func(any, int) bool)},
+	"distinct":      {name: "distinct", variadic: true, signature: new(func(...any) int)},
+	"matched":       {name: "matched", variadic: true, signature: new(func(...any) []string)},
 }
 
 // publicHelpers declares the helpers with the signatures users see. Their
@@ -50,7 +56,7 @@ func internalHelpers() []expr.Option {
 		expr.Function("__in_title", func(p ...any) (any, error) { return envOf(p).inTitleSet(p[1].(int)), nil }, new(func(any, int) bool)),
 		expr.Function("__near", func(p ...any) (any, error) {
 			e := envOf(p)
-			return near(e.setPositions(p[1].(int), 0), e.setPositions(p[2].(int), 1), p[3].(int)), nil
+			return e.near(e.setPositions(p[1].(int), 0), e.setPositions(p[2].(int), 1), p[3].(int)), nil
 		}, new(func(any, int, int, int) bool)),
 		expr.Function("__same_sentence", func(p ...any) (any, error) {
 			e := envOf(p)
@@ -60,18 +66,45 @@ func internalHelpers() []expr.Option {
 			e := envOf(p)
 			return e.numbersNear(e.setPositions(p[1].(int), 0), p[2].(int)), nil
 		}, new(func(any, int, int) []float64)),
+		expr.Function("__negated", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.countFlagged(e.setPositionsKeeping(p[1].(int), 0, flagNegated|flagHedged), flagNegated), nil
+		}, new(func(any, int) int)),
+		expr.Function("__hedged", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.countFlagged(e.setPositionsKeeping(p[1].(int), 0, flagNegated|flagHedged), flagHedged), nil
+		}, new(func(any, int) int)),
+		expr.Function("__before", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.before(e.setPositions(p[1].(int), 0), e.setPositions(p[2].(int), 1), p[3].(int)), nil
+		}, new(func(any, int, int, int) bool)),
+		expr.Function("__in_lead", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.inLead(e.setPositions(p[1].(int), 0), p[2].(int)), nil
+		}, new(func(any, int, int) bool)),
+		expr.Function("__distinct", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.distinct(e.termHits(e.rs.sets[p[1].(int)])), nil
+		}, new(func(any, int) int)),
+		expr.Function("__matched", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.matched(e.termHits(e.rs.sets[p[1].(int)])), nil
+		}, new(func(any, int) []string)),
 
 		expr.Function("__mentions_dyn", func(p ...any) (any, error) {
-			pos, err := envOf(p).dynPositions(p[1:], 0)
-			return len(pos) > 0, err
+			e := envOf(p)
+			pos, err := e.dynPositions(p[1:], 0)
+			return len(e.keep(pos)) > 0, err
 		}, new(func(any, ...any) bool)),
 		expr.Function("__count_dyn", func(p ...any) (any, error) {
-			pos, err := envOf(p).dynPositions(p[1:], 0)
-			return len(pos), err
+			e := envOf(p)
+			pos, err := e.dynPositions(p[1:], 0)
+			return len(e.keep(pos)), err
 		}, new(func(any, ...any) int)),
 		expr.Function("__in_title_dyn", func(p ...any) (any, error) {
 			e := envOf(p)
 			pos, err := e.dynPositions(p[1:], 0)
+			pos = e.keep(pos)
 			return len(pos) > 0 && int(pos[0]) < e.a.titleToks, err
 		}, new(func(any, ...any) bool)),
 		expr.Function("__near_dyn", func(p ...any) (any, error) {
@@ -80,8 +113,9 @@ func internalHelpers() []expr.Option {
 			if err != nil {
 				return false, err
 			}
+			a = e.keep(a)
 			b, err := e.dynPositions(p[2:3], 1)
-			return near(a, b, p[3].(int)), err
+			return e.near(a, e.keep(b), p[3].(int)), err
 		}, new(func(any, any, any, int) bool)),
 		expr.Function("__same_sentence_dyn", func(p ...any) (any, error) {
 			e := envOf(p)
@@ -89,14 +123,50 @@ func internalHelpers() []expr.Option {
 			if err != nil {
 				return false, err
 			}
+			a = e.keep(a)
 			b, err := e.dynPositions(p[2:3], 1)
-			return e.sameSentence(a, b), err
+			return e.sameSentence(a, e.keep(b)), err
 		}, new(func(any, any, any) bool)),
 		expr.Function("__numbers_near_dyn", func(p ...any) (any, error) {
 			e := envOf(p)
 			a, err := e.dynPositions(p[1:2], 0)
-			return e.numbersNear(a, p[2].(int)), err
+			return e.numbersNear(e.keep(a), p[2].(int)), err
 		}, new(func(any, any, int) []float64)),
+		expr.Function("__negated_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			pos, err := e.dynPositions(p[1:], 0)
+			return e.countFlagged(e.keepOnly(pos, flagNegated|flagHedged), flagNegated), err
+		}, new(func(any, ...any) int)),
+		expr.Function("__hedged_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			pos, err := e.dynPositions(p[1:], 0)
+			return e.countFlagged(e.keepOnly(pos, flagNegated|flagHedged), flagHedged), err
+		}, new(func(any, ...any) int)),
+		expr.Function("__before_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			a, err := e.dynPositions(p[1:2], 0)
+			if err != nil {
+				return false, err
+			}
+			a = e.keep(a)
+			b, err := e.dynPositions(p[2:3], 1)
+			return e.before(a, e.keep(b), p[3].(int)), err
+		}, new(func(any, any, any, int) bool)),
+		expr.Function("__in_lead_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			a, err := e.dynPositions(p[1:2], 0)
+			return e.inLead(e.keep(a), p[2].(int)), err
+		}, new(func(any, any, int) bool)),
+		expr.Function("__distinct_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			hits, err := e.dynTermHits(p[1:])
+			return e.distinct(hits), err
+		}, new(func(any, ...any) int)),
+		expr.Function("__matched_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			hits, err := e.dynTermHits(p[1:])
+			return e.matched(hits), err
+		}, new(func(any, ...any) []string)),
 	}
 }
 
@@ -307,8 +377,10 @@ func (p *patcher) constTerms(n ast.Node) ([]string, bool) {
 // mentionsSet reports whether any term of set id occurred.
 func (e *Env) mentionsSet(id int) bool {
 	for _, t := range e.rs.sets[id] {
-		if len(e.a.hits[t]) > 0 {
-			return true
+		for _, p := range e.a.hits[t] {
+			if e.kept(p) {
+				return true
+			}
 		}
 	}
 	return false
@@ -316,27 +388,98 @@ func (e *Env) mentionsSet(id int) bool {
 
 func (e *Env) inTitleSet(id int) bool {
 	for _, t := range e.rs.sets[id] {
-		if h := e.a.hits[t]; len(h) > 0 && int(h[0]) < e.a.titleToks {
-			return true
+		for _, p := range e.a.hits[t] {
+			if int(p) >= e.a.titleToks {
+				break
+			}
+			if e.kept(p) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
+// kept reports whether the occurrence at token p counts for the rule being
+// evaluated (see RuleSpec.Polarity and RuleSpec.Quotes).
+func (e *Env) kept(p int32) bool {
+	return e.drop == 0 || e.a.tokenFlags()[p]&e.drop == 0
+}
+
 // setPositions returns the sorted, distinct start positions of the terms of
-// set id, in scratch buffer k (0 or 1) when they must be merged.
+// set id that count for the rule, in scratch buffer k (0 or 1) when they
+// must be merged or filtered.
 func (e *Env) setPositions(id, k int) []int32 {
+	return e.setPositionsKeeping(id, k, 0)
+}
+
+// setPositionsKeeping is setPositions with the flags in keep not dropped
+// even when the rule drops them (negated and hedged count those).
+func (e *Env) setPositionsKeeping(id, k int, keep uint8) []int32 {
 	set := e.rs.sets[id]
-	if len(set) == 1 {
+	drop := e.drop &^ keep
+	if drop == 0 && len(set) == 1 {
 		return e.a.hits[set[0]]
 	}
 	buf := e.scratch[k][:0]
-	for _, t := range set {
-		buf = append(buf, e.a.hits[t]...)
+	if drop == 0 {
+		for _, t := range set {
+			buf = append(buf, e.a.hits[t]...)
+		}
+	} else {
+		fl := e.a.tokenFlags()
+		for _, t := range set {
+			for _, p := range e.a.hits[t] {
+				if fl[p]&drop == 0 {
+					buf = append(buf, p)
+				}
+			}
+		}
 	}
 	e.scratch[k] = buf
+	if len(set) == 1 {
+		return buf
+	}
 	return sortDistinct(buf)
 }
+
+// keep filters positions computed at run time (which are in a scratch
+// buffer of their own) in place, as setPositions does.
+func (e *Env) keep(pos []int32) []int32 { return e.keepOnly(pos, 0) }
+
+func (e *Env) keepOnly(pos []int32, keep uint8) []int32 {
+	drop := e.drop &^ keep
+	if drop == 0 || len(pos) == 0 {
+		return pos
+	}
+	fl := e.a.tokenFlags()
+	out := pos[:0]
+	for _, p := range pos {
+		if fl[p]&drop == 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// countFlagged counts the positions whose token has flag f.
+func (e *Env) countFlagged(pos []int32, f uint8) int {
+	if len(pos) == 0 {
+		return 0
+	}
+	fl := e.a.tokenFlags()
+	n := 0
+	for _, p := range pos {
+		if fl[p]&f != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// event records that a condition of the rule held at token p; the
+// sentences of events lead the summary.
+func (e *Env) event(p ...int32) { e.events = append(e.events, p...) }
 
 func sortDistinct(p []int32) []int32 {
 	if len(p) < 2 {
@@ -346,17 +489,26 @@ func sortDistinct(p []int32) []int32 {
 	return slices.Compact(p)
 }
 
-// near reports whether some position of a is within n of one of b; both
-// are sorted.
-func near(a, b []int32, n int) bool {
+// near reports whether some position of a is within n of one of b (both
+// sorted), and records the pair.
+func (e *Env) near(a, b []int32, n int) bool {
+	i, j, ok := nearPair(a, b, n)
+	if ok {
+		e.event(a[i], b[j])
+	}
+	return ok
+}
+
+// nearPair returns indexes of a position of a and one of b at most n apart.
+func nearPair(a, b []int32, n int) (int, int, bool) {
 	if n < 0 {
-		return false
+		return 0, 0, false
 	}
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		d := int(a[i]) - int(b[j])
 		if d <= n && d >= -n {
-			return true
+			return i, j, true
 		}
 		if a[i] < b[j] {
 			i++
@@ -364,7 +516,7 @@ func near(a, b []int32, n int) bool {
 			j++
 		}
 	}
-	return false
+	return 0, 0, false
 }
 
 func (e *Env) sameSentence(a, b []int32) bool {
@@ -378,6 +530,7 @@ func (e *Env) sameSentence(a, b []int32) bool {
 		sa, sb := sent[a[i]], sent[b[j]]
 		switch {
 		case sa == sb:
+			e.event(a[i], b[j])
 			return true
 		case sa < sb:
 			i++
@@ -386,6 +539,182 @@ func (e *Env) sameSentence(a, b []int32) bool {
 		}
 	}
 	return false
+}
+
+// before reports whether an occurrence in a is followed, in the same
+// sentence, by one in b starting 1..n tokens later (both sorted).
+func (e *Env) before(a, b []int32, n int) bool {
+	if n < 1 || len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	var sent []int32
+	j := 0
+	for _, pa := range a {
+		for j < len(b) && b[j] <= pa {
+			j++
+		}
+		for k := j; k < len(b) && int(b[k]) <= int(pa)+n; k++ {
+			if sent == nil {
+				sent = e.a.sentenceIDs()
+			}
+			if sent[pa] == sent[b[k]] {
+				e.event(pa, b[k])
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inLead reports whether one of the sorted positions lies in the first k
+// sentences of the body.
+func (e *Env) inLead(pos []int32, k int) bool {
+	if k < 1 {
+		return false
+	}
+	for _, p := range pos {
+		if int(p) < e.a.titleToks {
+			continue
+		}
+		sent := e.a.sentenceIDs()
+		base := int32(max(len(e.a.sentences(fieldTitle)), 1))
+		return int(sent[p]-base) < k
+	}
+	return false
+}
+
+// termHit is the occurrences of one term that count for the rule.
+type termHit struct {
+	words int // words of the term
+	pos   []int32
+}
+
+// termHits returns, for each term of the set, its occurrences that count.
+func (e *Env) termHits(set []int32) []termHit {
+	out := e.hitBuf[:0]
+	for _, t := range set {
+		h := e.a.hits[t]
+		if len(h) == 0 {
+			continue
+		}
+		if e.drop != 0 {
+			var kept []int32
+			for _, p := range h {
+				if e.kept(p) {
+					kept = append(kept, p)
+				}
+			}
+			h = kept
+		}
+		out = append(out, termHit{words: len(e.rs.terms[t].words), pos: h})
+	}
+	e.hitBuf = out
+	return out
+}
+
+// dynTermHits is termHits for terms computed at run time.
+func (e *Env) dynTermHits(args []any) ([]termHit, error) {
+	terms, err := flattenTerms(args)
+	if err != nil {
+		return nil, err
+	}
+	var out []termHit
+	for _, s := range terms {
+		t, err := parseTerm(s)
+		if err != nil {
+			return nil, err
+		}
+		pos, err := e.dynPositions([]any{s}, 2)
+		if err != nil {
+			return nil, err
+		}
+		pos = e.keep(pos)
+		if len(pos) > 0 {
+			out = append(out, termHit{words: len(t.words), pos: slices.Clone(pos)})
+		}
+	}
+	return out, nil
+}
+
+// flattenTerms turns helper arguments into the list of terms they hold.
+func flattenTerms(args []any) ([]string, error) {
+	var terms []string
+	var add func(v any) error
+	add = func(v any) error {
+		switch x := v.(type) {
+		case string:
+			terms = append(terms, x)
+		case []string:
+			terms = append(terms, x...)
+		case []any:
+			for _, el := range x {
+				if err := add(el); err != nil {
+					return err
+				}
+			}
+		default:
+			return fmt.Errorf("%w, not %T", errTermType, v)
+		}
+		return nil
+	}
+	for _, v := range args {
+		if err := add(v); err != nil {
+			return nil, err
+		}
+	}
+	return terms, nil
+}
+
+// distinct counts the terms that occurred.
+func (e *Env) distinct(hits []termHit) int {
+	n := 0
+	for _, h := range hits {
+		if len(h.pos) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// matched returns the distinct surface forms of the occurrences, as
+// written in the article, in document order. Where terms overlap, the
+// longest occurrence at a position wins and occurrences inside it are
+// skipped; forms differing only in case or normalisation are one.
+func (e *Env) matched(hits []termHit) []string {
+	out := []string{}
+	if len(hits) == 0 {
+		return out
+	}
+	type occ struct{ pos, end int32 }
+	var occs []occ
+	for _, h := range hits {
+		for _, p := range h.pos {
+			occs = append(occs, occ{p, p + int32(h.words) - 1})
+		}
+	}
+	slices.SortFunc(occs, func(x, y occ) int {
+		if x.pos != y.pos {
+			return int(x.pos - y.pos)
+		}
+		return int(y.end - x.end)
+	})
+	seen := map[string]bool{}
+	last := int32(-1)
+	for _, o := range occs {
+		if o.pos <= last {
+			continue
+		}
+		last = o.end
+		fi, s, en := e.a.origSpan(int(o.pos), int(min(o.end, int32(len(e.a.toks)-1))))
+		form := collapseSpace(e.a.fields[fi].orig[s:en])
+		key := lowerString(Normalize(form))
+		if form == "" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, form)
+	}
+	return out
 }
 
 // numbersNear returns the numbers that lie within n tokens of one of the
@@ -403,6 +732,7 @@ func (e *Env) numbersNear(pos []int32, n int) []float64 {
 		}
 		if j < len(pos) && int(pos[j]) <= int(num.end)+n {
 			out = append(out, num.value)
+			e.event(pos[j], num.pos)
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -85,11 +86,13 @@ func (s *Scorer) Score(art Article) Result {
 	s.env = Env{
 		Title: art.Title, Body: art.Body, URL: art.URL, Lang: lang, Source: art.Source,
 		Published: art.Published, Words: len(a.toks), Lex: rs.lexicons,
-		a: a, rs: rs, scratch: s.env.scratch,
+		a: a, rs: rs, scratch: s.env.scratch, hitBuf: s.env.hitBuf, events: s.env.events,
 	}
 	res := Result{Article: art}
 	for _, ri := range s.cand {
 		r := &rs.rules[ri]
+		s.env.drop = r.drop
+		s.env.events = s.env.events[:0]
 		ok, score, err := s.eval(r)
 		if err != nil {
 			res.Errors = append(res.Errors, RuleError{Rule: r.spec.Name, Err: err})
@@ -98,15 +101,24 @@ func (s *Scorer) Score(art Article) Result {
 		if !ok {
 			continue
 		}
-		res.Matches = append(res.Matches, Match{
+		m := Match{
 			Rule:     r.spec.Name,
 			Score:    score,
 			Severity: r.severity,
 			Labels:   r.spec.Labels,
 			Evidence: s.evidence(r),
 			Notify:   r.spec.Notify,
-		})
+		}
+		if len(r.fields) > 0 {
+			m.Fields, err = s.fields(r)
+			if err != nil {
+				res.Errors = append(res.Errors, RuleError{Rule: r.spec.Name, Err: err})
+			}
+		}
+		m.events = slices.Clone(s.env.events)
+		res.Matches = append(res.Matches, m)
 	}
+	s.env.drop = 0
 	sort.SliceStable(res.Matches, func(i, j int) bool {
 		if res.Matches[i].Score != res.Matches[j].Score {
 			return res.Matches[i].Score > res.Matches[j].Score
@@ -153,7 +165,59 @@ func (s *Scorer) eval(r *rule) (bool, float64, error) {
 	return true, score, nil
 }
 
-// evidence lists the rule's literal terms that occurred, by first position.
+// fields evaluates the event fields of matched rule r. A field whose value
+// is empty (no string, an empty list, NaN) is left out; one that fails is
+// left out and reported.
+func (s *Scorer) fields(r *rule) (map[string]any, error) {
+	out := make(map[string]any, len(r.fields))
+	var errs []error
+	for _, f := range r.fields {
+		v, err := s.vm.Run(f.prog, &s.env)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("field %s: %w", f.name, err))
+			continue
+		}
+		if v = fieldValue(v); v != nil {
+			out[f.name] = v
+		}
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	return out, errors.Join(errs...)
+}
+
+// fieldValue returns v as a field shows it, or nil when it holds nothing.
+func fieldValue(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		if x == "" {
+			return nil
+		}
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+	case []string:
+		if len(x) == 0 {
+			return nil
+		}
+	case []float64:
+		if len(x) == 0 {
+			return nil
+		}
+	case []any:
+		if len(x) == 0 {
+			return nil
+		}
+	}
+	return v
+}
+
+// evidence lists the rule's literal terms that occurred, by first position,
+// leaving out the occurrences the rule ignores.
 func (s *Scorer) evidence(r *rule) []Evidence {
 	a := &s.a
 	var ev []Evidence
@@ -161,6 +225,18 @@ func (s *Scorer) evidence(r *rule) []Evidence {
 		h := a.hits[t]
 		if len(h) == 0 {
 			continue
+		}
+		if r.drop != 0 {
+			fl := a.tokenFlags()
+			var kept []int32
+			for _, p := range h {
+				if fl[p]&r.drop == 0 {
+					kept = append(kept, p)
+				}
+			}
+			if h = kept; len(h) == 0 {
+				continue
+			}
 		}
 		e := Evidence{Term: s.rs.terms[t].src, Count: len(h), Positions: make([]int, len(h))}
 		for i, p := range h {
