@@ -81,21 +81,33 @@ func genArticle(r *rand.Rand) Article {
 	return a
 }
 
-// genRule builds one rule expression of the shapes analysts write.
-func genRule(r *rand.Rand) string {
+// genRule builds one rule of the shapes analysts write: its when
+// expression, and for some rules polarity: asserted and event fields.
+func genRule(r *rand.Rand) RuleSpec {
 	w := func() string { return topicWord(r.IntN(topicVocab)) }
-	switch r.IntN(5) {
+	var spec RuleSpec
+	switch r.IntN(6) {
 	case 0:
-		return fmt.Sprintf(`mentions(%q, %q)`, w(), w())
+		spec.When = fmt.Sprintf(`mentions(%q, %q)`, w(), w())
 	case 1:
-		return fmt.Sprintf(`mentions(%q) && near(%q, [%q, %q], 10)`, w(), w()[:4]+"*", w(), w()+" "+w())
+		spec.When = fmt.Sprintf(`mentions(%q) && near(%q, [%q, %q], 10)`, w(), w()[:4]+"*", w(), w()+" "+w())
 	case 2:
-		return fmt.Sprintf(`count(%q, %q) >= 2 || in_title(%q)`, w(), w(), w())
+		spec.When = fmt.Sprintf(`count(%q, %q) >= 2 || in_title(%q)`, w(), w(), w())
 	case 3:
-		return fmt.Sprintf(`same_sentence(%q, [%q, %q])`, w(), w(), w())
+		spec.When = fmt.Sprintf(`same_sentence(%q, [%q, %q])`, w(), w(), w())
+	case 4:
+		spec.When = fmt.Sprintf(`before(%q, [%q, %q], 8) && mentions(%q)`, w(), w(), w(), w())
+		spec.Polarity = "asserted"
 	default:
-		return fmt.Sprintf(`any(numbers_near(%q, 4), # >= 50) && mentions(%q)`, w(), w())
+		spec.When = fmt.Sprintf(`any(numbers_near(%q, 4), # >= 50) && mentions(%q)`, w(), w())
 	}
+	if r.IntN(4) == 0 {
+		spec.Polarity = "asserted"
+	}
+	if r.IntN(3) == 0 {
+		spec.Fields = []FieldSpec{{Name: "what", Expr: fmt.Sprintf(`matched(%q, %q)`, w(), w())}}
+	}
+	return spec
 }
 
 func genRuleSet(b *testing.B, n int) ([]string, *RuleSet) {
@@ -106,8 +118,10 @@ func genRuleSet(b *testing.B, n int) ([]string, *RuleSet) {
 	}
 	whens := make([]string, n)
 	for i := range whens {
-		whens[i] = genRule(r)
-		if err := c.Add(RuleSpec{Name: fmt.Sprintf("rule-%d", i), When: whens[i]}); err != nil {
+		spec := genRule(r)
+		spec.Name = fmt.Sprintf("rule-%d", i)
+		whens[i] = spec.When
+		if err := c.Add(spec); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -219,6 +233,17 @@ func newNaive(b testing.TB, whens []string) *naive {
 			}
 			return false, nil
 		}),
+		expr.Function("before", func(p ...any) (any, error) {
+			a, bb := positions(terms(p[:1])), positions(terms(p[1:2]))
+			for _, x := range a {
+				for _, y := range bb {
+					if y > x && y-x <= p[2].(int) {
+						return true, nil
+					}
+				}
+			}
+			return false, nil
+		}),
 		expr.Function("same_sentence", func(p ...any) (any, error) {
 			for _, s := range strings.Split(strings.ToLower(env.Body), ". ") {
 				if containsAny(s, terms(p[:1])) && containsAny(s, terms(p[1:2])) {
@@ -283,9 +308,10 @@ func TestGeneratedRulesAgreeWithNaive(t *testing.T) {
 	c, _ := NewCompiler(nil)
 	var whens []string
 	for i := 0; i < 300; i++ {
-		w := genRule(r)
-		whens = append(whens, w)
-		if err := c.Add(RuleSpec{Name: fmt.Sprintf("g%d", i), When: w}); err != nil {
+		spec := genRule(r)
+		spec.Name = fmt.Sprintf("g%d", i)
+		whens = append(whens, spec.When)
+		if err := c.Add(spec); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -81,6 +81,16 @@ var pseudoNegations = map[string]bool{
 	"if not": true, "without doubt": true,
 }
 
+// cueFilter has bit h%1024 set for the hash h of every cue, so most tokens
+// are rejected without a map lookup.
+var cueFilter = func() (f [16]uint64) {
+	for w := range cues {
+		h := mix(hashWord([]byte(w))) >> 20 & 1023
+		f[h>>6] |= 1 << (h & 63)
+	}
+	return f
+}()
+
 // tokenFlags returns the polarity and quotation flags of every token,
 // computed on first use.
 func (a *analysis) tokenFlags() []uint8 {
@@ -165,8 +175,15 @@ func paragraphBreak(sep string) bool {
 // cueStop or cueNone), resolving the cues that depend on their neighbours.
 func (a *analysis) cueAt(i int) uint8 {
 	tok := a.lowerTok(i)
-	if len(tok) > 12 {
+	if len(tok) > 12 || len(tok) == 0 {
 		return cueNone
+	}
+	if tok[0] < utf8.RuneSelf && len(tok) > 1 {
+		// Latin cues carry no proclitics: the filter decides most tokens.
+		h := mix(a.toks[i].hash) >> 20 & 1023
+		if cueFilter[h>>6]&(1<<(h&63)) == 0 {
+			return cueNone
+		}
 	}
 	c, ok := cues[string(tok)]
 	if !ok {

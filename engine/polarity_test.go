@@ -2,8 +2,10 @@ package engine
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // scoreOne compiles spec alone and scores one article with it.
@@ -250,4 +252,57 @@ func TestEvents(t *testing.T) {
 			t.Errorf("event at token %d, outside the second sentence", p)
 		}
 	}
+}
+
+// FuzzPolarity checks the v2 helpers on arbitrary text: nothing panics,
+// an asserted rule never counts more than the plain one, negated and
+// hedged occurrences are some of all occurrences, and every matched form
+// is text of the article.
+func FuzzPolarity(f *testing.F) {
+	f.Add("did not arrest “him” but arrested her", "arrest*")
+	f.Add("لم تعتقل، ولا اعتقل\n\n\"quoted arrest", "اعتقل*")
+	f.Add("won't, can't. \"a\" «b» may May if", "b")
+	f.Fuzz(func(t *testing.T, body, term string) {
+		if !utf8.ValidString(term) || CheckTerm(term) != nil {
+			return
+		}
+		q := strconv.Quote(term)
+		c, _ := NewCompiler(nil)
+		for _, spec := range []RuleSpec{
+			{Name: "plain", When: "true", Fields: []FieldSpec{{Name: "n", Expr: "count(" + q + ")"}, {Name: "neg", Expr: "negated(" + q + ") + hedged(" + q + ")"}, {Name: "forms", Expr: "matched(" + q + ")"}}},
+			{Name: "asserted", When: "true", Polarity: "asserted", Quotes: "ignore", Fields: []FieldSpec{
+				{Name: "n", Expr: "count(" + q + ")"},
+				{Name: "d", Expr: "distinct(" + q + ") + (before(" + q + ", " + q + ", 5) ? 1 : 0) + (in_lead(" + q + ", 2) ? 1 : 0)"},
+			}},
+		} {
+			if err := c.Add(spec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res := c.Finish().NewScorer().Score(Article{Title: "t", Body: body})
+		if len(res.Errors) > 0 {
+			t.Fatal(res.Errors)
+		}
+		var plain, asserted map[string]any
+		for _, m := range res.Matches {
+			if m.Rule == "plain" {
+				plain = m.Fields
+			} else {
+				asserted = m.Fields
+			}
+		}
+		n := plain["n"].(int)
+		if a := asserted["n"].(int); a > n {
+			t.Errorf("asserted count %d > count %d", a, n)
+		}
+		if neg := plain["neg"].(int); neg > n {
+			t.Errorf("negated+hedged %d > count %d", neg, n)
+		}
+		forms, _ := plain["forms"].([]string)
+		for _, f := range forms {
+			if !strings.Contains(collapseSpace(body), f) && !strings.Contains("t", f) {
+				t.Errorf("matched form %q is not in the article", f)
+			}
+		}
+	})
 }

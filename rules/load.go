@@ -8,6 +8,9 @@
 // Files and directories whose names start with "." are skipped, which also
 // skips the "..data" directories of Kubernetes ConfigMap volumes (their
 // files are reached through the top-level symlinks).
+//
+// Lexicons compose ("@name" includes, extend_lexicons; see lexicons.go):
+// the loader resolves them and gives the engine flat term lists.
 package rules
 
 import (
@@ -68,13 +71,15 @@ type ruleDoc struct {
 	when, score  *yaml.Node
 	nameNode     *yaml.Node
 	severityNode *yaml.Node
-	raw          []string // the file's lines, for block scalar indentation
+	fields       map[string]*yaml.Node // field name → its expression node
+	raw          []string              // the file's lines, for block scalar indentation
 }
 
-type lexDoc struct {
-	file  string
-	node  *yaml.Node
-	terms []string
+// fileDoc is what one rule file holds.
+type fileDoc struct {
+	rules    []ruleDoc
+	lexicons []lexDoc // in file order
+	extends  []lexDoc // extend_lexicons entries, in file order
 }
 
 // IsRuleFile reports whether name is a rule file (not a test, not hidden).
@@ -114,7 +119,7 @@ func LoadFS(fsys fs.FS, name string) (*Set, error) {
 	set := &Set{Tests: tests}
 	var errs ErrorList
 	var docs []ruleDoc
-	lexicons := map[string]lexDoc{}
+	var lexicons, extends []lexDoc
 	for _, rel := range files {
 		set.Files = append(set.Files, rel)
 		path := filepath.Join(name, rel)
@@ -123,23 +128,16 @@ func LoadFS(fsys fs.FS, name string) (*Set, error) {
 			errs = append(errs, &Error{File: path, Msg: err.Error()})
 			continue
 		}
-		d, lx, fe := parseFile(path, data)
+		fd, fe := parseFile(path, data)
 		errs = append(errs, fe...)
-		for name, l := range lx {
-			if prev, ok := lexicons[name]; ok {
-				errs = append(errs, at(path, l.node, "lexicon %q already defined at %s:%d", name, prev.file, prev.node.Line))
-				continue
-			}
-			lexicons[name] = l
-		}
-		docs = append(docs, d...)
+		lexicons = append(lexicons, fd.lexicons...)
+		extends = append(extends, fd.extends...)
+		docs = append(docs, fd.rules...)
 	}
+	lex, le := resolveLexicons(lexicons, extends)
+	errs = append(errs, le...)
 	if len(errs) > 0 {
 		return nil, errs.sorted()
-	}
-	lex := make(map[string][]string, len(lexicons))
-	for name, l := range lexicons {
-		lex[name] = l.terms
 	}
 	c, err := engine.NewCompiler(lex)
 	if err != nil {
@@ -206,6 +204,9 @@ func walk(fsys fs.FS) (files, tests []string, err error) {
 
 var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
+// bareInclude finds an unquoted "@" where a YAML value starts.
+var bareInclude = regexp.MustCompile(`(?:^\s*-\s+|[\[,:{]\s*)@`)
+
 // yamlError turns a YAML syntax error into an *Error with its line. The
 // YAML parser gives no column: point at the line's first character, or at
 // the offending ": " for the common unquoted "a ? b : c".
@@ -228,6 +229,12 @@ func yamlError(path string, data []byte, err error) *Error {
 				e.Col = k + 1
 			}
 			e.Msg += " (quote an expression that contains \": \", or use a | block)"
+		}
+		if strings.Contains(e.Msg, "cannot start any token") {
+			if loc := bareInclude.FindStringIndex(l); loc != nil {
+				e.Col = loc[1]
+				e.Msg += ` (YAML reserves "@" at the start of a plain value: quote a lexicon include, "@name")`
+			}
 		}
 	}
 	return e
@@ -276,30 +283,31 @@ func contains(list []string, s string) bool {
 }
 
 // parseFile parses one rule file.
-func parseFile(path string, data []byte) ([]ruleDoc, map[string]lexDoc, ErrorList) {
+func parseFile(path string, data []byte) (fileDoc, ErrorList) {
+	var fd fileDoc
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, nil, ErrorList{yamlError(path, data, err)}
+		return fd, ErrorList{yamlError(path, data, err)}
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
-		return nil, nil, nil // empty file
+		return fd, nil // empty file
 	}
 	doc := root.Content[0]
 	if doc.Kind == yaml.ScalarNode && doc.Tag == "!!null" {
-		return nil, nil, nil
+		return fd, nil
 	}
 	raw := strings.Split(string(data), "\n")
-	top, errs := mapping(path, doc, "rule file", "lexicons", "rules")
-	var rules []ruleDoc
-	lex := map[string]lexDoc{}
+	top, errs := mapping(path, doc, "rule file", "lexicons", "extend_lexicons", "rules")
 	for _, kv := range top {
 		switch kv[0].Value {
 		case "lexicons":
-			l, e := parseLexicons(path, kv[1])
+			l, e := parseLexicons(path, kv[1], "lexicons")
 			errs = append(errs, e...)
-			for k, v := range l {
-				lex[k] = v
-			}
+			fd.lexicons = append(fd.lexicons, l...)
+		case "extend_lexicons":
+			l, e := parseLexicons(path, kv[1], "extend_lexicons")
+			errs = append(errs, e...)
+			fd.extends = append(fd.extends, l...)
 		case "rules":
 			if kv[1].Kind != yaml.SequenceNode {
 				errs = append(errs, at(path, kv[1], "rules must be a list"))
@@ -309,44 +317,34 @@ func parseFile(path string, data []byte) ([]ruleDoc, map[string]lexDoc, ErrorLis
 				d, e := parseRule(path, rn, raw)
 				errs = append(errs, e...)
 				if e == nil {
-					rules = append(rules, d)
+					fd.rules = append(fd.rules, d)
 				}
 			}
 		}
 	}
-	return rules, lex, errs
-}
-
-func parseLexicons(path string, n *yaml.Node) (map[string]lexDoc, ErrorList) {
-	kvs, errs := mapping(path, n, "lexicons")
-	out := map[string]lexDoc{}
-	for _, kv := range kvs {
-		name := kv[0].Value
-		if kv[1].Kind != yaml.SequenceNode {
-			errs = append(errs, at(path, kv[1], "lexicon %q must be a list of terms", name))
-			continue
-		}
-		l := lexDoc{file: path, node: kv[0]}
-		for _, tn := range kv[1].Content {
-			if tn.Kind != yaml.ScalarNode || tn.Tag == "!!null" {
-				errs = append(errs, at(path, tn, "lexicon %q: a term must be a string", name))
-				continue
+	// A file extends only the lexicons of other files: its own it can
+	// simply edit, and allowing both would make one file's lexicon depend
+	// on which of its two lists is read first.
+	for _, x := range fd.extends {
+		for _, l := range fd.lexicons {
+			if l.name == x.name {
+				errs = append(errs, at(path, x.node, "extend_lexicons: lexicon %q is defined in this file (line %d); add the terms to its list there", x.name, l.node.Line))
 			}
-			if err := engine.CheckTerm(tn.Value); err != nil {
-				errs = append(errs, at(path, tn, "lexicon %q: %v", name, err))
-				continue
-			}
-			l.terms = append(l.terms, tn.Value)
 		}
-		if len(kv[1].Content) == 0 {
-			errs = append(errs, at(path, kv[1], "lexicon %q is empty", name))
-		}
-		out[name] = l
 	}
-	return out, errs
+	return fd, errs
 }
 
-var ruleKeys = []string{"name", "description", "when", "score", "min_score", "severity", "labels", "notify"}
+var ruleKeys = []string{"name", "description", "when", "score", "min_score", "severity", "polarity", "quotes", "fields", "labels", "notify"}
+
+// polarities and quoteModes are the values of the rule keys polarity and
+// quotes; the first of each is the default.
+var (
+	polarities = []string{"any", "asserted"}
+	quoteModes = []string{"include", "ignore"}
+)
+
+var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 var ruleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 
@@ -384,6 +382,34 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
 			d.spec.Severity, d.severityNode = str(v, "severity"), v
 			if engine.SeverityRank(d.spec.Severity) < 0 {
 				errs = append(errs, at(path, v, "unknown severity %q (want one of %s)", d.spec.Severity, strings.Join(engine.Severities, ", ")))
+			}
+		case "polarity":
+			d.spec.Polarity = str(v, "polarity")
+			if v.Kind == yaml.ScalarNode && !contains(polarities, d.spec.Polarity) {
+				errs = append(errs, at(path, v, "unknown polarity %q (want one of %s)", d.spec.Polarity, strings.Join(polarities, ", ")))
+			}
+		case "quotes":
+			d.spec.Quotes = str(v, "quotes")
+			if v.Kind == yaml.ScalarNode && !contains(quoteModes, d.spec.Quotes) {
+				errs = append(errs, at(path, v, "unknown quotes %q (want one of %s)", d.spec.Quotes, strings.Join(quoteModes, ", ")))
+			}
+		case "fields":
+			if v.Kind != yaml.MappingNode {
+				errs = append(errs, at(path, v, "fields must be a mapping of field names to expressions"))
+				continue
+			}
+			fkv, e := mapping(path, v, "fields")
+			errs = append(errs, e...)
+			d.fields = map[string]*yaml.Node{}
+			for _, f := range fkv {
+				name := f[0].Value
+				if !fieldName.MatchString(name) {
+					errs = append(errs, at(path, f[0], "field name %q: use lower-case letters, digits and _, starting with a letter", name))
+					continue
+				}
+				expr := str(f[1], "field "+strconv.Quote(name))
+				d.fields[name] = f[1]
+				d.spec.Fields = append(d.spec.Fields, engine.FieldSpec{Name: name, Expr: expr})
 			}
 		case "labels":
 			lkv, e := mapping(path, v, "labels")
@@ -428,8 +454,14 @@ func (d *ruleDoc) position(err error) *Error {
 		return at(d.file, d.nameNode, "rule %q: %s", d.spec.Name, msg)
 	}
 	n := d.when
-	if ee.Field == "score" {
+	switch {
+	case ee.Field == "score":
 		n = d.score
+	case strings.HasPrefix(ee.Field, "fields."):
+		n = d.fields[strings.TrimPrefix(ee.Field, "fields.")]
+		if n == nil {
+			n = d.nameNode
+		}
 	}
 	e := at(d.file, n, "rule %q: %s: %s", d.spec.Name, ee.Field, ee.Msg)
 	if n == nil || ee.Line == 0 {
@@ -442,11 +474,7 @@ func (d *ruleDoc) position(err error) *Error {
 		if n.Style == yaml.FoldedStyle {
 			line = n.Line + 1
 		}
-		indent := 0
-		if line-1 < len(d.raw) {
-			indent = len(d.raw[line-1]) - len(strings.TrimLeft(d.raw[line-1], " "))
-		}
-		e.Line, e.Col = line, indent+ee.Column
+		e.Line, e.Col = line, d.blockIndent(n)+ee.Column
 	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
 		e.Line, e.Col = n.Line+ee.Line-1, n.Column+ee.Column
 		if ee.Line > 1 {
@@ -456,6 +484,18 @@ func (d *ruleDoc) position(err error) *Error {
 		e.Line, e.Col = n.Line+ee.Line-1, n.Column+ee.Column-1
 	}
 	return e
+}
+
+// blockIndent is the indentation of the content of block scalar n: that of
+// its first line that is not blank. A later line indented further keeps
+// the extra spaces in its text, so they count in the expression's column.
+func (d *ruleDoc) blockIndent(n *yaml.Node) int {
+	for i := n.Line; i < len(d.raw); i++ { // d.raw[n.Line] is the line after the indicator
+		if l := d.raw[i]; strings.TrimSpace(l) != "" {
+			return len(l) - len(strings.TrimLeft(l, " "))
+		}
+	}
+	return 0
 }
 
 func (l ErrorList) sorted() ErrorList {

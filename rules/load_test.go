@@ -1,10 +1,18 @@
 package rules
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/watchfloor/watchfloor/engine"
 )
 
 func writeFiles(t *testing.T, files map[string]string) string {
@@ -123,6 +131,8 @@ func FuzzParseFile(f *testing.F) {
 	f.Add([]byte(goodLex + "rules:\n  - name: a\n    when: mentions(lex.isis)\n"))
 	f.Add([]byte("rules:\n  - name: a\n    when: |\n      near('a', 'b', 3)\n"))
 	f.Add([]byte("lexicons: {x: [\"*\"]}\n"))
+	f.Add([]byte("lexicons: {a: [\"x\", \"@b\"], b: [\"@a\", \"@c\"]}\nextend_lexicons: {c: [\"@a\"]}\n"))
+	f.Add([]byte("lexicons: {a: [\"@\"]}\nextend_lexicons: {a: [y]}\nrules:\n  - {name: r, when: mentions(lex.a), polarity: asserted, fields: {n: count(lex.a)}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "f.yaml"), data, 0o644); err != nil {
@@ -136,4 +146,187 @@ func FuzzParseFile(f *testing.F) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
+}
+
+// loadCase is one file of testdata/: a rules directory, and either the
+// exact errors loading it gives or what its rules make of some articles.
+type loadCase struct {
+	// Files maps a path inside the rules directory to its content.
+	Files map[string]string `yaml:"files"`
+	// Errors is the whole error text, one FILE:LINE:COL: message a line,
+	// with FILE relative to the directory.
+	Errors string `yaml:"errors"`
+	// Articles must each be matched by exactly the rules listed.
+	Articles []struct {
+		Title string   `yaml:"title"`
+		Body  string   `yaml:"body"`
+		Match []string `yaml:"match"`
+	} `yaml:"articles"`
+}
+
+func TestLoadTestdata(t *testing.T) {
+	paths, err := filepath.Glob("testdata/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Fatal("no cases in testdata/")
+	}
+	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tc loadCase
+			dec := yaml.NewDecoder(bytes.NewReader(data))
+			dec.KnownFields(true)
+			if err := dec.Decode(&tc); err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if (tc.Errors == "") == (len(tc.Articles) == 0) {
+				t.Fatalf("%s: give either errors or articles", p)
+			}
+			dir := writeFiles(t, tc.Files)
+			set, err := Load(dir)
+			if tc.Errors != "" {
+				if err == nil {
+					t.Fatalf("loaded %d rules, want errors\n%s", set.Rules.Len(), tc.Errors)
+				}
+				if set != nil {
+					t.Error("a set came back with the error: loading must be all or nothing")
+				}
+				got := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
+				if want := strings.TrimSuffix(tc.Errors, "\n"); got != want {
+					t.Errorf("errors\n%s\nwant\n%s", got, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := set.Rules.NewScorer()
+			for _, a := range tc.Articles {
+				art := engine.Article{Title: a.Title, Body: a.Body}
+				art.EnsureID()
+				var got []string
+				for _, m := range s.Score(art).Matches {
+					got = append(got, m.Rule)
+				}
+				sort.Strings(got)
+				want := append([]string(nil), a.Match...)
+				sort.Strings(want)
+				if strings.Join(got, ",") != strings.Join(want, ",") {
+					t.Errorf("%q matched %v, want %v", a.Body, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadRuleKeys(t *testing.T) {
+	tests := []struct {
+		name     string
+		rule     string // the keys after name and when
+		polarity string
+		quotes   string
+		fields   []engine.FieldSpec
+	}{
+		{name: "defaults", rule: ""},
+		{name: "asserted, ignore", rule: "    polarity: asserted\n    quotes: ignore\n", polarity: "asserted", quotes: "ignore"},
+		{name: "explicit defaults", rule: "    polarity: any\n    quotes: include\n", polarity: "any", quotes: "include"},
+		{name: "fields keep file order", rule: "    fields:\n      place: matched(\"Mosul\")\n      killed: numbers_near(\"kill*\", 3)\n      a1_b: |\n        count(\"x\")\n",
+			fields: []engine.FieldSpec{{Name: "place", Expr: `matched("Mosul")`}, {Name: "killed", Expr: `numbers_near("kill*", 3)`}, {Name: "a1_b", Expr: "count(\"x\")\n"}}},
+		{name: "empty fields", rule: "    fields: {}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{"a.yaml": "rules:\n  - name: a\n    when: mentions('x')\n" + tt.rule})
+			set, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := set.Rules.Rules()[0]
+			if r.Polarity != tt.polarity || r.Quotes != tt.quotes {
+				t.Errorf("polarity %q quotes %q, want %q and %q", r.Polarity, r.Quotes, tt.polarity, tt.quotes)
+			}
+			if fmt.Sprint(r.Fields) != fmt.Sprint(tt.fields) {
+				t.Errorf("fields %q, want %q", r.Fields, tt.fields)
+			}
+		})
+	}
+}
+
+// TestFieldErrorPosition maps an expression error of a field, as the
+// engine reports it, to its place inside the field's value in the file.
+func TestFieldErrorPosition(t *testing.T) {
+	src := "rules:\n  - name: a\n    when: mentions('x')\n    fields:\n" +
+		"      plain: matched(lex.nope)\n" + // line 5, value at col 14
+		"      quoted: \"matched(lex.nope)\"\n" + // line 6, value at col 15, text at 16
+		"      block: |\n        count('x')\n        + matched(lex.nope)\n" + // lines 7-9, text at col 9
+		"      deeper: |\n\n        count('x')\n          + matched(lex.nope)\n" // lines 10-13, blank 11, text at col 9
+	tests := []struct {
+		name      string
+		field     string
+		line, col int // of the error in the expression
+		want      string
+	}{
+		{name: "plain scalar", field: "plain", line: 1, col: 9, want: `a.yaml:5:22: rule "a": fields.plain: boom`},
+		{name: "quoted scalar", field: "quoted", line: 1, col: 9, want: `a.yaml:6:24: rule "a": fields.quoted: boom`},
+		{name: "block scalar, second line", field: "block", line: 2, col: 3, want: `a.yaml:9:11: rule "a": fields.block: boom`},
+		{name: "block scalar, deeper line after a blank one", field: "deeper", line: 3, col: 5, want: `a.yaml:13:13: rule "a": fields.deeper: boom`},
+		{name: "no position: the value", field: "plain", want: `a.yaml:5:14: rule "a": fields.plain: boom`},
+		{name: "unknown field: the rule name", field: "other", line: 1, col: 1, want: `a.yaml:2:11: rule "a": fields.other: boom`},
+	}
+	fd, errs := parseFile("a.yaml", []byte(src))
+	if errs != nil || len(fd.rules) != 1 {
+		t.Fatalf("parse: %v", errs)
+	}
+	d := &fd.rules[0]
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := &engine.ExprError{Rule: "a", Field: "fields." + tt.field, Line: tt.line, Column: tt.col, Msg: "boom"}
+			if got := d.position(err).Error(); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDocsExtendIllustration loads the two-file extend_lexicons example of
+// docs/rules.md (blocks whose first line is "# rules.d/FILE, …"), which the
+// docs test cannot run as one file, and checks what it claims.
+func TestDocsExtendIllustration(t *testing.T) {
+	doc, err := os.ReadFile("../docs/rules.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, m := range regexp.MustCompile("(?s)```yaml\n# rules\\.d/([^,\n]+),[^\n]*\n(.*?)```").FindAllStringSubmatch(string(doc), -1) {
+		files[m[1]] = m[2]
+	}
+	if len(files) != 2 {
+		t.Fatalf("found files %v in docs/rules.md, want the two of the extend_lexicons example", files)
+	}
+	files["check.yaml"] = `rules:
+  - name: places
+    when: join(lex.places, ", ") == "Mosul, Tal Afar, Raqqa, Menaka, Gao, Tillaberi, Niamey"
+  - name: groups
+    when: mentions(lex.groups)
+`
+	set, err := Load(writeFiles(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	art := engine.Article{Body: "Islamic State in the Greater Sahara fighters"}
+	art.EnsureID()
+	var got []string
+	for _, m := range set.Rules.NewScorer().Score(art).Matches {
+		got = append(got, m.Rule)
+	}
+	sort.Strings(got)
+	if strings.Join(got, ",") != "groups,places" {
+		t.Errorf("matched %v, want groups (through the extension) and places (in the order the docs give)", got)
+	}
 }

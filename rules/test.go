@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +33,19 @@ import (
 // An expectation holds when the rule matches (match: true, the default)
 // with at least min_score and a severity at least min_severity, or when it
 // does not match (match: false). Every rule named must exist.
+//
+// An expectation may also check event fields of the match, only those it
+// names:
+//
+//	      - rule: mass-arrests
+//	        fields: {arrested: 160, place: [Mosul]}
+//
+// A number equals a number field, or a list field holding just that number;
+// a string equals a string field, or a list field holding just that string
+// (case-sensitively); a list equals a list field of as many elements, each
+// equal; an empty list also holds for a field left out of the match for
+// being empty. Quote a number ("160") to compare it as a string. Each field
+// named must be declared by the rule.
 
 // CaseResult is the outcome of one test case.
 type CaseResult struct {
@@ -46,35 +61,55 @@ type CaseResult struct {
 func (c CaseResult) Passed() bool { return len(c.Failures) == 0 }
 
 type testArticle struct {
-	Title     string `yaml:"title"`
-	Body      string `yaml:"body"`
-	URL       string `yaml:"url"`
-	Published string `yaml:"published"`
-	Lang      string `yaml:"lang"`
+	Title, Body, URL, Published, Lang string
 }
 
 type expectation struct {
-	Rule        string   `yaml:"rule"`
-	Match       *bool    `yaml:"match"`
-	MinScore    *float64 `yaml:"min_score"`
-	MinSeverity string   `yaml:"min_severity"`
+	Rule        string
+	Match       *bool
+	MinScore    *float64
+	MinSeverity string
+	// Fields are the event fields to compare, in file order.
+	Fields []fieldExpect
+	// node is the expectation, ruleNode and severityNode its values, for
+	// errors.
+	node, ruleNode, severityNode *yaml.Node
+}
+
+// fieldExpect is one expected event field: want is a float64, a string, a
+// bool, or a []any of those.
+type fieldExpect struct {
+	name string
+	want any
+	node *yaml.Node // the field name
 }
 
 type testCase struct {
-	Name    string        `yaml:"name"`
-	File    string        `yaml:"file"`
-	Article *testArticle  `yaml:"article"`
-	Expect  []expectation `yaml:"expect"`
+	Name    string
+	File    string
+	Article *testArticle
+	Expect  []expectation
 	line    int
 }
+
+// Keys of the mappings of a test file.
+var (
+	caseKeys        = []string{"name", "file", "article", "expect"}
+	articleKeys     = []string{"title", "body", "url", "published", "lang"}
+	expectationKeys = []string{"rule", "match", "min_score", "min_severity", "fields"}
+)
 
 // Test runs the cases of the given test files against set and returns one
 // result per case. A file that cannot be read or parsed is an error naming
 // FILE:LINE:COL.
 func Test(set *engine.RuleSet, files []string) ([]CaseResult, error) {
-	known := map[string]bool{}
+	fieldsOf := map[string][]string{}
 	for _, r := range set.Rules() {
-		known[r.Name] = true
+		names := []string{}
+		for _, f := range r.Fields {
+			names = append(names, f.Name)
+		}
+		fieldsOf[r.Name] = names
 	}
 	var out []CaseResult
 	var errs ErrorList
@@ -93,11 +128,21 @@ func Test(set *engine.RuleSet, files []string) ([]CaseResult, error) {
 			}
 			cr := CaseResult{File: f, Line: tc.line, Name: tc.Name}
 			for _, e := range tc.Expect {
-				if !known[e.Rule] {
-					errs = append(errs, &Error{File: f, Line: tc.line, Col: 1, Msg: fmt.Sprintf("case %q: no rule named %q", tc.Name, e.Rule)})
+				fields, known := fieldsOf[e.Rule]
+				if !known {
+					errs = append(errs, at(f, e.ruleNode, "case %q: no rule named %q", tc.Name, e.Rule))
 				}
 				if e.MinSeverity != "" && engine.SeverityRank(e.MinSeverity) < 0 {
-					errs = append(errs, &Error{File: f, Line: tc.line, Col: 1, Msg: fmt.Sprintf("case %q: unknown severity %q", tc.Name, e.MinSeverity)})
+					errs = append(errs, at(f, e.severityNode, "case %q: unknown severity %q (want one of %s)", tc.Name, e.MinSeverity, strings.Join(engine.Severities, ", ")))
+				}
+				for _, fe := range e.Fields {
+					if known && !contains(fields, fe.name) {
+						has := "it has none"
+						if len(fields) > 0 {
+							has = "it has " + strings.Join(fields, ", ")
+						}
+						errs = append(errs, at(f, fe.node, "case %q: rule %q has no field %q (%s)", tc.Name, e.Rule, fe.name, has))
+					}
 				}
 			}
 			for _, a := range arts {
@@ -134,40 +179,187 @@ func readTests(path string) ([]testCase, ErrorList) {
 			continue
 		}
 		for _, cn := range kv[1].Content {
-			if _, e := mapping(path, cn, "test case", "name", "file", "article", "expect"); e != nil {
-				errs = append(errs, e...)
-				continue
+			tc, e := parseCase(path, cn)
+			errs = append(errs, e...)
+			if e == nil {
+				cases = append(cases, tc)
 			}
-			var tc testCase
-			dec := cn
-			if err := decodeStrict(dec, &tc); err != nil {
-				errs = append(errs, at(path, cn, "%v", err))
-				continue
-			}
-			tc.line = cn.Line
-			if (tc.File == "") == (tc.Article == nil) {
-				errs = append(errs, at(path, cn, "case %q: give exactly one of file and article", tc.Name))
-				continue
-			}
-			if len(tc.Expect) == 0 {
-				errs = append(errs, at(path, cn, "case %q: no expectations", tc.Name))
-				continue
-			}
-			cases = append(cases, tc)
 		}
 	}
 	return cases, errs
 }
 
-// decodeStrict decodes n into v, rejecting unknown keys below it.
-func decodeStrict(n *yaml.Node, v any) error {
-	data, err := yaml.Marshal(n)
-	if err != nil {
-		return err
+// testParser reads the nodes of a test file, collecting errors.
+type testParser struct {
+	path string
+	errs ErrorList
+}
+
+func (p *testParser) errorf(n *yaml.Node, format string, args ...any) {
+	p.errs = append(p.errs, at(p.path, n, format, args...))
+}
+
+func (p *testParser) mapping(n *yaml.Node, what string, known ...string) [][2]*yaml.Node {
+	kvs, errs := mapping(p.path, n, what, known...)
+	p.errs = append(p.errs, errs...)
+	return kvs
+}
+
+func (p *testParser) str(n *yaml.Node, key string) string {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		p.errorf(n, "%s must be a string", key)
+		return ""
 	}
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
-	dec.KnownFields(true)
-	return dec.Decode(v)
+	return n.Value
+}
+
+// parseCase reads one test case, checking every key.
+func parseCase(path string, cn *yaml.Node) (testCase, ErrorList) {
+	p := &testParser{path: path}
+	tc := testCase{line: cn.Line}
+	for _, kv := range p.mapping(cn, "test case", caseKeys...) {
+		k, v := kv[0], kv[1]
+		switch k.Value {
+		case "name":
+			tc.Name = p.str(v, "name")
+		case "file":
+			tc.File = p.str(v, "file")
+		case "article":
+			if v.Kind != yaml.MappingNode {
+				p.errorf(v, "article must be a mapping (keys: %s)", strings.Join(articleKeys, ", "))
+				continue
+			}
+			a := &testArticle{}
+			for _, akv := range p.mapping(v, "article", articleKeys...) {
+				val := p.str(akv[1], akv[0].Value)
+				switch akv[0].Value {
+				case "title":
+					a.Title = val
+				case "body":
+					a.Body = val
+				case "url":
+					a.URL = val
+				case "published":
+					a.Published = val
+				case "lang":
+					a.Lang = val
+				}
+			}
+			tc.Article = a
+		case "expect":
+			if v.Kind != yaml.SequenceNode {
+				p.errorf(v, "expect must be a list of expectations")
+				continue
+			}
+			for _, en := range v.Content {
+				tc.Expect = append(tc.Expect, p.expectation(en))
+			}
+		}
+	}
+	if p.errs != nil {
+		return tc, p.errs
+	}
+	if (tc.File == "") == (tc.Article == nil) {
+		p.errorf(cn, "case %q: give exactly one of file and article", tc.Name)
+	} else if len(tc.Expect) == 0 {
+		p.errorf(cn, "case %q: no expectations", tc.Name)
+	}
+	return tc, p.errs
+}
+
+func (p *testParser) expectation(n *yaml.Node) expectation {
+	e := expectation{node: n}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "an expectation must be a mapping (keys: %s)", strings.Join(expectationKeys, ", "))
+		return e
+	}
+	for _, kv := range p.mapping(n, "expectation", expectationKeys...) {
+		k, v := kv[0], kv[1]
+		switch k.Value {
+		case "rule":
+			e.Rule, e.ruleNode = p.str(v, "rule"), v
+		case "match":
+			var b bool
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(&b) != nil {
+				p.errorf(v, "match must be true or false")
+				continue
+			}
+			e.Match = &b
+		case "min_score":
+			var f float64
+			if v.Kind != yaml.ScalarNode || (v.Tag != "!!int" && v.Tag != "!!float") || v.Decode(&f) != nil {
+				p.errorf(v, "min_score must be a number")
+				continue
+			}
+			e.MinScore = &f
+		case "min_severity":
+			e.MinSeverity, e.severityNode = p.str(v, "min_severity"), v
+		case "fields":
+			if v.Kind != yaml.MappingNode {
+				p.errorf(v, "fields must be a mapping of field names to expected values")
+				continue
+			}
+			for _, fkv := range p.mapping(v, "fields") {
+				if want, ok := p.fieldValue(fkv[0].Value, fkv[1]); ok {
+					e.Fields = append(e.Fields, fieldExpect{name: fkv[0].Value, want: want, node: fkv[0]})
+				}
+			}
+		}
+	}
+	if e.ruleNode == nil {
+		p.errorf(n, "expectation without a rule")
+	}
+	if e.Match != nil && !*e.Match && len(e.Fields) > 0 {
+		p.errorf(n, "rule %s: fields are checked on a match, and match is false", e.Rule)
+	}
+	return e
+}
+
+// fieldValue reads an expected field value: a number, a string, a boolean
+// or a list of them.
+func (p *testParser) fieldValue(name string, v *yaml.Node) (any, bool) {
+	if v.Kind == yaml.SequenceNode {
+		list := []any{}
+		for _, x := range v.Content {
+			s, ok := scalarValue(x)
+			if !ok {
+				p.errorf(x, "field %q: a list element must be a number, a string or true/false", name)
+				return nil, false
+			}
+			list = append(list, s)
+		}
+		return list, true
+	}
+	s, ok := scalarValue(v)
+	if !ok {
+		p.errorf(v, "field %q: want a number, a string, true/false or a list of them", name)
+	}
+	return s, ok
+}
+
+// scalarValue is a scalar node as a float64, a bool or a string, by its
+// YAML tag: quote a number to compare it as a string.
+func scalarValue(v *yaml.Node) (any, bool) {
+	if v.Kind != yaml.ScalarNode {
+		return nil, false
+	}
+	switch v.Tag {
+	case "!!int", "!!float":
+		var f float64
+		if err := v.Decode(&f); err != nil {
+			return nil, false
+		}
+		return f, true
+	case "!!bool":
+		var b bool
+		if err := v.Decode(&b); err != nil {
+			return nil, false
+		}
+		return b, true
+	case "!!null":
+		return nil, false
+	}
+	return v.Value, true
 }
 
 func (tc *testCase) articles(testFile string) ([]engine.Article, error) {
@@ -218,8 +410,107 @@ func check(res engine.Result, exp []expectation, many bool) []string {
 		case want && e.MinSeverity != "" && engine.SeverityRank(m.Severity) < engine.SeverityRank(e.MinSeverity):
 			fails = append(fails, fmt.Sprintf("rule %s has severity %s%s, want at least %s", e.Rule, m.Severity, where, e.MinSeverity))
 		}
+		if !want || !got {
+			continue
+		}
+		for _, f := range e.Fields {
+			v, ok := m.Fields[f.name]
+			if !ok && !fieldEqual(f.want, nil) {
+				fails = append(fails, fmt.Sprintf("rule %s field %s is missing%s, want %s", e.Rule, f.name, where, formatValue(f.want)))
+				continue
+			}
+			if actual := plainValue(v); !fieldEqual(f.want, actual) {
+				fails = append(fails, fmt.Sprintf("rule %s field %s is %s%s, want %s", e.Rule, f.name, formatValue(actual), where, formatValue(f.want)))
+			}
+		}
 	}
 	return fails
+}
+
+// fieldEqual reports whether an event field's value (made plain by
+// plainValue) is what a test expects: a number equals a number or a list
+// holding just that number; a string equals a string or a list holding
+// just that string; a list equals a list of as many equal elements. An
+// empty list also equals nothing, as the engine leaves empty fields out.
+func fieldEqual(want, got any) bool {
+	if w, ok := want.([]any); ok {
+		g, ok := got.([]any)
+		if !ok {
+			return got == nil && len(w) == 0
+		}
+		if len(w) != len(g) {
+			return false
+		}
+		for i := range w {
+			if w[i] != g[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if g, ok := got.([]any); ok && len(g) == 1 {
+		got = g[0]
+	}
+	// want is a float64, a string or a bool; got of another type (a list
+	// of lists, say) compares unequal.
+	return want == got
+}
+
+// plainValue turns a field value into a float64, a string, a bool, nil or
+// a []any of those, whatever Go types the expression produced.
+func plainValue(v any) any {
+	if v == nil {
+		return nil
+	}
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return float64(rv.Uint())
+	case reflect.Float32, reflect.Float64:
+		return rv.Float()
+	case reflect.String:
+		return rv.String()
+	case reflect.Bool:
+		return rv.Bool()
+	case reflect.Slice, reflect.Array:
+		if rv.Kind() == reflect.Slice && rv.IsNil() {
+			return []any{}
+		}
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = plainValue(rv.Index(i).Interface())
+		}
+		return out
+	}
+	return fmt.Sprint(rv.Interface())
+}
+
+// formatValue writes a plain value as a test file would: numbers bare,
+// strings quoted, lists in brackets.
+func formatValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case string:
+		return strconv.Quote(v)
+	case []any:
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = formatValue(x)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprint(v)
 }
 
 // Describe renders what scoring produced, for a failure report: every
@@ -238,6 +529,17 @@ func Describe(res engine.Result) string {
 		sort.Strings(terms)
 		if len(terms) > 0 {
 			fmt.Fprintf(&b, " evidence: %s", strings.Join(terms, ", "))
+		}
+		if len(m.Fields) > 0 {
+			names := make([]string, 0, len(m.Fields))
+			for n := range m.Fields {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for i, n := range names {
+				names[i] = n + "=" + formatValue(plainValue(m.Fields[n]))
+			}
+			fmt.Fprintf(&b, " fields: %s", strings.Join(names, ", "))
 		}
 		b.WriteByte('\n')
 	}
