@@ -255,34 +255,6 @@ func TestRuntimeErrorDoesNotMatch(t *testing.T) {
 	}
 }
 
-func TestSummary(t *testing.T) {
-	body := "Intro sentence about the weather in the capital today.\n" +
-		"Second sentence talks about markets and prices rising.\n" +
-		"Third sentence is about sports results from the weekend.\n" +
-		"Police arrested the smuggling ring leader near the border crossing.\n" +
-		"Short line.\n" +
-		"The last sentence mentions the ring once more in passing today."
-	rs := compile(t, nil, `mentions("smuggling", "ring")`)
-	res := rs.NewScorer().Score(Article{Title: "T", Body: body})
-	if len(res.Summary) != 3 {
-		t.Fatalf("summary %q", res.Summary)
-	}
-	if res.Summary[0] != "Intro sentence about the weather in the capital today." ||
-		res.Summary[1] != "Police arrested the smuggling ring leader near the border crossing." ||
-		res.Summary[2] != "The last sentence mentions the ring once more in passing today." {
-		t.Errorf("summary %q", res.Summary)
-	}
-	sc := compile(t, nil, `mentions("zzz")`).NewScorer()
-	if got := sc.Score(Article{Title: "T", Body: body}).Summary; got != nil {
-		t.Errorf("unmatched article summarised by default: %q", got)
-	}
-	sc.SummarizeAll = true
-	none := sc.Score(Article{Title: "T", Body: body})
-	if len(none.Summary) != 3 || !strings.HasPrefix(none.Summary[2], "Third sentence") {
-		t.Errorf("lead summary %q", none.Summary)
-	}
-}
-
 func TestTruncateWords(t *testing.T) {
 	s := strings.Repeat("word ", 200)
 	got := truncateWords(s, 400)
@@ -298,6 +270,9 @@ func FuzzTermsAndScore(f *testing.F) {
 	f.Add("cross-border", "Cross border smuggling", "داعش")
 	f.Add("=IS", "IS claimed", "smuggl*")
 	f.Add("islamic stat*", "Islamic\u00adState ١٢٣", "a b c")
+	f.Add("car bomb~", "Car bombings and gunmen beheaded", "=Catch~")
+	f.Add("الموصل", "فبالموصل وداعش للموصل", "داعش*")
+	f.Add("behead~*", "beheaded", "gunman~ kill~")
 	f.Fuzz(func(t *testing.T, term, body, term2 string) {
 		if !utf8.ValidString(term) || !utf8.ValidString(term2) {
 			return // an expression literal cannot carry invalid bytes as written

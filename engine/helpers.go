@@ -490,14 +490,29 @@ func sortDistinct(p []int32) []int32 {
 }
 
 // near reports whether some position of a is within n of one of b (both
-// sorted), and records the pair.
+// sorted), and records every such occurrence of a as an event.
 func (e *Env) near(a, b []int32, n int) bool {
 	i, j, ok := nearPair(a, b, n)
-	if ok {
-		e.event(a[i], b[j])
+	if !ok {
+		return false
 	}
-	return ok
+	e.event(b[j])
+	// Record the rest too: the summary wants every sentence where the
+	// condition held. b is swept once alongside a.
+	lo := j
+	for ; i < len(a) && len(e.events) < maxEvents; i++ {
+		for lo < len(b) && int(b[lo]) < int(a[i])-n {
+			lo++
+		}
+		if lo < len(b) && int(b[lo]) <= int(a[i])+n {
+			e.event(a[i])
+		}
+	}
+	return true
 }
+
+// maxEvents bounds the events one rule records on one article.
+const maxEvents = 64
 
 // nearPair returns indexes of a position of a and one of b at most n apart.
 func nearPair(a, b []int32, n int) (int, int, bool) {
@@ -530,7 +545,15 @@ func (e *Env) sameSentence(a, b []int32) bool {
 		sa, sb := sent[a[i]], sent[b[j]]
 		switch {
 		case sa == sb:
-			e.event(a[i], b[j])
+			// Record every occurrence of a in a sentence that has one of b.
+			for ; i < len(a) && j < len(b) && len(e.events) < maxEvents; i++ {
+				for j < len(b) && sent[b[j]] < sent[a[i]] {
+					j++
+				}
+				if j < len(b) && sent[b[j]] == sent[a[i]] {
+					e.event(a[i])
+				}
+			}
 			return true
 		case sa < sb:
 			i++
@@ -732,7 +755,9 @@ func (e *Env) numbersNear(pos []int32, n int) []float64 {
 		}
 		if j < len(pos) && int(pos[j]) <= int(num.end)+n {
 			out = append(out, num.value)
-			e.event(pos[j], num.pos)
+			if len(e.events) < maxEvents {
+				e.event(pos[j], num.pos)
+			}
 		}
 	}
 	return out
@@ -784,6 +809,8 @@ func (e *Env) dynPositions(args []any, k int) ([]int32, error) {
 	return sortDistinct(buf), nil
 }
 
+// tokenMatches reports whether token i matches w as the first word of a
+// term: word forms and Arabic proclitics as the matcher applies them.
 func (a *analysis) tokenMatches(i int, w *termWord, cs bool) bool {
 	var tok string
 	if cs {
@@ -791,8 +818,10 @@ func (a *analysis) tokenMatches(i int, w *termWord, cs bool) bool {
 	} else {
 		tok = string(a.lowerTok(i))
 	}
-	if w.prefix {
-		return len(tok) >= len(w.text) && tok[:len(w.text)] == w.text
+	if w.arBase != "" {
+		// Arabic letters have no case: the matcher compares lower-cased
+		// tokens for these words, case-sensitive or not.
+		tok = string(a.lowerTok(i))
 	}
-	return tok == w.text
+	return w.matchesFirst(tok)
 }

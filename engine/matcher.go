@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -13,9 +14,10 @@ import (
 // over its lower-cased bytes); the running hash at each length where some
 // prefix word ends is the hash of that prefix, so exact words and prefix
 // words are probed in the same loop. A bit filter in front of the maps
-// rejects almost every token without a map lookup. Written by hand because
-// the generic Aho–Corasick libraries match bytes, not whole words with
-// prefixes, and cannot report token positions.
+// rejects almost every token without a map lookup. A word written with '~'
+// is indexed under each of its forms, so it costs what exact words cost.
+// Written by hand because the generic Aho–Corasick libraries match bytes,
+// not whole words with prefixes, and cannot report token positions.
 type matcher struct {
 	terms []term
 
@@ -32,6 +34,12 @@ type matcher struct {
 	// longer) starts with byte c; prefixFirst[c] when a prefix word does.
 	// One table load rejects most tokens before any hashing.
 	first, prefixFirst [256]uint64
+
+	// Terms whose first word is in Arabic letters are indexed by its base
+	// (arabic.go), apart, so only tokens that start with an Arabic letter
+	// pay for proclitic stripping.
+	arExact, arPrefix map[string][]int32
+	arPrefixLens      []int // byte lengths of the arPrefix keys, ascending
 }
 
 // Words are hashed with a cheap rolling step (rotate and xor, one cycle of
@@ -57,10 +65,36 @@ func newMatcher(terms []term) *matcher {
 		prefix:   map[string][]int32{},
 		csExact:  map[string][]int32{},
 		csPrefix: map[string][]int32{},
+		arExact:  map[string][]int32{},
+		arPrefix: map[string][]int32{},
 	}
 	words := 0
 	for id, t := range terms {
 		w := t.words[0]
+		if w.arBase != "" {
+			tbl := m.arExact
+			if w.prefix {
+				tbl = m.arPrefix
+				if len(tbl[w.arBase]) == 0 && !slices.Contains(m.arPrefixLens, len(w.arBase)) {
+					m.arPrefixLens = append(m.arPrefixLens, len(w.arBase))
+				}
+			}
+			tbl[w.arBase] = append(tbl[w.arBase], int32(id))
+			continue
+		}
+		if w.forms != nil {
+			tbl := m.exact
+			if t.cs {
+				tbl = m.csExact
+			}
+			for _, f := range w.forms {
+				if tbl[f] == nil {
+					words++
+				}
+				tbl[f] = append(tbl[f], int32(id))
+			}
+			continue
+		}
 		var tbl map[string][]int32
 		switch {
 		case t.cs && w.prefix:
@@ -82,6 +116,7 @@ func newMatcher(terms []term) *matcher {
 		}
 		tbl[w.text] = append(tbl[w.text], int32(id))
 	}
+	slices.Sort(m.arPrefixLens)
 	// About 32 filter bits per word keeps false positives near 3%.
 	size := 1024
 	for size < words*32 {
@@ -120,6 +155,7 @@ func (m *matcher) maybe(h uint64) bool {
 // scan records in a.hits the start position of every term occurrence.
 func (m *matcher) scan(a *analysis) {
 	hasCS := len(m.csExact)+len(m.csPrefix) > 0
+	hasAr := len(m.arExact)+len(m.arPrefix) > 0
 	lens := m.prefixLens
 	minLen := bits.TrailingZeros64(lens)
 	maxLen := 63 - bits.LeadingZeros64(lens)
@@ -149,6 +185,9 @@ func (m *matcher) scan(a *analysis) {
 				}
 			}
 		}
+		if hasAr && c0 >= 0xD8 && c0 <= 0xD9 {
+			m.scanArabic(a, i)
+		}
 		if hasCS {
 			raw := a.rawTok(i)
 			if m.csFirst[raw[0]]&(1<<min(len(raw), 63)) != 0 {
@@ -158,6 +197,29 @@ func (m *matcher) scan(a *analysis) {
 				if strings.HasPrefix(raw, w) {
 					m.try(a, i, ids)
 				}
+			}
+		}
+	}
+}
+
+// scanArabic matches token i against the Arabic first words, with every
+// proclitic sequence the token starts with.
+func (m *matcher) scanArabic(a *analysis, i int) {
+	key := a.lowerTok(i)
+	if !startsArabic(key) {
+		return
+	}
+	for mask := arabicRests(key); mask != 0; mask &= mask - 1 {
+		rest := key[bits.TrailingZeros16(mask):]
+		if ids, ok := m.arExact[string(rest)]; ok {
+			m.try(a, i, ids)
+		}
+		for _, n := range m.arPrefixLens {
+			if n > len(rest) {
+				break
+			}
+			if ids, ok := m.arPrefix[string(rest[:n])]; ok {
+				m.try(a, i, ids)
 			}
 		}
 	}
@@ -193,18 +255,33 @@ func (m *matcher) rest(a *analysis, i int, t *term) bool {
 		if a.toks[j].field != fi {
 			return false
 		}
-		w := t.words[k]
+		w := &t.words[k]
 		if t.cs {
-			raw := a.rawTok(j)
-			if w.prefix && !strings.HasPrefix(raw, w.text) || !w.prefix && raw != w.text {
+			if !w.matches(a.rawTok(j)) {
 				return false
 			}
 			continue
 		}
 		tok := a.lowerTok(j)
+		if w.forms != nil {
+			if !containsBytes(w.forms, tok) {
+				return false
+			}
+			continue
+		}
 		if w.prefix && !bytes.HasPrefix(tok, []byte(w.text)) || !w.prefix && string(tok) != w.text {
 			return false
 		}
 	}
 	return true
+}
+
+// containsBytes reports whether tok is one of forms, without allocating.
+func containsBytes(forms []string, tok []byte) bool {
+	for _, f := range forms {
+		if string(tok) == f {
+			return true
+		}
+	}
+	return false
 }

@@ -43,7 +43,7 @@ func parseEML(name string, data []byte) (engine.Article, error) {
 		subject = s
 	}
 	subject, _ = DecodeText([]byte(subject), "")
-	a.Title = strings.Join(strings.Fields(subject), " ")
+	a.Title = strings.Join(strings.Fields(DecodeEntities(subject, maxEntityRounds)), " ")
 	if d, err := msg.Header.Date(); err == nil {
 		a.Published = d.UTC()
 	}
@@ -57,7 +57,7 @@ func parseEML(name string, data []byte) (engine.Article, error) {
 		if err != nil {
 			s, _ = DecodeText(plain.data, "")
 		}
-		a.Body = collapseBlankLines(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")))
+		a.Body = collapseBlankLines(strings.TrimSpace(DecodeEntities(strings.ReplaceAll(s, "\r\n", "\n"), maxEntityRounds)))
 	case htmlPart != nil:
 		ct := "text/html"
 		if htmlPart.charset != "" {

@@ -83,7 +83,10 @@ func ParseHTML(name string, data []byte, contentType, baseURL string) (engine.Ar
 	if a.URL == "" {
 		a.URL = baseURL
 	}
-	a.Body = tidyText(body)
+	// The parser decoded character references once; what is left was
+	// escaped twice ("&amp;#39;" in the source), so decode once more.
+	a.Title = DecodeEntities(a.Title, 1)
+	a.Body = tidyText(DecodeEntities(body, 1))
 	if a.Title == "" && a.Body == "" {
 		return a, fmt.Errorf("ingest: %s: %w", name, errEmpty)
 	}

@@ -9,6 +9,11 @@
 // DecodeText); invalid bytes never make a read fail or garble the valid
 // text around them.
 //
+// HTML character references in titles and bodies are decoded at most
+// twice, so text escaped twice on its way ("Don&amp;#39;t",
+// "&amp;quot;") reads as written; HTML, which its parser decodes once, is
+// decoded once more. See DecodeEntities.
+//
 // Every article returned has its Source ("file:PATH", or "file:PATH#LINE"
 // for JSON Lines) and its ID (engine.ArticleID) set.
 package ingest

@@ -157,6 +157,30 @@ func TestJSON(t *testing.T) {
 	}
 }
 
+func TestJSONID(t *testing.T) {
+	for _, tc := range []struct{ name, data, want string }{
+		{"own id wins over the url", `{"id":"DEV-0001","title":"T","url":"https://example.org/a"}`, "DEV-0001"},
+		{"id trimmed", `{"id":"  x-2 ","body":"b"}`, "x-2"},
+		{"blank id falls back to the url", `{"id":"  ","title":"T","url":"https://example.org/a"}`, "https://example.org/a"},
+		{"no id falls back to the url", `{"title":"T","url":"https://example.org/a?utm_source=x"}`, "https://example.org/a"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, name := range []string{"x.json", "x.jsonl"} {
+				arts, err := Parse(name, []byte(tc.data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if arts[0].ID != tc.want {
+					t.Errorf("%s: id %q, want %q", name, arts[0].ID, tc.want)
+				}
+			}
+		})
+	}
+	if _, err := Parse("x.json", []byte(`{"id":7,"title":"T"}`)); err == nil || !strings.Contains(err.Error(), `field "id" must be a string`) {
+		t.Errorf("numeric id: error %v", err)
+	}
+}
+
 func TestJSONLines(t *testing.T) {
 	data := "{\"title\":\"one\",\"body\":\"b1\"}\n{bad json\n\n{\"title\":\"three\",\"text\":\"b3\"}\n"
 	arts, err := Parse("feed.jsonl", []byte(data))

@@ -13,6 +13,9 @@ import (
 // jsonArticle is the accepted shape of a JSON article; other fields are
 // ignored.
 type jsonArticle struct {
+	// ID, when present and not blank, is the article's id (pinned:
+	// labelled corpora and upstream systems rely on it).
+	ID        *string `json:"id"`
 	Title     *string `json:"title"`
 	Body      *string `json:"body"`
 	Content   *string `json:"content"`
@@ -103,10 +106,11 @@ func decodeArticle(data []byte) (engine.Article, error) {
 		}
 		return *p
 	}
-	a.Title = strings.TrimSpace(str(ja.Title))
+	a.ID = strings.TrimSpace(str(ja.ID))
+	a.Title = strings.TrimSpace(DecodeEntities(str(ja.Title), maxEntityRounds))
 	for _, b := range []*string{ja.Body, ja.Content, ja.Text} {
 		if b != nil && strings.TrimSpace(*b) != "" {
-			a.Body = *b
+			a.Body = DecodeEntities(*b, maxEntityRounds)
 			break
 		}
 	}

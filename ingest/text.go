@@ -56,7 +56,7 @@ func parseText(name string, data []byte) (engine.Article, error) {
 			return a, fmt.Errorf("ingest: %s:%w", name, err)
 		}
 		bodyStart = next
-		a.Title = strings.TrimSpace(fm.Title)
+		a.Title = strings.TrimSpace(DecodeEntities(fm.Title, maxEntityRounds))
 		a.URL = strings.TrimSpace(fm.URL)
 		a.Lang = strings.TrimSpace(fm.Lang)
 		if fm.Source != "" {
@@ -74,7 +74,9 @@ func parseText(name string, data []byte) (engine.Article, error) {
 			a.Published = t
 		}
 	}
-	body := text[bodyStart:]
+	// Character references are decoded before lines are split, so a
+	// title or boilerplate line is recognised whatever its escaping.
+	body := DecodeEntities(text[bodyStart:], maxEntityRounds)
 	markdown := isMarkdown(name)
 	lines := strings.Split(body, "\n")
 	if markdown {

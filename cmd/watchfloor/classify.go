@@ -16,6 +16,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/engine"
 	"github.com/watchfloor/watchfloor/ingest"
+	"github.com/watchfloor/watchfloor/notifiers"
 )
 
 func cmdClassify(ctx context.Context, args []string, std stdio) int {
@@ -185,7 +186,8 @@ type jsonPrinter struct{ enc *json.Encoder }
 func (p jsonPrinter) print(r engine.Result) { _ = p.enc.Encode(r) }
 
 // textPrinter renders results for people: title, matched rules with score
-// and severity, evidence terms, summary bullets.
+// and severity, their event fields on one line, evidence terms, summary
+// bullets.
 type textPrinter struct {
 	w     io.Writer
 	color bool
@@ -225,6 +227,9 @@ func (p *textPrinter) print(r engine.Result) {
 	for _, m := range r.Matches {
 		sev := p.paint(severityColor[m.Severity], fmt.Sprintf("%-8s", m.Severity))
 		fmt.Fprintf(p.w, "  %s %s  score %g\n", sev, p.paint("1", m.Rule), m.Score)
+		if line := notifiers.FieldsLine(m.Fields); line != "" {
+			fmt.Fprintf(p.w, "           %s\n", line)
+		}
 		var terms []string
 		for _, e := range m.Evidence {
 			terms = append(terms, fmt.Sprintf("%s ×%d", e.Term, e.Count))

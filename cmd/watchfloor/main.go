@@ -7,6 +7,7 @@
 //	watchfloor classify [--rules DIR] [--format text|json] PATH...
 //	watchfloor check    [--config FILE] [--rules DIR]
 //	watchfloor test     [--rules DIR] [PATH...]
+//	watchfloor eval     [--rules DIR] --labels FILE [--format text|json] [--min-precision P] [--min-recall R] PATH...
 //	watchfloor outbox   list|retry [--config FILE] …
 //	watchfloor healthcheck [--config FILE] [--url URL]
 //	watchfloor version
@@ -21,7 +22,7 @@ import (
 	"syscall"
 )
 
-// Exit statuses (pinned for classify, check and test).
+// Exit statuses (pinned for classify, check, test and eval).
 const (
 	exitOK    = 0
 	exitInput = 1 // some input could not be read, a check or test failed
@@ -58,6 +59,7 @@ func commands() []command {
 		{"classify", "score article files or directories and print the matches", cmdClassify},
 		{"check", "validate the config and the rules; exit 1 on error", cmdCheck},
 		{"test", "run the rule unit tests (*_test.yaml)", cmdTest},
+		{"eval", "measure the rules on labelled articles: precision, recall, F1, errors", cmdEval},
 		{"outbox", "list alerts in the outbox and re-send dead letters", cmdOutbox},
 		{"healthcheck", "exit 0 when a running daemon reports ready", cmdHealthcheck},
 		{"version", "print the version", cmdVersion},

@@ -37,3 +37,32 @@ func TestOneJSONLinePerAlert(t *testing.T) {
 		}
 	}
 }
+
+func TestFieldsInLine(t *testing.T) {
+	tests := []struct {
+		name   string
+		fields map[string]any
+		want   string // matches[0].fields as JSON, "" for absent
+	}{
+		{"fields", map[string]any{"arrested": 160.0, "place": []string{"Mosul"}}, `{"arrested":160,"place":["Mosul"]}`},
+		{"none", nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			a := notifiers.Alert{ID: "a", Matches: []engine.Match{{Rule: "mass-arrests", Severity: "high", Fields: tc.fields}}}
+			if _, err := New("console", &buf).Notify(context.Background(), a); err != nil {
+				t.Fatal(err)
+			}
+			var m struct {
+				Matches []map[string]json.RawMessage `json:"matches"`
+			}
+			if err := json.Unmarshal(buf.Bytes(), &m); err != nil || len(m.Matches) != 1 {
+				t.Fatalf("line %q: %v", buf.String(), err)
+			}
+			if got := string(m.Matches[0]["fields"]); got != tc.want {
+				t.Errorf("fields %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,7 +1,9 @@
 // Package slack posts alerts to Slack, through a bot token
 // (chat.postMessage to a channel) or an incoming webhook URL, as Block Kit
-// messages with a plain-text fallback. Text is cut by characters to stay
-// within Slack's limits for blocks and messages.
+// messages with a plain-text fallback. Each matched rule has a section
+// with its evidence and, as the section's fields, its event fields
+// ("*killed*" over "12"). Text is cut by characters to stay within Slack's
+// limits for blocks, fields and messages.
 package slack
 
 import (
@@ -27,6 +29,10 @@ const (
 	maxFallback = 4000
 	// maxRules is how many matched rules get a section of their own.
 	maxRules = 10
+	// maxFields is how many fields one section block may hold, and
+	// maxFieldText the length of each.
+	maxFields    = 10
+	maxFieldText = 2000
 )
 
 // Config configures a Slack notifier: Token and Channel, or WebhookURL.
@@ -135,7 +141,10 @@ func cut(s string, n int) string {
 func cutEscaped(s string, n int) string {
 	e := escape(s)
 	for utf8.RuneCountInString(e) > n {
-		s = cut(s, max(utf8.RuneCountInString(s)-(utf8.RuneCountInString(e)-n)-1, 1))
+		// Keep the share of s that escapes to about n characters; every
+		// round cuts at least one character.
+		rs, re := utf8.RuneCountInString(s), utf8.RuneCountInString(e)
+		s = cut(s, max(min(rs*n/re, rs-1), 1))
 		e = escape(s)
 	}
 	return e
@@ -172,7 +181,11 @@ func Blocks(a notifiers.Alert) []slack.Block {
 		if len(m.Evidence) > 0 && len(m.Evidence[0].Snippets) > 0 {
 			b.WriteString("\n> " + escape(strings.ReplaceAll(m.Evidence[0].Snippets[0], "**", "*")))
 		}
-		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cut(b.String(), maxSection), false, false), nil, nil))
+		fields := fieldObjects(m.Fields)
+		if extra := len(m.Fields) - len(fields); extra > 0 {
+			fmt.Fprintf(&b, "\n+%d more fields", extra)
+		}
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cut(b.String(), maxSection), false, false), fields, nil))
 	}
 	if extra := len(a.Matches) - len(shown); extra > 0 {
 		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("+%d more rules", extra), false, false)))
@@ -198,6 +211,24 @@ func Blocks(a notifiers.Alert) []slack.Block {
 		blocks = blocks[:maxBlocks]
 	}
 	return blocks
+}
+
+// fieldObjects renders a match's event fields as section fields,
+// "*killed*\n12", in notifiers.FieldNames order, at most maxFields; nil
+// when there are none. Names and values are escaped: values come from the
+// article.
+func fieldObjects(fields map[string]any) []*slack.TextBlockObject {
+	names := notifiers.FieldNames(fields)
+	if len(names) > maxFields {
+		names = names[:maxFields]
+	}
+	var out []*slack.TextBlockObject
+	for _, k := range names {
+		name := "*" + cutEscaped(k, 100) + "*\n"
+		value := cutEscaped(notifiers.FieldText(fields[k]), maxFieldText-utf8.RuneCountInString(name))
+		out = append(out, slack.NewTextBlockObject(slack.MarkdownType, name+value, false, false))
+	}
+	return out
 }
 
 func headerText(a notifiers.Alert) string {

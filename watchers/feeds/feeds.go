@@ -355,7 +355,7 @@ func (w *Watcher) handleItems(ctx context.Context, f Config, feed *gofeed.Feed) 
 				continue
 			}
 		}
-		a := engine.Article{Title: strings.TrimSpace(it.Title), URL: link, Published: pub, Lang: feed.Language, Source: "feed:" + f.Name}
+		a := engine.Article{Title: ItemTitle(it.Title), URL: link, Published: pub, Lang: feed.Language, Source: "feed:" + f.Name}
 		text := it.Content
 		if len(HTMLText(it.Description)) > len(HTMLText(text)) {
 			text = it.Description

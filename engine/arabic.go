@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"math/bits"
+	"strings"
+	"unicode/utf8"
+)
+
+// Arabic proclitics (DESIGN.md "Terms"): a first word of a term written in
+// Arabic letters, less any leading ال (its base B), matches a token P + B,
+// where P is an optional و or ف, then an optional ب, ك or ل, then an
+// optional ال, written ل after ل (لل). With '*' the token need only start
+// with P + B. Only the first word of a term takes proclitics.
+
+const (
+	arAl  = "ال"
+	arLam = "ل"
+)
+
+// isArabicLetter reports whether r is in the Arabic letter range the rule
+// language pins, U+0621–U+064A.
+func isArabicLetter(r rune) bool { return r >= 0x0621 && r <= 0x064A }
+
+// isArabicWord reports whether w is non-empty and written in Arabic letters
+// only.
+func isArabicWord(w string) bool {
+	if w == "" {
+		return false
+	}
+	for _, r := range w {
+		if !isArabicLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// arabicBase returns the base B of a word written in Arabic letters (the
+// word without a leading ال, or the word itself when nothing would be left),
+// or "" when w is not an Arabic word.
+func arabicBase(w string) string {
+	if !isArabicWord(w) {
+		return ""
+	}
+	if b, ok := strings.CutPrefix(w, arAl); ok && b != "" {
+		return b
+	}
+	return w
+}
+
+// startsArabic reports whether tok starts with an Arabic letter; only such
+// tokens try proclitic stripping.
+func startsArabic(tok []byte) bool {
+	// U+0621–U+064A encode as D8 A1 … D9 8A.
+	if len(tok) < 2 || tok[0] != 0xD8 && tok[0] != 0xD9 {
+		return false
+	}
+	r, _ := utf8.DecodeRune(tok)
+	return isArabicLetter(r)
+}
+
+// arabicRests returns a mask with bit k set when tok starts with a
+// proclitic sequence P of k bytes, P empty included (bit 0). Two sequences
+// of one length that tok starts with are the same bytes, so each rest
+// tok[k:] is tried once; k is 0, 2, 4, 6 or 8.
+func arabicRests[T ~string | ~[]byte](tok T) uint16 {
+	var mask uint16
+	// Step 1: optional و or ف.
+	for _, n1 := range [2]int{0, 2} {
+		if n1 > 0 && !hasRune2(tok, 0xD9, 0x88) && !hasRune2(tok, 0xD9, 0x81) { // و ف
+			continue
+		}
+		t1 := tok[n1:]
+		// Step 2: optional ب, ك or ل.
+		for _, n2 := range [2]int{0, 2} {
+			lam := false
+			if n2 > 0 {
+				switch {
+				case hasRune2(t1, 0xD8, 0xA8), hasRune2(t1, 0xD9, 0x83): // ب ك
+				case hasRune2(t1, 0xD9, 0x84): // ل
+					lam = true
+				default:
+					continue
+				}
+			}
+			n := n1 + n2
+			mask |= 1 << n
+			// Step 3: optional ال, written ل after ل.
+			art := arAl
+			if lam {
+				art = arLam
+			}
+			if t2 := t1[n2:]; len(t2) > len(art) && string(t2[:len(art)]) == art {
+				mask |= 1 << (n + len(art))
+			}
+		}
+	}
+	return mask
+}
+
+// hasRune2 reports whether b starts with the two-byte sequence c0 c1.
+func hasRune2[T ~string | ~[]byte](b T, c0, c1 byte) bool {
+	return len(b) >= 2 && b[0] == c0 && b[1] == c1
+}
+
+// arabicMatch reports whether tok is P + base (or starts with it, when
+// prefix is set) for some proclitic sequence P.
+func arabicMatch(tok, base string, prefix bool) bool {
+	for mask := arabicRests(tok); mask != 0; mask &= mask - 1 {
+		rest := tok[bits.TrailingZeros16(mask):]
+		if prefix && strings.HasPrefix(rest, base) || !prefix && rest == base {
+			return true
+		}
+	}
+	return false
+}
