@@ -90,13 +90,13 @@ func genRule(r *rand.Rand) RuleSpec {
 	case 0:
 		spec.When = fmt.Sprintf(`mentions(%q, %q)`, w(), w())
 	case 1:
-		spec.When = fmt.Sprintf(`mentions(%q) && near(%q, [%q, %q], 10)`, w(), w()[:4]+"*", w(), w()+" "+w())
+		spec.When = fmt.Sprintf(`mentions(%q) && near(%q, [%q, %q], 10)`, w()+"~", w()[:4]+"*", w(), w()+" "+w())
 	case 2:
 		spec.When = fmt.Sprintf(`count(%q, %q) >= 2 || in_title(%q)`, w(), w(), w())
 	case 3:
 		spec.When = fmt.Sprintf(`same_sentence(%q, [%q, %q])`, w(), w(), w())
 	case 4:
-		spec.When = fmt.Sprintf(`before(%q, [%q, %q], 8) && mentions(%q)`, w(), w(), w(), w())
+		spec.When = fmt.Sprintf(`before(%q, [%q, %q], 8) && mentions(%q)`, w()+"~", w(), w(), w())
 		spec.Polarity = "asserted"
 	default:
 		spec.When = fmt.Sprintf(`any(numbers_near(%q, 4), # >= 50) && mentions(%q)`, w(), w())
@@ -198,7 +198,7 @@ func newNaive(b testing.TB, whens []string) *naive {
 		text := strings.ToLower(env.Title + "\n" + env.Body)
 		var pos []int
 		for _, t := range ts {
-			t = strings.ToLower(strings.TrimSuffix(t, "*"))
+			t = strings.ToLower(strings.TrimRight(t, "*~"))
 			for off := 0; ; {
 				i := strings.Index(text[off:], t)
 				if i < 0 {
@@ -216,7 +216,7 @@ func newNaive(b testing.TB, whens []string) *naive {
 		expr.Function("count", func(p ...any) (any, error) { return len(positions(terms(p))), nil }),
 		expr.Function("in_title", func(p ...any) (any, error) {
 			for _, t := range terms(p) {
-				if strings.Contains(strings.ToLower(env.Title), strings.ToLower(strings.TrimSuffix(t, "*"))) {
+				if strings.Contains(strings.ToLower(env.Title), strings.ToLower(strings.TrimRight(t, "*~"))) {
 					return true, nil
 				}
 			}
@@ -279,7 +279,7 @@ func newNaive(b testing.TB, whens []string) *naive {
 
 func containsAny(s string, ts []string) bool {
 	for _, t := range ts {
-		if strings.Contains(s, strings.ToLower(strings.TrimSuffix(t, "*"))) {
+		if strings.Contains(s, strings.ToLower(strings.TrimRight(t, "*~"))) {
 			return true
 		}
 	}
