@@ -48,10 +48,12 @@ type analysis struct {
 	numsDone  bool
 	sentCount int
 
-	// flags holds each token's polarity and quotation (flagNegated, …),
-	// when flagsDone.
+	// flags holds each token's polarity and quotation (flagNegated, …)
+	// once flagKnown is set in it; the slice is cleared when flagsDone is
+	// false.
 	flags     []uint8
 	flagsDone bool
+	quotes    [2]quoteMarks
 }
 
 // reset prepares a for a new article. nTerms is the size of the rule set's

@@ -403,7 +403,7 @@ func (e *Env) inTitleSet(id int) bool {
 // kept reports whether the occurrence at token p counts for the rule being
 // evaluated (see RuleSpec.Polarity and RuleSpec.Quotes).
 func (e *Env) kept(p int32) bool {
-	return e.drop == 0 || e.a.tokenFlags()[p]&e.drop == 0
+	return e.drop == 0 || e.a.flagsOf(p)&e.drop == 0
 }
 
 // setPositions returns the sorted, distinct start positions of the terms of
@@ -427,10 +427,9 @@ func (e *Env) setPositionsKeeping(id, k int, keep uint8) []int32 {
 			buf = append(buf, e.a.hits[t]...)
 		}
 	} else {
-		fl := e.a.tokenFlags()
 		for _, t := range set {
 			for _, p := range e.a.hits[t] {
-				if fl[p]&drop == 0 {
+				if e.a.flagsOf(p)&drop == 0 {
 					buf = append(buf, p)
 				}
 			}
@@ -452,10 +451,9 @@ func (e *Env) keepOnly(pos []int32, keep uint8) []int32 {
 	if drop == 0 || len(pos) == 0 {
 		return pos
 	}
-	fl := e.a.tokenFlags()
 	out := pos[:0]
 	for _, p := range pos {
-		if fl[p]&drop == 0 {
+		if e.a.flagsOf(p)&drop == 0 {
 			out = append(out, p)
 		}
 	}
@@ -467,10 +465,9 @@ func (e *Env) countFlagged(pos []int32, f uint8) int {
 	if len(pos) == 0 {
 		return 0
 	}
-	fl := e.a.tokenFlags()
 	n := 0
 	for _, p := range pos {
-		if fl[p]&f != 0 {
+		if e.a.flagsOf(p)&f != 0 {
 			n++
 		}
 	}

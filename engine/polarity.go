@@ -1,13 +1,15 @@
 package engine
 
 import (
+	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
 // Polarity and quotation of occurrences.
 //
-// Every token gets flags, computed once per article and only when a rule
-// needs them: negated or hedged when a cue before it in its clause says the
+// A token's flags are computed when a rule asks about an occurrence there,
+// and remembered for the article: negated or hedged when a cue before it in its clause says the
 // event did not happen or may not have (scope: from the cue forward, at most
 // polarityScope tokens, ending at clause punctuation , ; : ( ) . ! ? and
 // their Arabic forms, at a line break, or at a contrasting conjunction such
@@ -91,84 +93,127 @@ var cueFilter = func() (f [16]uint64) {
 	return f
 }()
 
-// tokenFlags returns the polarity and quotation flags of every token,
-// computed on first use.
-func (a *analysis) tokenFlags() []uint8 {
-	if a.flagsDone {
-		return a.flags
+// flagKnown marks a flags entry as computed.
+const flagKnown = 1 << 7
+
+// flagsOf returns the polarity and quotation flags of token p, computed on
+// first use and remembered for the article. Only the occurrences a rule
+// asks about are looked at: a cue is searched for backwards from p, at most
+// polarityScope tokens and not across a clause end; quotation is the parity
+// of the quotation marks between the start of p's paragraph and p.
+func (a *analysis) flagsOf(p int32) uint8 {
+	if !a.flagsDone {
+		a.flagsDone = true
+		if cap(a.flags) < len(a.toks) {
+			a.flags = make([]uint8, len(a.toks))
+		}
+		a.flags = a.flags[:len(a.toks)]
+		clear(a.flags)
+		a.quotes[0].done, a.quotes[1].done = false, false
 	}
-	a.flagsDone = true
-	n := len(a.toks)
-	if cap(a.flags) < n {
-		a.flags = make([]uint8, n)
+	if f := a.flags[p]; f&flagKnown != 0 {
+		return f &^ flagKnown
 	}
-	a.flags = a.flags[:n]
-	clear(a.flags)
-	inQuote := false
-	scope, kind := 0, uint8(0) // tokens of scope left, and its flag
-	for i := 0; i < n; i++ {
-		t := &a.toks[i]
-		// What separates token i from the one before: clause ends and
-		// quotation marks.
-		f := &a.fields[t.field]
-		from := 0
-		if i > 0 && a.toks[i-1].field == t.field {
-			from = int(a.toks[i-1].ne)
-		} else {
-			inQuote, scope = false, 0
-		}
-		for _, c := range []byte(f.n.s[from:t.ns]) {
-			switch c {
-			case '"':
-				inQuote = !inQuote
-			case ',', ';', ':', '(', ')', '.', '!', '?', '[', ']':
-				scope = 0
-			case '\n':
-				scope = 0
-				if paragraphBreak(f.n.s[from:t.ns]) {
-					inQuote = false
-				}
-			case 0xD8: // Arabic comma U+060C, semicolon U+061B, question mark U+061F
-				scope = 0
-			}
-		}
-		if inQuote {
-			a.flags[i] |= flagQuoted
-		}
-		if scope > 0 {
-			a.flags[i] |= kind
-			scope--
-		}
-		c := a.cueAt(i)
-		switch c {
-		case cueNone:
-		case cueStop:
-			scope = 0
-		case cueNeg:
-			scope, kind = polarityScope, flagNegated
-		case cueHedge:
-			scope, kind = polarityScope, flagHedged
-		}
+	f := a.polarityOf(int(p))
+	if a.quoted(int(p)) {
+		f |= flagQuoted
 	}
-	return a.flags
+	a.flags[p] = f | flagKnown
+	return f
 }
 
-// paragraphBreak reports whether sep holds an empty line.
-func paragraphBreak(sep string) bool {
-	nl := 0
+// polarityOf finds the cue whose scope covers token p: the nearest one
+// before it in its clause, at most polarityScope tokens back.
+func (a *analysis) polarityOf(p int) uint8 {
+	t := &a.toks[p]
+	f := &a.fields[t.field]
+	for j := p - 1; j >= 0 && j >= p-polarityScope; j-- {
+		tj := &a.toks[j]
+		if tj.field != t.field || clauseEnd(f.n.s[tj.ne:a.toks[j+1].ns]) {
+			return 0
+		}
+		switch a.cueAt(j) {
+		case cueNeg:
+			return flagNegated
+		case cueHedge:
+			return flagHedged
+		case cueStop:
+			return 0
+		}
+	}
+	return 0
+}
+
+// clauseEnd reports whether the separator between two tokens ends a
+// clause: , ; : ( ) [ ] . ! ?, a line break, or the Arabic comma,
+// semicolon and question mark.
+func clauseEnd(sep string) bool {
 	for i := 0; i < len(sep); i++ {
 		switch sep[i] {
-		case '\n':
-			nl++
-			if nl == 2 {
-				return true
-			}
-		case ' ', '\t', '\r':
-		default:
-			nl = 0
+		case ',', ';', ':', '(', ')', '.', '!', '?', '[', ']', '\n':
+			return true
+		case 0xD8: // lead byte of U+060C, U+061B, U+061F; letters never separate tokens
+			return true
 		}
 	}
 	return false
+}
+
+// quoteMarks lists, for one field, the offsets of quotation marks and of
+// paragraph breaks in the normalised text, where every quotation mark has
+// become '"'.
+type quoteMarks struct {
+	done   bool
+	quotes []int32
+	paras  []int32 // offset of the end of each empty line
+}
+
+// quoted reports whether token p lies inside quoted speech: an odd number
+// of quotation marks between the last paragraph break before it and it.
+func (a *analysis) quoted(p int) bool {
+	t := &a.toks[p]
+	q := &a.quotes[t.field]
+	if !q.done {
+		q.done = true
+		s := a.fields[t.field].n.s
+		q.quotes, q.paras = q.quotes[:0], q.paras[:0]
+		for i := 0; ; {
+			k := strings.IndexByte(s[i:], '"')
+			if k < 0 {
+				break
+			}
+			q.quotes = append(q.quotes, int32(i+k))
+			i += k + 1
+		}
+		if len(q.quotes) > 0 {
+			for i := 0; ; {
+				k := strings.IndexByte(s[i:], '\n')
+				if k < 0 {
+					break
+				}
+				i += k + 1
+				// An empty line: only blanks up to the next line break.
+				j := i
+				for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r') {
+					j++
+				}
+				if j < len(s) && s[j] == '\n' {
+					q.paras = append(q.paras, int32(j))
+				}
+			}
+		}
+	}
+	if len(q.quotes) == 0 {
+		return false
+	}
+	at := t.ns
+	from := int32(-1)
+	if k, _ := slices.BinarySearch(q.paras, at); k > 0 {
+		from = q.paras[k-1]
+	}
+	lo, _ := slices.BinarySearch(q.quotes, from+1)
+	hi, _ := slices.BinarySearch(q.quotes, at)
+	return (hi-lo)%2 == 1
 }
 
 // cueAt returns the cue kind that token i opens (cueNeg, cueHedge,

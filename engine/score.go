@@ -227,10 +227,9 @@ func (s *Scorer) evidence(r *rule) []Evidence {
 			continue
 		}
 		if r.drop != 0 {
-			fl := a.tokenFlags()
 			var kept []int32
 			for _, p := range h {
-				if fl[p]&r.drop == 0 {
+				if a.flagsOf(p)&r.drop == 0 {
 					kept = append(kept, p)
 				}
 			}
