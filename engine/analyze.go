@@ -25,6 +25,7 @@ type field struct {
 // token is one token of the title or the body.
 type token struct {
 	field  uint8
+	c0     byte   // first byte of the lower-cased token, for the matcher's first-byte tables
 	ns, ne int32  // byte range in field.n.s
 	ls, le int32  // byte range in field.lower
 	hash   uint64 // FNV-1a of the lower-cased token
@@ -102,7 +103,7 @@ func (a *analysis) tokenize(fi uint8) {
 	flush := func(end int) {
 		in = false
 		lw := f.lower[lstart:]
-		a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(end), ls: int32(lstart), le: int32(len(f.lower)), hash: hashWord(lw)})
+		a.toks = append(a.toks, token{field: fi, c0: lw[0], ns: int32(start), ne: int32(end), ls: int32(lstart), le: int32(len(f.lower)), hash: hashWord(lw)})
 	}
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -135,6 +136,14 @@ func (a *analysis) tokenizeASCII(fi uint8, s string) {
 	// Separator bytes of lower are never read and are left as they are.
 	lower := f.lower[:n]
 	f.lower = lower
+	// Tokens are written into the spare capacity, which is grown for the
+	// worst case first: cheaper than append's check per token.
+	toks := a.toks
+	if need := len(toks) + n/2 + 1; cap(toks) < need {
+		toks = append(make([]token, 0, need+need/4), toks...)
+	}
+	k := len(toks)
+	toks = toks[:cap(toks)]
 	for i := 0; i < n; {
 		for i < n && asciiLower[s[i]] == 0 {
 			i++
@@ -143,6 +152,7 @@ func (a *analysis) tokenizeASCII(fi uint8, s string) {
 			break
 		}
 		start := i
+		c0 := asciiLower[s[i]]
 		var h uint64
 		for i < n {
 			c := asciiLower[s[i]]
@@ -153,8 +163,10 @@ func (a *analysis) tokenizeASCII(fi uint8, s string) {
 			h = hashStep(h, c)
 			i++
 		}
-		a.toks = append(a.toks, token{field: fi, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h})
+		toks[k] = token{field: fi, c0: c0, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
+		k++
 	}
+	a.toks = toks[:k]
 }
 
 // asciiLower maps the ASCII bytes that belong in tokens to their lower

@@ -161,7 +161,7 @@ func (m *matcher) scan(a *analysis) {
 	maxLen := 63 - bits.LeadingZeros64(lens)
 	for i := range a.toks {
 		tk := &a.toks[i]
-		c0 := a.fields[tk.field].lower[tk.ls]
+		c0 := tk.c0
 		n := int(tk.le - tk.ls)
 		if m.first[c0]&(1<<min(n, 63)) != 0 && m.maybe(tk.hash) {
 			m.try(a, i, m.exact[string(a.lowerTok(i))])

@@ -49,7 +49,15 @@ func wordForms(w string) ([]string, error) {
 	}
 	stem := stemWord(low)
 	bases := []string{low}
-	if stem != low && stem+"e" != low {
+	switch {
+	case derivedNoun(low):
+		// An agent noun or a gerund (reporter, killing) inflects as a noun
+		// only: reporter~ is not reported, killing~ is not killed. Written
+		// in the plural, its singular is a base too.
+		if sing, ok := strings.CutSuffix(low, "s"); ok {
+			bases = append(bases, sing)
+		}
+	case stem != low && stem+"e" != low:
 		// An inflected word (beheaded, seized): its base is the stem, or
 		// the stem and an e.
 		bases = append(bases, stem, stem+"e")
@@ -83,6 +91,13 @@ func wordForms(w string) ([]string, error) {
 		}
 	}
 	return forms, nil
+}
+
+// derivedNoun reports whether w ends like an agent noun or a gerund, in
+// the singular or the plural: -er, -or, -ing.
+func derivedNoun(w string) bool {
+	w = strings.TrimSuffix(w, "s")
+	return len(w) > 5 && (strings.HasSuffix(w, "er") || strings.HasSuffix(w, "or") || strings.HasSuffix(w, "ing"))
 }
 
 // stemWord is the Porter2 stem of a lower-case English word, stop words

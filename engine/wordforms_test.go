@@ -49,6 +49,13 @@ func TestWordForms(t *testing.T) {
 		want             int // occurrences
 	}{
 		{"behead itself", "behead~", "they behead captives", 1},
+		{"agent noun plural", "reporter~", "two reporters were hurt", 1},
+		{"agent noun is not the verb", "reporter~", "police reported it", 0},
+		{"gerund plural", "killing~", "a wave of killings", 1},
+		{"gerund is not the verb", "killing~", "gunmen killed two", 0},
+		{"plural agent noun singular", "kidnappers~", "the kidnapper called", 1},
+		{"verb ending in er inflects", "surrender~", "the fighters surrendered", 1},
+		{"verb ending in er gerund", "murder~", "the murdering of a priest", 1},
 		{"behead third person", "behead~", "the group beheads captives", 1},
 		{"behead past", "behead~", "he was beheaded", 1},
 		{"behead participle", "behead~", "a beheading video", 1},
