@@ -568,6 +568,7 @@ func (e *Env) before(a, b []int32, n int) bool {
 		return false
 	}
 	var sent []int32
+	found := false
 	j := 0
 	for _, pa := range a {
 		for j < len(b) && b[j] <= pa {
@@ -578,12 +579,18 @@ func (e *Env) before(a, b []int32, n int) bool {
 				sent = e.a.sentenceIDs()
 			}
 			if sent[pa] == sent[b[k]] {
+				// Go on through a: the summary wants every sentence
+				// where the order held.
+				found = true
 				e.event(pa, b[k])
-				return true
+				break
 			}
 		}
+		if found && len(e.events) >= maxEvents {
+			break
+		}
 	}
-	return false
+	return found
 }
 
 // inLead reports whether one of the sorted positions lies in the first k
