@@ -54,7 +54,10 @@ type analysis struct {
 	// false.
 	flags     []uint8
 	flagsDone bool
-	quotes    [2]quoteMarks
+
+	lowerStr     [2]string // the fields' lower-cased text, when lowerStrDone
+	lowerStrDone bool
+	quotes       [2]quoteMarks
 }
 
 // reset prepares a for a new article. nTerms is the size of the rule set's
@@ -69,7 +72,7 @@ func (a *analysis) reset(title, body string, nTerms int, track bool) {
 	}
 	a.toks = a.toks[:0]
 	a.sentOf = a.sentOf[:0]
-	a.sentDone, a.numsDone, a.flagsDone = false, false, false
+	a.sentDone, a.numsDone, a.flagsDone, a.lowerStrDone = false, false, false, false
 	a.nums = a.nums[:0]
 	a.sentCount = 0
 	a.fields[fieldTitle].load(title, track)
@@ -184,6 +187,20 @@ var asciiLower = func() (t [256]byte) {
 func (a *analysis) lowerTok(i int) []byte {
 	t := &a.toks[i]
 	return a.fields[t.field].lower[t.ls:t.le]
+}
+
+// lowerTokString is lowerTok as a string, without an allocation per
+// token: the lower-cased text of each field is copied into a string once
+// per article, on first use.
+func (a *analysis) lowerTokString(i int) string {
+	t := &a.toks[i]
+	if !a.lowerStrDone {
+		a.lowerStrDone = true
+		for fi := range a.fields {
+			a.lowerStr[fi] = string(a.fields[fi].lower)
+		}
+	}
+	return a.lowerStr[t.field][t.ls:t.le]
 }
 
 // rawTok returns the normalised, case-kept text of token i.

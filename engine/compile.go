@@ -96,6 +96,9 @@ type Env struct {
 	drop uint8
 	// events collects the positions where the rule's conditions held.
 	events []int32
+	// dyn caches, for terms computed at run time, the parsed term (for the
+	// Scorer's life) and its positions (for the article).
+	dyn *dynCache
 }
 
 // articleFields are the environment names that depend on the article
@@ -134,7 +137,10 @@ type RuleSet struct {
 	// termRules[t] lists the gated rules that reference term t.
 	termRules [][]int32
 	always    []int32 // rules evaluated for every article
-	usesLang  bool    // some rule reads lang: detect it when the article has none
+	// termIDs maps term keys to term ids, so a term computed at run time
+	// that is also a literal term reads its hits instead of rescanning.
+	termIDs  map[string]int32
+	usesLang bool // some rule reads lang: detect it when the article has none
 }
 
 // Len returns the number of rules.
@@ -258,6 +264,7 @@ func (c *Compiler) Add(spec RuleSpec) error {
 // Finish returns the compiled rule set. The Compiler must not be used after.
 func (c *Compiler) Finish() *RuleSet {
 	rs := c.rs
+	rs.termIDs = c.termIDs
 	rs.matcher = newMatcher(rs.terms)
 	rs.termRules = make([][]int32, len(rs.terms))
 	// A gated rule that is true when no term occurs must run for every

@@ -798,34 +798,85 @@ func (e *Env) dynPositions(args []any, k int) ([]int32, error) {
 	}
 	buf := e.scratch[k][:0]
 	for _, s := range terms {
-		t, err := parseTerm(s)
+		pos, err := e.dynTerm(s)
 		if err != nil {
 			return nil, err
 		}
-		one := &matcher{terms: []term{t}}
-		for i := range e.a.toks {
-			if e.a.tokenMatches(i, &t.words[0], t.cs) && (len(t.words) == 1 || one.rest(e.a, i, &t)) {
-				buf = append(buf, int32(i))
-			}
-		}
+		buf = append(buf, pos...)
 	}
 	e.scratch[k] = buf
 	return sortDistinct(buf), nil
+}
+
+// dynCache holds what computed terms cost to find.
+type dynCache struct {
+	terms map[string]dynTerm // parsed terms, kept across articles
+	pos   map[string][]int32 // positions in the current article
+}
+
+type dynTerm struct {
+	t   term
+	id  int32 // the literal term with the same key, or -1
+	err error
+}
+
+// maxDynTerms bounds the parsed terms a Scorer keeps.
+const maxDynTerms = 4096
+
+// dynTerm returns the start positions of term s in the article. A term
+// that is also a literal term of the rule set reads the matcher's hits;
+// another is scanned once per article.
+func (e *Env) dynTerm(s string) ([]int32, error) {
+	c := e.dyn
+	if c == nil {
+		c = &dynCache{terms: map[string]dynTerm{}, pos: map[string][]int32{}}
+		e.dyn = c
+	}
+	d, ok := c.terms[s]
+	if !ok {
+		if len(c.terms) >= maxDynTerms {
+			clear(c.terms)
+		}
+		d.t, d.err = parseTerm(s)
+		d.id = -1
+		if d.err == nil {
+			if id, ok := e.rs.termIDs[d.t.key()]; ok {
+				d.id = id
+			}
+		}
+		c.terms[s] = d
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	if d.id >= 0 {
+		return e.a.hits[d.id], nil
+	}
+	if pos, ok := c.pos[s]; ok {
+		return pos, nil
+	}
+	t := &d.t
+	one := &matcher{terms: []term{*t}}
+	var pos []int32
+	for i := range e.a.toks {
+		if e.a.tokenMatches(i, &t.words[0], t.cs) && (len(t.words) == 1 || one.rest(e.a, i, t)) {
+			pos = append(pos, int32(i))
+		}
+	}
+	c.pos[s] = pos
+	return pos, nil
 }
 
 // tokenMatches reports whether token i matches w as the first word of a
 // term: word forms and Arabic proclitics as the matcher applies them.
 func (a *analysis) tokenMatches(i int, w *termWord, cs bool) bool {
 	var tok string
-	if cs {
+	if cs && w.arBase == "" {
 		tok = a.rawTok(i)
 	} else {
-		tok = string(a.lowerTok(i))
-	}
-	if w.arBase != "" {
 		// Arabic letters have no case: the matcher compares lower-cased
 		// tokens for these words, case-sensitive or not.
-		tok = string(a.lowerTok(i))
+		tok = a.lowerTokString(i)
 	}
 	return w.matchesFirst(tok)
 }
