@@ -37,6 +37,7 @@ const (
 	cueHedgeIfTo  // a hedge when "to" follows: plans to, aims to, threatens to …
 	cueHedgeLower // a hedge only when written in lower case: may
 	cueHelp       // a hedge when a verb of prevention follows: help foil
+	cueQad        // Arabic قد: a hedge before an imperfect verb, an assertion before a past one
 	cueStop       // ends a scope: but, while, although …
 )
 
@@ -63,7 +64,7 @@ var cues = map[string]uint8{
 	"wants": cueHedgeIfTo, "want": cueHedgeIfTo, "wanted": cueHedgeIfTo,
 	"vowed": cueHedgeIfTo, "vows": cueHedgeIfTo, "vow": cueHedgeIfTo,
 	"help": cueHelp, "helps": cueHelp, "helped": cueHelp, "helping": cueHelp,
-	"قد": cueHedge, "ربما": cueHedge, "اذا": cueHedge, "لو": cueHedge, "يعتزم": cueHedge, "تعتزم": cueHedge,
+	"قد": cueQad, "ربما": cueHedge, "اذا": cueHedge, "لو": cueHedge, "يعتزم": cueHedge, "تعتزم": cueHedge,
 	"يخطط": cueHedge, "تخطط": cueHedge, "يهدد": cueHedge, "تهدد": cueHedge, "هدد": cueHedge, "يحتمل": cueHedge,
 	"محتمل": cueHedge, "مزعوم": cueHedge,
 	// scope ends
@@ -238,6 +239,9 @@ func (a *analysis) cueAt(i int) uint8 {
 		// Arabic: a cue with a leading و or ف.
 		if r, size := utf8.DecodeRune(tok); (r == 'و' || r == 'ف') && len(tok) > size {
 			if c, ok := cues[string(tok[size:])]; ok && c != cueStop {
+				if c == cueQad && !imperfectVerb(a.nextLower(i)) {
+					return cueNone
+				}
 				return c
 			}
 		}
@@ -279,8 +283,39 @@ func (a *analysis) cueAt(i int) uint8 {
 			return cueHedge
 		}
 		return cueNone
+	case cueQad:
+		if imperfectVerb(next()) {
+			return cueHedge
+		}
+		return cueNone
 	}
 	return c
+}
+
+// imperfectVerb reports whether an Arabic word has the look of an
+// imperfect (present or future) verb: a prefix ي or ن, or ت other than in
+// the past-tense تم and تمكن. قد before such a verb means "may"; before a
+// past verb (قد أسفر، قد تم) it asserts.
+func imperfectVerb(w string) bool {
+	r, size := utf8.DecodeRuneInString(w)
+	if size == len(w) {
+		return false
+	}
+	switch r {
+	case 'ي', 'ن':
+		return true
+	case 'ت':
+		return !strings.HasPrefix(w, "تم")
+	}
+	return false
+}
+
+// nextLower returns the lower-cased token after i in the same field, or "".
+func (a *analysis) nextLower(i int) string {
+	if i+1 < len(a.toks) && a.toks[i+1].field == a.toks[i].field {
+		return string(a.lowerTok(i + 1))
+	}
+	return ""
 }
 
 // isNT reports whether token i is the "t" of a contraction such as

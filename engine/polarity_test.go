@@ -70,11 +70,13 @@ func TestPolarityCues(t *testing.T) {
 		{"arabic lam", "لم تعتقل الشرطة احدا", false},
 		{"arabic la with waw", "ولا تعتقل الشرطة احدا", false},
 		{"arabic fact", "اعتقلت الشرطة خمسة", true},
-		{"arabic qad", "قد تعتقل الشرطة خمسة", false},
+		{"arabic qad before an imperfect verb", "قد تعتقل الشرطة خمسة", false},
+		{"arabic qad before a past verb asserts", "وقد اعتقلت الشرطة خمسة", true},
+		{"arabic qad before tamma asserts", "قد تم اعتقال خمسة", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			when := `mentions("arrest*", "اعتقل*", "تعتقل*")`
+			when := `mentions("arrest*", "اعتقل*", "تعتقل*", "اعتقال")`
 			res := scoreOne(t, RuleSpec{When: when, Polarity: "asserted"}, nil, "", tt.body)
 			if got := len(res.Matches) > 0; got != tt.want {
 				t.Errorf("asserted rule matched = %v, want %v", got, tt.want)
