@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"time"
 
@@ -118,6 +119,9 @@ type rule struct {
 	severity string
 	drop     uint8 // token flags whose occurrences the rule ignores
 	fields   []eventField
+	// required lists term sets each of which must have occurred for when
+	// to be true: the helper calls joined by && at the top of when.
+	required []int32
 }
 
 // eventField is a compiled event field of a rule.
@@ -233,6 +237,7 @@ func (c *Compiler) Add(spec RuleSpec) error {
 			return err
 		}
 	}
+	r.required = requiredSets(r.when.Node(), nil)
 	// Fields run only on a match: their terms neither gate the rule nor
 	// count as its evidence, so they get a patcher of their own.
 	fp := &patcher{c: c}
@@ -289,6 +294,40 @@ func (c *Compiler) Finish() *RuleSet {
 		}
 	}
 	return rs
+}
+
+// requiredSets returns the term sets that must have occurred for the
+// compiled expression n to be true: it follows && from the top and takes
+// the term-set arguments of the helpers that need an occurrence
+// (mentions, in_title, near, same_sentence, before, in_lead). Anything
+// else (negation, ||, comparisons) requires nothing, so the list only ever
+// holds necessary conditions.
+func requiredSets(n ast.Node, out []int32) []int32 {
+	switch x := n.(type) {
+	case *ast.BinaryNode:
+		if x.Operator == "&&" || x.Operator == "and" {
+			out = requiredSets(x.Left, out)
+			out = requiredSets(x.Right, out)
+		}
+	case *ast.CallNode:
+		id, ok := x.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return out
+		}
+		sets := 0
+		switch id.Value {
+		case "__mentions", "__in_title", "__in_lead":
+			sets = 1
+		case "__near", "__same_sentence", "__before":
+			sets = 2
+		}
+		for i := 1; i <= sets && i < len(x.Arguments); i++ {
+			if c, ok := x.Arguments[i].(*ast.IntegerNode); ok && !slices.Contains(out, int32(c.Value)) {
+				out = append(out, int32(c.Value))
+			}
+		}
+	}
+	return out
 }
 
 // compileExpr compiles src (to a bool, a float64, or any value for

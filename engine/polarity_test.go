@@ -308,3 +308,40 @@ func FuzzPolarity(f *testing.F) {
 		}
 	})
 }
+
+// TestRequiredSets checks the presearch conditions taken from when: only
+// helper calls joined by && at the top count, so a rule is skipped only
+// when it cannot match.
+func TestRequiredSets(t *testing.T) {
+	tests := []struct {
+		when string
+		want int
+	}{
+		{`mentions("a") && near("b", "c", 3)`, 3},
+		{`mentions("a") and before("b", "c", 3) and in_lead("d", 2)`, 4},
+		{`mentions("a") || mentions("b")`, 0},
+		{`!mentions("a") && mentions("b")`, 1},
+		{`count("a") >= 2 && mentions("b")`, 1},
+		{`mentions("a", "b")`, 1},
+		{`words > 3 && same_sentence("a", "b")`, 2},
+		{`any(numbers_near("a", 3), # > 1)`, 0},
+	}
+	for _, tt := range tests {
+		c, _ := NewCompiler(nil)
+		if err := c.Add(RuleSpec{Name: "r", When: tt.when}); err != nil {
+			t.Fatal(err)
+		}
+		rs := c.Finish()
+		if got := len(rs.rules[0].required); got != tt.want {
+			t.Errorf("%s: %d required sets, want %d", tt.when, got, tt.want)
+		}
+	}
+	// A rule whose required set is absent does not match; with it, it does.
+	rs := compile(t, nil, `words > 0 && mentions("alpha") && near("beta", "gamma", 2)`)
+	if m := rs.NewScorer().Score(Article{Body: "beta gamma"}); len(m.Matches) != 0 {
+		t.Error("matched without alpha")
+	}
+	if m := rs.NewScorer().Score(Article{Body: "alpha beta gamma"}); len(m.Matches) != 1 {
+		t.Error("did not match with every required term")
+	}
+}

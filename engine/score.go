@@ -94,6 +94,9 @@ func (s *Scorer) Score(art Article) Result {
 	res := Result{Article: art}
 	for _, ri := range s.cand {
 		r := &rs.rules[ri]
+		if !s.mayMatch(r) {
+			continue
+		}
 		s.env.drop = r.drop
 		s.env.events = s.env.events[:0]
 		ok, score, err := s.eval(r)
@@ -136,6 +139,24 @@ func (s *Scorer) Score(art Article) Result {
 		res.Summary = s.summary(res.Matches, n)
 	}
 	return res
+}
+
+// mayMatch reports whether every term set the rule requires occurred: a
+// candidate that lacks one cannot match, and is not run.
+func (s *Scorer) mayMatch(r *rule) bool {
+	for _, id := range r.required {
+		found := false
+		for _, t := range s.rs.sets[id] {
+			if len(s.a.hits[t]) > 0 {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // eval runs one rule: when, then score against min_score.
