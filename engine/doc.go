@@ -13,7 +13,9 @@
 // Only the rules one of whose terms occurred are evaluated (a presearcher,
 // as stored-query engines call it), plus those that can be true with no term
 // at all, found by evaluating every rule once on an empty article when the
-// set is compiled. Rules are expr-lang programs compiled once; helper calls
+// set is compiled; and of those, only the ones in which every helper joined
+// by && at the top of when (mentions, near, before, …) has a term that
+// occurred. Rules are expr-lang programs compiled once; helper calls
 // with literal terms are rewritten at compile time to refer to interned
 // term sets, so at run time a helper reads the occurrence lists directly.
 //
