@@ -769,32 +769,12 @@ func (e *Env) numbersNear(pos []int32, n int) []float64 {
 
 var errTermType = errors.New("terms must be strings or lists of strings")
 
-// dynPositions finds the terms given at run time by scanning the tokens.
-// Rules with literal terms never come here.
+// dynPositions finds the terms given at run time (see dynTerm). Rules
+// with literal terms never come here.
 func (e *Env) dynPositions(args []any, k int) ([]int32, error) {
-	var terms []string
-	var add func(v any) error
-	add = func(v any) error {
-		switch x := v.(type) {
-		case string:
-			terms = append(terms, x)
-		case []string:
-			terms = append(terms, x...)
-		case []any:
-			for _, el := range x {
-				if err := add(el); err != nil {
-					return err
-				}
-			}
-		default:
-			return fmt.Errorf("%w, not %T", errTermType, v)
-		}
-		return nil
-	}
-	for _, v := range args {
-		if err := add(v); err != nil {
-			return nil, err
-		}
+	terms, err := flattenTerms(args)
+	if err != nil {
+		return nil, err
 	}
 	buf := e.scratch[k][:0]
 	for _, s := range terms {
