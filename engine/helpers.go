@@ -109,23 +109,19 @@ func internalHelpers() []expr.Option {
 		}, new(func(any, ...any) bool)),
 		expr.Function("__near_dyn", func(p ...any) (any, error) {
 			e := envOf(p)
-			a, err := e.dynPositions(p[1:2], 0)
+			a, b, err := e.dynPair(p[1], p[2])
 			if err != nil {
 				return false, err
 			}
-			a = e.keep(a)
-			b, err := e.dynPositions(p[2:3], 1)
-			return e.near(a, e.keep(b), p[3].(int)), err
+			return e.near(a, b, p[3].(int)), nil
 		}, new(func(any, any, any, int) bool)),
 		expr.Function("__same_sentence_dyn", func(p ...any) (any, error) {
 			e := envOf(p)
-			a, err := e.dynPositions(p[1:2], 0)
+			a, b, err := e.dynPair(p[1], p[2])
 			if err != nil {
 				return false, err
 			}
-			a = e.keep(a)
-			b, err := e.dynPositions(p[2:3], 1)
-			return e.sameSentence(a, e.keep(b)), err
+			return e.sameSentence(a, b), nil
 		}, new(func(any, any, any) bool)),
 		expr.Function("__numbers_near_dyn", func(p ...any) (any, error) {
 			e := envOf(p)
@@ -144,13 +140,11 @@ func internalHelpers() []expr.Option {
 		}, new(func(any, ...any) int)),
 		expr.Function("__before_dyn", func(p ...any) (any, error) {
 			e := envOf(p)
-			a, err := e.dynPositions(p[1:2], 0)
+			a, b, err := e.dynPair(p[1], p[2])
 			if err != nil {
 				return false, err
 			}
-			a = e.keep(a)
-			b, err := e.dynPositions(p[2:3], 1)
-			return e.before(a, e.keep(b), p[3].(int)), err
+			return e.before(a, b, p[3].(int)), nil
 		}, new(func(any, any, any, int) bool)),
 		expr.Function("__in_lead_dyn", func(p ...any) (any, error) {
 			e := envOf(p)
@@ -768,6 +762,20 @@ func (e *Env) numbersNear(pos []int32, n int) []float64 {
 }
 
 var errTermType = errors.New("terms must be strings or lists of strings")
+
+// dynPair returns the positions that count of the two term arguments of a
+// helper such as near, computed at run time.
+func (e *Env) dynPair(x, y any) (a, b []int32, err error) {
+	a, err = e.dynPositions([]any{x}, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err = e.dynPositions([]any{y}, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e.keep(a), e.keep(b), nil
+}
 
 // dynPositions finds the terms given at run time (see dynTerm). Rules
 // with literal terms never come here.
