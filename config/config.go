@@ -26,13 +26,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/watchfloor/watchfloor/internal/httpx"
 )
 
 // Config is the whole configuration; see Default for the defaults.
@@ -129,7 +130,7 @@ func (n Notifier) String() string {
 	case n.Channel != "":
 		s += " " + n.Channel
 	case n.URL != "":
-		s += " " + RedactURL(n.URL)
+		s += " " + httpx.RedactURL(n.URL)
 	}
 	return s + ")"
 }
@@ -143,7 +144,7 @@ func (n Notifier) GoString() string {
 		return `"<redacted>"`
 	}
 	return fmt.Sprintf("config.Notifier{Name:%q, Type:%q, Token:%s, TokenFile:%q, Channel:%q, WebhookURL:%s, WebhookURLFile:%q, URL:%q, Secret:%s, SecretFile:%q}",
-		n.Name, n.Type, r(n.Token), n.TokenFile, n.Channel, r(n.WebhookURL), n.WebhookURLFile, RedactURL(n.URL), r(n.Secret), n.SecretFile)
+		n.Name, n.Type, r(n.Token), n.TokenFile, n.Channel, r(n.WebhookURL), n.WebhookURLFile, httpx.RedactURL(n.URL), r(n.Secret), n.SecretFile)
 }
 
 // LogValue logs the notifier as a group of its name, type, channel and
@@ -154,33 +155,12 @@ func (n Notifier) LogValue() slog.Value {
 		attrs = append(attrs, slog.String("channel", n.Channel))
 	}
 	if n.URL != "" {
-		attrs = append(attrs, slog.String("url", RedactURL(n.URL)))
+		attrs = append(attrs, slog.String("url", httpx.RedactURL(n.URL)))
 	}
 	if n.Token != "" || n.WebhookURL != "" || n.Secret != "" {
 		attrs = append(attrs, slog.Bool("has_secret", true))
 	}
 	return slog.GroupValue(attrs...)
-}
-
-// RedactURL keeps the scheme and host of a URL and hides the rest, which
-// may hold a token: "https://hooks.example.org/…". An unparsable URL is
-// "<redacted>".
-func RedactURL(s string) string {
-	if s == "" {
-		return ""
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.Scheme == "" {
-		return "<redacted>"
-	}
-	host := u.Host
-	if u.User != nil {
-		host = "…@" + host
-	}
-	if u.Path == "" && u.RawQuery == "" && u.Fragment == "" && u.Opaque == "" {
-		return u.Scheme + "://" + host
-	}
-	return u.Scheme + "://" + host + "/…"
 }
 
 // Delivery are the retry settings of every notifier.

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+
+	"github.com/watchfloor/watchfloor/internal/httpx"
 )
 
 // validate records every problem of c that the daemon would refuse.
@@ -169,7 +171,7 @@ func (p *parser) showURL(path, u string) string {
 	if r, ok := p.raw[path]; ok {
 		return r
 	}
-	return RedactURL(u)
+	return httpx.RedactURL(u)
 }
 
 func ifEmpty(cond, v string) string {

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/watchfloor/watchfloor/internal/httpx"
 	"github.com/watchfloor/watchfloor/store"
 )
 
@@ -298,7 +298,7 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 		d.dead(ctx, it, log, fmt.Sprintf("%v (retried for %v, the max_age)", err, d.o.MaxAge))
 		return
 	}
-	wait := d.backoff(it.Attempts)
+	wait := httpx.Backoff(d.o.MinBackoff, d.o.MaxBackoff, it.Attempts)
 	var ra *RetryAfterError
 	if errors.As(err, &ra) && ra.After > wait {
 		wait = ra.After
@@ -314,19 +314,6 @@ func (d *Dispatcher) dead(ctx context.Context, it store.OutboxItem, log *slog.Lo
 		log.Error("recording a dead letter", "err", err)
 	}
 	log.Error("alert is a dead letter", "reason", reason)
-}
-
-// backoff is MinBackoff·2^attempts capped at MaxBackoff, with "equal
-// jitter": half fixed, half random, so retries spread out but never come
-// sooner than half the nominal delay.
-func (d *Dispatcher) backoff(attempts int) time.Duration {
-	b := d.o.MinBackoff
-	for i := 0; i < attempts && b < d.o.MaxBackoff; i++ {
-		b *= 2
-	}
-	b = min(b, d.o.MaxBackoff)
-	half := b / 2
-	return half + rand.N(half+1)
 }
 
 func (d *Dispatcher) updateGauges(ctx context.Context) {

@@ -9,11 +9,8 @@ package notifiers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/engine"
@@ -129,40 +126,3 @@ func (e *RetryAfterError) Unwrap() error { return e.Err }
 func RetryableStatus(code int) bool {
 	return code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
 }
-
-// RedactURL hides what may be secret in a URL (user info, path, query),
-// for logs and errors.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "<redacted url>"
-	}
-	out := u.Scheme + "://" + u.Host
-	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
-		out += "/<redacted>"
-	}
-	return out
-}
-
-// redactErr replaces every occurrence of secret URLs in err's text.
-func redactErr(err error, secrets ...string) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	changed := false
-	for _, s := range secrets {
-		if s != "" && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, RedactURL(s))
-			changed = true
-		}
-	}
-	if !changed {
-		return err
-	}
-	return errors.New(msg)
-}
-
-// RedactError returns err with every occurrence of the secret URLs
-// replaced by their redacted form.
-func RedactError(err error, secretURLs ...string) error { return redactErr(err, secretURLs...) }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/watchfloor/watchfloor/internal/httpx"
 	"github.com/watchfloor/watchfloor/notifiers"
 )
 
@@ -94,7 +95,7 @@ func (n *Notifier) Notify(ctx context.Context, a notifiers.Alert) (bool, error) 
 	if err == nil {
 		return false, nil
 	}
-	err = notifiers.RedactError(err, n.cfg.WebhookURL)
+	err = httpx.RedactError(err)
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
 		return true, &notifiers.RetryAfterError{After: rl.RetryAfter, Err: fmt.Errorf("slack: %w", err)}

@@ -46,7 +46,7 @@ type Notifier struct {
 func New(cfg Config) (*Notifier, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("webhook: url %s must be an absolute http(s) URL", notifiers.RedactURL(cfg.URL))
+		return nil, fmt.Errorf("webhook: url %s must be an absolute http(s) URL", httpx.RedactURL(cfg.URL))
 	}
 	key, err := Key(cfg.Secret)
 	if err != nil {
@@ -94,7 +94,7 @@ func (n *Notifier) NotifyPayload(ctx context.Context, id string, body []byte) (b
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.cfg.URL, bytes.NewReader(body))
 	if err != nil {
-		return false, fmt.Errorf("webhook: %w", notifiers.RedactError(err, n.cfg.URL))
+		return false, fmt.Errorf("webhook: %w", httpx.RedactError(err))
 	}
 	now := time.Now()
 	req.Header.Set("Content-Type", "application/json")
@@ -106,7 +106,7 @@ func (n *Notifier) NotifyPayload(ctx context.Context, id string, body []byte) (b
 	}
 	resp, err := n.cfg.Client.Do(req)
 	if err != nil {
-		return true, fmt.Errorf("webhook: post %s: %w", notifiers.RedactURL(n.cfg.URL), notifiers.RedactError(errors.Unwrap(err), n.cfg.URL))
+		return true, fmt.Errorf("webhook: %w", httpx.RedactError(err))
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -114,11 +114,11 @@ func (n *Notifier) NotifyPayload(ctx context.Context, id string, body []byte) (b
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return false, nil
 	}
-	err = fmt.Errorf("webhook: post %s: %s: %s", notifiers.RedactURL(n.cfg.URL), resp.Status, strings.TrimSpace(string(snippet)))
+	err = fmt.Errorf("webhook: post %s: %s: %s", httpx.RedactURL(n.cfg.URL), resp.Status, strings.TrimSpace(string(snippet)))
 	if !notifiers.RetryableStatus(resp.StatusCode) {
 		return false, err
 	}
-	if d, ok := httpx.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	if d, ok := httpx.RetryAfter(resp.Header.Get("Retry-After"), time.Now(), 0); ok {
 		return true, &notifiers.RetryAfterError{After: d, Err: err}
 	}
 	return true, err

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"mime"
 	"net/http"
 	"net/url"
@@ -236,14 +235,10 @@ func (w *Watcher) succeeded(ctx context.Context, f Config, st store.FeedState) e
 func (w *Watcher) failed(ctx context.Context, f Config, st store.FeedState, hdr http.Header, err error) error {
 	st.Failures++
 	st.LastError = err.Error()
-	d := w.o.MinBackoff
-	for i := 1; i < st.Failures && d < w.o.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, w.o.MaxBackoff)
-	d = d/2 + rand.N(d/2+1)
+	d := httpx.Backoff(w.o.MinBackoff, w.o.MaxBackoff, st.Failures-1)
 	if (st.LastStatus == http.StatusTooManyRequests || st.LastStatus == http.StatusServiceUnavailable) && hdr != nil {
-		if ra, ok := httpx.RetryAfter(hdr.Get("Retry-After"), w.o.Now()); ok && ra > d {
+		// The server's wish is honoured up to the policy's longest delay.
+		if ra, ok := httpx.RetryAfter(hdr.Get("Retry-After"), w.o.Now(), w.o.MaxBackoff); ok && ra > d {
 			d = ra
 		}
 	}

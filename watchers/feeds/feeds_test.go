@@ -192,8 +192,17 @@ func TestBackoffAndRetryAfter(t *testing.T) {
 	calls := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls++
-		if calls == 2 {
-			w.Header().Set("Retry-After", "7200")
+		switch calls {
+		case 2:
+			w.Header().Set("Retry-After", "1800")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		case 3:
+			w.Header().Set("Retry-After", "31536000") // a year
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		case 4:
+			w.Header().Set("Retry-After", "99999999999999999999")
 			w.WriteHeader(http.StatusTooManyRequests)
 			return
 		}
@@ -218,8 +227,18 @@ func TestBackoffAndRetryAfter(t *testing.T) {
 	now = fs.NextAttempt
 	_ = w.Poll(ctx, "n")
 	fs, _ = st.FeedState(ctx, "n")
-	if fs.Failures != 2 || fs.NextAttempt.Sub(now) < 2*time.Hour {
+	if fs.Failures != 2 || fs.NextAttempt.Sub(now) < 30*time.Minute {
 		t.Errorf("Retry-After not honoured: %+v", fs)
+	}
+	// A server-given delay longer than the policy's max_backoff is capped,
+	// and one too large for a time.Duration neither wraps nor goes negative.
+	for _, want := range []int{3, 4} {
+		now = fs.NextAttempt
+		_ = w.Poll(ctx, "n")
+		fs, _ = st.FeedState(ctx, "n")
+		if calls != want || fs.NextAttempt.Sub(now) > time.Hour || fs.NextAttempt.Sub(now) < 30*time.Minute {
+			t.Errorf("call %d: next attempt in %v, want within the 1h max_backoff: %+v", calls, fs.NextAttempt.Sub(now), fs)
+		}
 	}
 }
 
