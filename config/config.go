@@ -56,6 +56,8 @@ type Config struct {
 	DefaultNotify []string `yaml:"default_notify"`
 	// Delivery holds the retry settings of every notifier.
 	Delivery Delivery `yaml:"delivery"`
+	// FeedFetch holds the limits of feed polling shared by every feed.
+	FeedFetch FeedFetch `yaml:"feed_fetch"`
 	// Path is the file the config came from, "" for the defaults.
 	Path string `yaml:"-"`
 }
@@ -77,6 +79,12 @@ type HTTP struct {
 	// Listen is host:port; "" or "off" disables the server.
 	// Default 127.0.0.1:9464.
 	Listen string `yaml:"listen"`
+	// TokenFile holds the bearer token that POST and DELETE must carry
+	// when Listen is not a loopback address. Default none.
+	TokenFile string `yaml:"token_file"`
+	// Token is the token read from TokenFile (never from the config text,
+	// never logged).
+	Token string `yaml:"-"`
 }
 
 // Enabled reports whether the admin server should listen.
@@ -173,6 +181,29 @@ type Delivery struct {
 	// MaxAge is how long an alert is retried before it becomes a dead
 	// letter. Default 72h.
 	MaxAge Duration `yaml:"max_age"`
+	// Timeout bounds one delivery attempt, from dialling to the end of the
+	// response. Default 15s.
+	Timeout Duration `yaml:"timeout"`
+	// Concurrency is how many deliveries run at once for each destination,
+	// so one slow destination never holds up another. Default 4.
+	Concurrency int `yaml:"concurrency"`
+}
+
+// FeedFetch are the limits of feed polling shared by every feed.
+type FeedFetch struct {
+	// Concurrency is how many feeds are fetched at once, across all
+	// feeds. Default 8.
+	Concurrency int `yaml:"concurrency"`
+	// StartJitter spreads the feeds' first polls (and "@every" schedules)
+	// over a random delay up to this long. Default 30s.
+	StartJitter Duration `yaml:"start_jitter"`
+	// Timeout bounds one fetch of a feed or of an item's page. Default 30s.
+	Timeout Duration `yaml:"timeout"`
+	// AllowPrivate lists hosts, IP addresses or CIDR ranges on loopback,
+	// private or link-local networks that feeds and full_text may fetch.
+	// Everything else there is refused, since a feed's item links are
+	// hostile. Default none.
+	AllowPrivate []string `yaml:"allow_private"`
 }
 
 // DefaultSchedule is the schedule of a feed that gives none.
@@ -194,9 +225,16 @@ func Default() Config {
 		Notifiers:     []Notifier{{Name: "console", Type: TypeLog}},
 		DefaultNotify: []string{"console"},
 		Delivery: Delivery{
-			MinBackoff: Duration(time.Second),
-			MaxBackoff: Duration(5 * time.Minute),
-			MaxAge:     Duration(72 * time.Hour),
+			MinBackoff:  Duration(time.Second),
+			MaxBackoff:  Duration(5 * time.Minute),
+			MaxAge:      Duration(72 * time.Hour),
+			Timeout:     Duration(15 * time.Second),
+			Concurrency: 4,
+		},
+		FeedFetch: FeedFetch{
+			Concurrency: 8,
+			StartJitter: Duration(30 * time.Second),
+			Timeout:     Duration(30 * time.Second),
 		},
 	}
 }
@@ -447,6 +485,7 @@ func (p *parser) show(path, value string) string {
 
 // readSecrets fills token, webhook_url and secret from their *_file keys.
 func (p *parser) readSecrets(c *Config) {
+	p.secret("http", "http", "token", &c.HTTP.Token, c.HTTP.TokenFile)
 	for i := range c.Notifiers {
 		n := &c.Notifiers[i]
 		base := fmt.Sprintf("notifiers[%d]", i)

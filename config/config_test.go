@@ -46,6 +46,11 @@ func TestBadConfigs(t *testing.T) {
 		{"bad_bool", `conf.bad_bool.yml:4:16: feed "news": full_text must be true or false, not "maybe"`},
 		{"bad_cron", `conf.bad_cron.yml:4:15: feed "f": invalid schedule "61 * * * *": end of range (61) above maximum (59): 61`},
 		{"bad_duration", `conf.bad_duration.yml:2:11: inbox.settle: invalid duration "soon" (use 500ms, 30s, 15m, 72h or 3d)`},
+		{"bad_limits", "conf.bad_limits.yml:2:16: delivery.concurrency must be at least 1, not 0\n" +
+			"conf.bad_limits.yml:4:16: feed_fetch.concurrency must be at least 1, not -1\n" +
+			"conf.bad_limits.yml:5:17: feed_fetch.start_jitter must not be negative, not -1s\n" +
+			`conf.bad_limits.yml:6:19: feed_fetch.allow_private: "10.0.0.0/33" is not a host name, IP address or CIDR range` + "\n" +
+			`conf.bad_limits.yml:6:32: feed_fetch.allow_private: "not a host" is not a host name, IP address or CIDR range`},
 		{"bad_listen", `conf.bad_listen.yml:2:11: http.listen "localhost" must be host:port, such as 127.0.0.1:9464, or off`},
 		{"bad_url", `conf.bad_url.yml:4:10: notifier "siem": url "ftp://example.org/…" must be an absolute http(s) URL`},
 		{"bad_var", `conf.bad_var.yml:1:11: data_dir: invalid variable name "DATA-DIR" in ${…} (want letters, digits and _; write $$ for a literal $)`},
@@ -158,7 +163,8 @@ func TestGoodConfigs(t *testing.T) {
 					{Name: "console", Type: TypeLog},
 				},
 				DefaultNotify: []string{"console", "siem"},
-				Delivery:      Delivery{MinBackoff: Duration(2 * time.Second), MaxBackoff: Duration(10 * time.Minute), MaxAge: Duration(72 * time.Hour)},
+				Delivery:      Delivery{MinBackoff: Duration(2 * time.Second), MaxBackoff: Duration(10 * time.Minute), MaxAge: Duration(72 * time.Hour), Timeout: Duration(5 * time.Second), Concurrency: 2},
+				FeedFetch:     FeedFetch{Concurrency: 3, StartJitter: Duration(time.Minute), Timeout: Duration(10 * time.Second), AllowPrivate: []string{"10.1.0.0/16", "intranet.example"}},
 				Path:          c.Path,
 			}
 			if !reflect.DeepEqual(c, want) {

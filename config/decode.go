@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -80,6 +81,17 @@ func (p *parser) value(n *yaml.Node, v reflect.Value, path string) {
 		default:
 			p.fail(n, path, "%s must be true or false, not %q", p.label(path), p.show(path, s))
 		}
+	case v.Kind() == reflect.Int:
+		s, ok := p.scalar(n, path, "a whole number")
+		if !ok {
+			return
+		}
+		i, err := strconv.Atoi(s)
+		if err != nil {
+			p.fail(n, path, "%s must be a whole number, not %q", p.label(path), p.show(path, s))
+			return
+		}
+		v.SetInt(int64(i))
 	case v.Kind() == reflect.Struct:
 		p.mapping(n, v, path)
 	case v.Kind() == reflect.Slice:

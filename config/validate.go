@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/watchfloor/watchfloor/internal/httpx"
 )
@@ -47,6 +48,24 @@ func (p *parser) validate(c *Config) {
 	p.positive("delivery.min_backoff", d.MinBackoff)
 	p.positive("delivery.max_backoff", d.MaxBackoff)
 	p.positive("delivery.max_age", d.MaxAge)
+	p.positive("delivery.timeout", d.Timeout)
+	if d.Concurrency < 1 {
+		p.check([]string{"delivery.concurrency"}, "delivery.concurrency must be at least 1, not %d", d.Concurrency)
+	}
+	ff := c.FeedFetch
+	if ff.Concurrency < 1 {
+		p.check([]string{"feed_fetch.concurrency"}, "feed_fetch.concurrency must be at least 1, not %d", ff.Concurrency)
+	}
+	if ff.StartJitter < 0 {
+		p.check([]string{"feed_fetch.start_jitter"}, "feed_fetch.start_jitter must not be negative, not %v", ff.StartJitter)
+	}
+	p.positive("feed_fetch.timeout", ff.Timeout)
+	for i, a := range ff.AllowPrivate {
+		if !hostOrCIDR(a) {
+			path := fmt.Sprintf("feed_fetch.allow_private[%d]", i)
+			p.check([]string{path, "feed_fetch.allow_private"}, "feed_fetch.allow_private: %q is not a host name, IP address or CIDR range", a)
+		}
+	}
 	if d.MinBackoff > 0 && d.MaxBackoff > 0 && d.MinBackoff > d.MaxBackoff {
 		p.check([]string{"delivery.min_backoff", "delivery.max_backoff", "delivery"},
 			"delivery.min_backoff %v is more than delivery.max_backoff %v", d.MinBackoff, d.MaxBackoff)
@@ -195,4 +214,29 @@ func hostPort(s string) bool {
 	}
 	n, err := strconv.ParseUint(port, 10, 16)
 	return err == nil && n <= 65535
+}
+
+// hostOrCIDR reports whether s is a host name, an IP address or a CIDR
+// range, as feed_fetch.allow_private takes them.
+func hostOrCIDR(s string) bool {
+	if s == "" || strings.ContainsAny(s, " /:") && net.ParseIP(s) == nil {
+		if _, _, err := net.ParseCIDR(s); err == nil {
+			return true
+		}
+		return false
+	}
+	if net.ParseIP(s) != nil {
+		return true
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
 }
