@@ -209,20 +209,34 @@ func (d *Daemon) Addr() string {
 	return d.httpLn.Addr().String()
 }
 
-// Run serves until ctx is done, then stops intake, lets articles in flight
-// finish, delivers what is due within the grace period and closes the
-// store.
+// Run serves until ctx is done or a component fails, then shuts down in
+// order: intake stops (an inbox file in flight is abandoned, to be read
+// again at the next start), the committer finishes what it was given, the
+// dispatcher delivers what is due until the shutdown grace ends (a
+// delivery still running then is cancelled and its alert stays pending),
+// and the store closes last.
+//
+// Every component runs on one context that the first failure cancels, so
+// a failed component (an inbox directory removed, inotify exhausted) stops
+// the whole daemon and Run returns its error: under systemd or a container
+// runtime the process exits non-zero and is restarted, instead of running
+// on with half its parts. Shutdown is bounded by the grace period plus a
+// few seconds whatever a component or a destination does.
 func (d *Daemon) Run(ctx context.Context) error {
 	defer d.store.Close()
 	d.log.Info("watchfloor started", "rules", d.rules.Load().set.Rules.Len(), "inbox", d.cfg.Inbox.Dir,
 		"feeds", len(d.cfg.Feeds), "notifiers", len(d.notifs), "http", d.Addr(), "data_dir", d.cfg.DataDir)
 
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+
 	commitDone := make(chan struct{})
 	stopCommits := make(chan struct{})
 	go func() { defer close(commitDone); d.committer(stopCommits) }()
+	// The dispatcher outlives intake: it stops only once nothing more can
+	// be committed, then Drain takes over for the grace period.
 	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDisp()
-	var wg sync.WaitGroup
 	dispDone := make(chan struct{})
 	go func() {
 		defer close(dispDone)
@@ -231,23 +245,29 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}()
 
+	var wg sync.WaitGroup
+	var failOnce sync.Once
+	var runErr error
+	fail := func(err error) {
+		failOnce.Do(func() { runErr = err })
+		stop(err)
+	}
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := f(runCtx)
+			if err != nil && runCtx.Err() == nil {
+				fail(fmt.Errorf("%s: %w", name, err))
+			}
+		}()
+	}
 	var srv *http.Server
 	if d.httpLn != nil {
 		srv = &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := srv.Serve(d.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				d.log.Error("http server stopped", "err", err)
-			}
-		}()
-	}
-	errs := make(chan error, 3)
-	run := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				d.log.Error(name+" stopped", "err", err)
-				errs <- fmt.Errorf("%s: %w", name, err)
+				fail(fmt.Errorf("http server: %w", err))
 			}
 		}()
 	}
@@ -258,44 +278,53 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 	// The outbox can change behind the daemon's back (watchfloor outbox
 	// retry), so look at it now and then even without a kick.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	run("outbox ticker", func(ctx context.Context) error {
 		t := time.NewTicker(15 * time.Second)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
-				return
+				return nil
 			case <-t.C:
 				d.disp.Kick()
 			}
 		}
-	}()
+	})
 
-	var runErr error
-	select {
-	case <-ctx.Done():
-	case runErr = <-errs:
+	<-runCtx.Done()
+	// The grace period starts now and bounds everything that follows.
+	graceEnd := time.Now().Add(d.opts.ShutdownGrace)
+	if runErr != nil {
+		d.log.Error("a component failed, shutting down", "err", runErr)
 	}
-	d.log.Info("shutting down: intake stopped, finishing articles in flight")
-	wg.Wait()
+	d.log.Info("shutting down: intake stopped", "grace", d.opts.ShutdownGrace)
+	intakeDone := make(chan struct{})
+	go func() { wg.Wait(); close(intakeDone) }()
+	select {
+	case <-intakeDone:
+	case <-time.After(time.Until(graceEnd)):
+		d.log.Error("intake did not stop within the shutdown grace; closing anyway")
+	}
 	close(stopCommits)
 	<-commitDone
 	stopDisp()
 	<-dispDone
-	graceCtx, cancel := context.WithTimeout(context.Background(), d.opts.ShutdownGrace)
+	graceCtx, cancel := context.WithDeadline(context.Background(), graceEnd)
 	defer cancel()
 	if err := d.disp.Drain(graceCtx); err != nil {
 		d.log.Warn("alerts left in the outbox for the next start", "err", err)
 	}
 	if srv != nil {
-		shCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		shCtx, cancel := context.WithTimeout(context.Background(), time.Second)
 		_ = srv.Shutdown(shCtx)
 		cancel()
 	}
+	if runErr != nil {
+		d.log.Info("watchfloor stopped after a failure")
+		return runErr
+	}
 	d.log.Info("watchfloor stopped")
-	return runErr
+	return nil
 }
 
 // Reload loads the rules directory again and swaps the new set in. On any
