@@ -85,6 +85,9 @@ type Daemon struct {
 	m        *metrics
 	httpLn   net.Listener
 	commits  chan commitReq
+	// commitErr is the error of the last group commit, nil once one
+	// succeeds: while commits fail the daemon is not ready.
+	commitErr atomic.Pointer[error]
 }
 
 // commitReq asks the committer to record one article.
@@ -196,6 +199,10 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		if err != nil {
 			d.store.Close()
 			return nil, fmt.Errorf("http: %w", err)
+		}
+		if !IsLoopbackListen(l) {
+			d.log.Warn("the admin HTTP server listens beyond loopback; keep it off untrusted networks",
+				"listen", l, "token_required", true, "token_set", cfg.HTTP.Token != "")
 		}
 	}
 	return d, nil
@@ -460,6 +467,13 @@ func (d *Daemon) committer(stop <-chan struct{}) {
 			cs[i] = r.c
 		}
 		ok, err := d.store.CommitArticles(context.Background(), cs)
+		if err != nil {
+			if d.commitErr.Swap(&err) == nil {
+				d.log.Error("commits are failing; not ready until one succeeds", "err", err)
+			}
+		} else if d.commitErr.Swap(nil) != nil {
+			d.log.Info("commits succeed again; ready")
+		}
 		for i, r := range batch {
 			if err != nil {
 				r.reply <- commitRes{err: err}
