@@ -549,6 +549,19 @@ func CheckRoutes(cfg config.Config, rs *engine.RuleSet) error {
 	return errors.Join(errs...)
 }
 
+// Check builds, from a valid config and a loaded rule set, everything that
+// New builds short of opening the store, binding the admin listener and
+// sending: the routes of the rules and every notifier (so a webhook
+// secret whose base64 is broken fails here as it would at start). It is
+// what `watchfloor check` runs.
+func Check(cfg config.Config, rs *engine.RuleSet) error {
+	errs := []error{CheckRoutes(cfg, rs)}
+	if _, err := BuildNotifiers(cfg, io.Discard, &http.Client{}, "check", ""); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
 // BuildNotifiers makes the notifiers of the config.
 func BuildNotifiers(cfg config.Config, stdout io.Writer, client *http.Client, version, slackAPIURL string) (map[string]notifiers.Notifier, error) {
 	out := map[string]notifiers.Notifier{}
