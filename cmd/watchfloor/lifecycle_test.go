@@ -117,3 +117,29 @@ func freeAddr(t *testing.T) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+// TestClassifyOutputErrorFails runs classify with its output on /dev/full:
+// the write fails, and the exit status must say so.
+func TestClassifyOutputErrorFails(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("this test needs /dev/full: %v", err)
+	}
+	defer full.Close()
+	for _, format := range []string{"json", "text"} {
+		t.Run(format, func(t *testing.T) {
+			cmd := exec.Command(binary(t), "classify", "--rules", filepath.Join(repo, "rules.d"), "--format", format, filepath.Join(repo, "testdata/seeds"))
+			cmd.Stdout = full
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+				t.Errorf("exit %v, want status 1; stderr:\n%s", err, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "no space left") {
+				t.Errorf("stderr does not give the cause:\n%s", stderr.String())
+			}
+		})
+	}
+}
