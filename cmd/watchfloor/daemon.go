@@ -74,7 +74,7 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 		}
 	}()
 	if err := d.Run(ctx); err != nil {
-		logger.Error("watchfloor failed", "err", err)
+		// Run has logged the failure where it happened.
 		return exitInput
 	}
 	return exitOK
