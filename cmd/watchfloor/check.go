@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/watchfloor/watchfloor/config"
@@ -27,6 +28,7 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 	fs := newFlags("check", "[--config FILE] [--rules DIR]", std)
 	cfgPath := fs.String("config", "", "config file to validate (default: $WATCHFLOOR_CONFIG, else built-in defaults)")
 	rulesDir := fs.String("rules", "", "rules directory (default: the config's rules_dir)")
+	verbose := fs.Bool("v", false, "list every rule file and its rules")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -64,6 +66,30 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 	if cfg.Path != "" {
 		where = cfg.Path
 	}
+	if *verbose {
+		printRuleFiles(std.out, set)
+	}
 	fmt.Fprintf(std.out, "ok: config %s; %d rules in %d files under %s\n", where, set.Rules.Len(), len(set.Files), dir)
 	return exitOK
+}
+
+// printRuleFiles lists the rule files and the rules of a loaded set, for
+// check -v.
+func printRuleFiles(w io.Writer, set *rules.Set) {
+	fmt.Fprintf(w, "%d rule files:\n", len(set.Files))
+	for _, f := range set.Files {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	specs := set.Rules.Rules()
+	fmt.Fprintf(w, "%d rules:\n", len(specs))
+	for _, r := range specs {
+		sev := r.Severity
+		if sev == "" {
+			sev = "-"
+		}
+		fmt.Fprintf(w, "  %-32s %s\n", r.Name, sev)
+	}
+	if len(set.Tests) > 0 {
+		fmt.Fprintf(w, "%d rule test files\n", len(set.Tests))
+	}
 }

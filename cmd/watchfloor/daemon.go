@@ -82,9 +82,13 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 
 func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "retry") {
-		fmt.Fprintln(std.err, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|all] [--limit N]")
-		fmt.Fprintln(std.err, "       watchfloor outbox retry [--config FILE] (ID... | --all)")
-		return exitUsage
+		w, code := std.err, exitUsage
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			w, code = std.out, exitOK
+		}
+		fmt.Fprintln(w, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|all] [--limit N]")
+		fmt.Fprintln(w, "       watchfloor outbox retry [--config FILE] (ID... | --all)")
+		return code
 	}
 	sub := args[0]
 	fs := newFlags("outbox "+sub, "[--config FILE]", std)

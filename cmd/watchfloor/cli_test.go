@@ -1,0 +1,45 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCommandLine covers the command-line conventions users expect: flags
+// after file names, --version, check -v, help that exits 0 and writes
+// flags with two dashes.
+func TestCommandLine(t *testing.T) {
+	seed := filepath.Join(repo, "testdata/seeds/002.txt")
+	rulesDir := filepath.Join(repo, "rules.d")
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		out, err string // substrings expected
+	}{
+		{name: "flags after the file", args: []string{"classify", seed, "--format", "json", "--rules", rulesDir}, out: `"matches":[{"rule":"high-value-leader-killed"`},
+		{name: "flags around the file", args: []string{"classify", "--rules", rulesDir, seed, "--format=json"}, out: `"source":"file:`},
+		{name: "double dash ends the flags", args: []string{"classify", "--rules", rulesDir, "--", "--format"}, code: exitInput, err: "--format"},
+		{name: "--version", args: []string{"--version"}, out: "watchfloor "},
+		{name: "check -v lists the rules", args: []string{"check", "-v", "--rules", rulesDir}, out: "high-value-leader-killed"},
+		{name: "check -v after the flags", args: []string{"check", "--rules", rulesDir, "-v"}, out: "rule files:"},
+		{name: "outbox --help", args: []string{"outbox", "--help"}, out: "watchfloor outbox list"},
+		{name: "classify --help uses two dashes", args: []string{"classify", "--help"}, err: "--format STRING"},
+		{name: "unknown flag after the file", args: []string{"classify", seed, "--nope"}, code: exitUsage, err: "flag provided but not defined: -nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := run(t, "", tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out, errs)
+			}
+			if !strings.Contains(out, tt.out) {
+				t.Errorf("stdout does not contain %q:\n%s", tt.out, out)
+			}
+			if !strings.Contains(errs, tt.err) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.err, errs)
+			}
+		})
+	}
+}
