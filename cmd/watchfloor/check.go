@@ -24,6 +24,18 @@ func loadConfig(path string) (config.Config, error) {
 	return config.Load(path)
 }
 
+// loadLocalConfig is loadConfig for the commands that use only the store
+// and the admin address: the notifiers' and feeds' secrets are not needed.
+func loadLocalConfig(path string) (config.Config, error) {
+	if path == "" {
+		path = os.Getenv("WATCHFLOOR_CONFIG")
+	}
+	if path == "" {
+		return config.Default(), nil
+	}
+	return config.LoadLocal(path)
+}
+
 func cmdCheck(_ context.Context, args []string, std stdio) int {
 	fs := newFlags("check", "[--config FILE] [--rules DIR]", std)
 	cfgPath := fs.String("config", "", "config file to validate (default: $WATCHFLOOR_CONFIG, else built-in defaults)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,5 +42,32 @@ func TestCommandLine(t *testing.T) {
 				t.Errorf("stderr does not contain %q:\n%s", tt.err, errs)
 			}
 		})
+	}
+}
+
+// TestLocalCommandsNeedNoSecrets: outbox list and healthcheck use only
+// the store and the admin address, so they must run without the
+// notifiers' secrets in the environment.
+func TestLocalCommandsNeedNoSecrets(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "w.yaml")
+	data := "data_dir: " + filepath.Join(dir, "data") + "\nhttp: {listen: \"127.0.0.1:1\"}\n" +
+		"notifiers:\n  - {name: siem, type: webhook, url: \"${WF_TEST_HOOK_UNSET}\", secret_file: /nonexistent}\ndefault_notify: [siem]\n"
+	if err := os.WriteFile(cfg, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "", "outbox", "list", "--config", cfg)
+	if code != exitOK || !strings.Contains(out, "STATUS") {
+		t.Errorf("outbox list: exit %d\n%s%s", code, out, errs)
+	}
+	// healthcheck reads the address; nothing listens there, so it fails
+	// to connect (status 1), not on the config (status 2).
+	code, _, errs = run(t, "", "healthcheck", "--config", cfg, "--timeout", "1s")
+	if code != exitInput || strings.Contains(errs, "WF_TEST_HOOK_UNSET") {
+		t.Errorf("healthcheck: exit %d\n%s", code, errs)
+	}
+	code, _, errs = run(t, "", "check", "--config", cfg, "--rules", filepath.Join(repo, "rules.d"))
+	if code == exitOK || !strings.Contains(errs, "WF_TEST_HOOK_UNSET") {
+		t.Errorf("check must still demand the secrets: exit %d\n%s", code, errs)
 	}
 }

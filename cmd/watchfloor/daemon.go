@@ -99,7 +99,7 @@ func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 	if code, ok := parse(fs, args[1:]); !ok {
 		return code
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadLocalConfig(*cfgPath)
 	if err != nil {
 		fmt.Fprintln(std.err, err)
 		return exitUsage
@@ -183,7 +183,7 @@ func cmdHealthcheck(ctx context.Context, args []string, std stdio) int {
 	}
 	u := *url
 	if u == "" {
-		cfg, err := loadConfig(*cfgPath)
+		cfg, err := loadLocalConfig(*cfgPath)
 		if err != nil {
 			fmt.Fprintln(std.err, err)
 			return exitUsage
