@@ -391,6 +391,7 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	}
 	if seen {
 		d.m.duplicates.WithLabelValues(source).Inc()
+		d.log.Debug("duplicate: article seen before, not scored again", "article", a.ID, "title", a.Title, "source", a.Source)
 		return nil
 	}
 	st := d.rules.Load()
@@ -429,10 +430,14 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	d.m.articles.WithLabelValues(source).Inc()
 	if !isNew {
 		d.m.duplicates.WithLabelValues(source).Inc()
+		d.log.Debug("duplicate: article seen before, not scored again", "article", a.ID, "title", a.Title, "source", a.Source)
 		return nil
 	}
 	for _, m := range res.Matches {
 		d.m.matches.WithLabelValues(m.Rule).Inc()
+	}
+	if len(res.Matches) == 0 {
+		d.log.Debug("no match", "article", a.ID, "title", a.Title, "source", a.Source)
 	}
 	if len(alerts) > 0 {
 		d.disp.Kick()

@@ -1,10 +1,13 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,4 +51,48 @@ func TestComponentFailureStopsRun(t *testing.T) {
 	if err := d2.Run(ctx); err != nil {
 		t.Errorf("second daemon: %v", err)
 	}
+}
+
+// TestDuplicateAndNoMatchLogDistinctly: at debug level an article that
+// matched nothing and one already seen leave different log lines.
+func TestDuplicateAndNoMatchLogDistinctly(t *testing.T) {
+	cfg := baseConfig(t)
+	var mu sync.Mutex
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	d, err := New(context.Background(), Options{Config: cfg, Stdout: io.Discard, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	article := []byte("Sunny weekend ahead\nForecasters expect sunshine across the country this weekend.\n")
+	dropFile(t, cfg.Inbox.Dir, "a.txt", article)
+	count := func(s string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Count(logs.String(), s)
+	}
+	eventually(t, "the no-match line", 10*time.Second, func() bool { return count(`msg="no match"`) == 1 })
+	dropFile(t, cfg.Inbox.Dir, "b.txt", article)
+	eventually(t, "the duplicate line", 10*time.Second, func() bool { return count(`msg="duplicate: article seen before`) == 1 })
+	if n := count(`msg="no match"`); n != 1 {
+		t.Errorf("the duplicate was logged as %d no-match lines", n)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
