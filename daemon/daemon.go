@@ -231,7 +231,7 @@ func (d *Daemon) Addr() string {
 // few seconds whatever a component or a destination does.
 func (d *Daemon) Run(ctx context.Context) error {
 	defer d.store.Close()
-	d.log.Info("watchfloor started", "rules", d.rules.Load().set.Rules.Len(), "inbox", d.cfg.Inbox.Dir,
+	d.log.Info("watchfloor started", "pid", os.Getpid(), "rules", d.rules.Load().set.Rules.Len(), "inbox", d.cfg.Inbox.Dir,
 		"feeds", len(d.cfg.Feeds), "notifiers", len(d.notifs), "http", d.Addr(), "data_dir", d.cfg.DataDir)
 
 	runCtx, stop := context.WithCancelCause(ctx)
