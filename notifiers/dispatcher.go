@@ -49,8 +49,10 @@ type Dispatcher struct {
 	ns   map[string]Notifier
 	o    DispatchOptions
 	kick chan struct{}
-	mu   sync.Mutex
-	busy map[int64]bool // items being delivered
+	// released is signalled when a delivery ends.
+	released chan struct{}
+	mu       sync.Mutex
+	busy     map[int64]bool // items being delivered
 	// finished holds the items whose delivery ended since the last look
 	// at the outbox began: that look may have read them before their new
 	// status was committed, so they are skipped until the next one.
@@ -133,7 +135,7 @@ func NewDispatcher(ob Outbox, ns map[string]Notifier, o DispatchOptions) *Dispat
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Dispatcher{ob: ob, ns: ns, o: o, kick: make(chan struct{}, 1), busy: map[int64]bool{}, finished: map[int64]bool{}, sem: make(chan struct{}, o.Concurrency)}
+	return &Dispatcher{ob: ob, ns: ns, o: o, kick: make(chan struct{}, 1), released: make(chan struct{}, 1), busy: map[int64]bool{}, finished: map[int64]bool{}, sem: make(chan struct{}, o.Concurrency)}
 }
 
 // Kick tells the dispatcher that alerts were enqueued; it never blocks.
@@ -147,12 +149,26 @@ func (d *Dispatcher) Kick() {
 // batch is how many due items one look at the outbox takes.
 const batch = 256
 
+// Outcomes of deliveries that end while the dispatcher stops are still
+// recorded, under a context of their own: recordTimeout bounds one record,
+// and recordGrace how long a record may go on once the dispatcher's context
+// has ended. settleLimit bounds the wait for deliveries in flight after
+// that context ended; it is the most Run and Drain overrun their context.
+const (
+	recordTimeout = 10 * time.Second
+	recordGrace   = 500 * time.Millisecond
+	settleLimit   = 750 * time.Millisecond
+)
+
 // Run delivers due alerts until ctx is done, sleeping until the next one
-// is due or a Kick. Deliveries in flight finish before it returns.
+// is due or a Kick. When ctx ends, the deliveries in flight are cancelled
+// and Run returns once they have (at most settleLimit later); a delivery
+// cut short that way leaves its alert pending, as it was, so the caller may
+// close the outbox after Run returns.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	defer d.inflt.Wait()
+	defer d.settle()
 	for {
-		n, err := d.dispatch(ctx, false)
+		n, err := d.dispatch(ctx, nil)
 		if err != nil && ctx.Err() == nil {
 			d.o.Logger.Error("reading the outbox", "err", err)
 		}
@@ -187,34 +203,65 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// Drain delivers everything due now, once, and waits for the deliveries;
-// it returns an error when ctx ends first or the outbox cannot be read.
-// The daemon uses it at shutdown, within a grace period.
+// Drain makes one attempt at every alert due now and waits for the
+// attempts; the daemon uses it at shutdown, within a grace period. When
+// ctx ends first, the attempts in flight are cancelled, their alerts stay
+// pending as they were (nothing marked that was not delivered), and Drain
+// returns ctx's error once they have returned, at most settleLimit after
+// ctx ended, so the caller may close the outbox then. It also returns an
+// error when the outbox cannot be read.
 func (d *Dispatcher) Drain(ctx context.Context) error {
+	tried := map[int64]bool{}
 	for {
-		n, err := d.dispatch(ctx, true)
+		started, err := d.dispatch(ctx, tried)
 		if err != nil {
+			d.settle()
 			return err
 		}
-		if n < batch {
+		if started == 0 && d.inFlight() == 0 {
 			break
 		}
+		// A delivery that ends may uncover items the look did not reach.
+		select {
+		case <-d.released:
+		case <-ctx.Done():
+			d.settle()
+			return ctx.Err()
+		}
 	}
+	d.gaugesAt = time.Time{}
+	d.updateGauges(ctx)
+	return nil
+}
+
+// inFlight is the number of deliveries running.
+func (d *Dispatcher) inFlight() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.busy)
+}
+
+// settle waits for the deliveries in flight, whose context has ended, to
+// return. A notifier that does not return promptly on cancellation is
+// given up on after settleLimit, so shutdown stays bounded; its outcome may
+// then fail to be recorded, which leaves its alert pending.
+func (d *Dispatcher) settle() {
 	done := make(chan struct{})
 	go func() { d.inflt.Wait(); close(done) }()
+	t := time.NewTimer(settleLimit)
+	defer t.Stop()
 	select {
 	case <-done:
-		d.gaugesAt = time.Time{}
-		d.updateGauges(context.WithoutCancel(ctx))
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	case <-t.C:
+		d.o.Logger.Error("deliveries still running after cancellation; their alerts may be sent again after a restart", "waited", settleLimit)
 	}
 }
 
 // dispatch starts the delivery of due items, at most Concurrency at once,
-// and returns how many it found. With wait, it returns after they finish.
-func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
+// under ctx: when ctx ends, they are cancelled. With tried (Drain), it
+// skips the items in it and adds those it starts, and returns how many it
+// started; without, how many due items it found.
+func (d *Dispatcher) dispatch(ctx context.Context, tried map[int64]bool) (int, error) {
 	d.mu.Lock()
 	d.finished = map[int64]bool{}
 	d.mu.Unlock()
@@ -222,8 +269,11 @@ func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var wg sync.WaitGroup
+	started := 0
 	for _, it := range items {
+		if tried[it.ID] {
+			continue
+		}
 		d.mu.Lock()
 		if d.busy[it.ID] || d.finished[it.ID] {
 			d.mu.Unlock()
@@ -237,15 +287,18 @@ func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
 			d.release(it.ID)
 			return len(items), ctx.Err()
 		}
+		if tried != nil {
+			tried[it.ID] = true
+		}
+		started++
 		d.inflt.Add(1)
-		wg.Add(1)
 		go func(it store.OutboxItem) {
-			defer func() { <-d.sem; d.release(it.ID); d.inflt.Done(); wg.Done() }()
-			d.deliver(context.WithoutCancel(ctx), it)
+			defer func() { <-d.sem; d.release(it.ID); d.inflt.Done() }()
+			d.deliver(ctx, it)
 		}(it)
 	}
-	if wait {
-		wg.Wait()
+	if tried != nil {
+		return started, nil
 	}
 	return len(items), nil
 }
@@ -255,14 +308,22 @@ func (d *Dispatcher) release(id int64) {
 	delete(d.busy, id)
 	d.finished[id] = true
 	d.mu.Unlock()
+	select {
+	case d.released <- struct{}{}:
+	default:
+	}
 }
 
-// deliver makes one attempt and records its outcome.
+// deliver makes one attempt and records its outcome. An attempt cut
+// short because ctx ended (the dispatcher is stopping) is not an outcome:
+// nothing is recorded and the alert stays pending as it was.
 func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 	log := d.o.Logger.With("alert", it.AlertID, "notifier", it.Notifier, "attempt", it.Attempts+1)
+	rctx, rcancel := recordContext(ctx)
+	defer rcancel()
 	n, ok := d.ns[it.Notifier]
 	if !ok {
-		d.dead(ctx, it, log, fmt.Sprintf("no notifier named %q in the config", it.Notifier))
+		d.dead(rctx, it, log, fmt.Sprintf("no notifier named %q in the config", it.Notifier))
 		return
 	}
 	actx, cancel := context.WithTimeout(ctx, d.o.AttemptTimeout)
@@ -275,27 +336,31 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 		var al Alert
 		if jerr := json.Unmarshal(it.Payload, &al); jerr != nil {
 			cancel()
-			d.dead(ctx, it, log, "undecodable alert payload: "+jerr.Error())
+			d.dead(rctx, it, log, "undecodable alert payload: "+jerr.Error())
 			return
 		}
 		retry, err = n.Notify(actx, al)
 	}
 	cancel()
+	if err != nil && ctx.Err() != nil {
+		log.Info("delivery interrupted by shutdown, the alert stays in the outbox")
+		return
+	}
 	d.o.Metrics.observe(it.Notifier, time.Since(start), err, retry)
 	now := d.o.Now()
 	if err == nil {
-		if e := d.markDelivered(ctx, it.ID, now); e != nil {
+		if e := d.markDelivered(rctx, it.ID, now); e != nil {
 			log.Error("recording a delivery", "err", e)
 		}
 		log.Debug("alert delivered")
 		return
 	}
 	if !retry {
-		d.dead(ctx, it, log, err.Error())
+		d.dead(rctx, it, log, err.Error())
 		return
 	}
 	if now.Sub(it.CreatedAt) > d.o.MaxAge {
-		d.dead(ctx, it, log, fmt.Sprintf("%v (retried for %v, the max_age)", err, d.o.MaxAge))
+		d.dead(rctx, it, log, fmt.Sprintf("%v (retried for %v, the max_age)", err, d.o.MaxAge))
 		return
 	}
 	wait := httpx.Backoff(d.o.MinBackoff, d.o.MaxBackoff, it.Attempts)
@@ -303,10 +368,20 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 	if errors.As(err, &ra) && ra.After > wait {
 		wait = ra.After
 	}
-	if e := d.ob.MarkFailed(ctx, it.ID, err.Error(), now.Add(wait)); e != nil {
+	if e := d.ob.MarkFailed(rctx, it.ID, err.Error(), now.Add(wait)); e != nil {
 		log.Error("recording a failed delivery", "err", e)
 	}
 	log.Warn("alert delivery failed, will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
+}
+
+// recordContext is the context in which the outcome of a delivery made
+// under ctx is recorded: not cancelled when ctx ends, so that an alert
+// delivered just before shutdown is still marked delivered, but bounded by
+// recordTimeout, and by recordGrace once ctx has ended.
+func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(recordGrace, cancel) })
+	return rctx, func() { stop(); cancel() }
 }
 
 func (d *Dispatcher) dead(ctx context.Context, it store.OutboxItem, log *slog.Logger, reason string) {
