@@ -36,7 +36,9 @@ type DispatchOptions struct {
 	MaxAge time.Duration
 	// Concurrency is how many deliveries run at once (default 8).
 	Concurrency int
-	// AttemptTimeout bounds one attempt (default 30s).
+	// AttemptTimeout bounds one attempt, from dialling to the end of the
+	// response (default 15s). It is the only delivery timeout: notifiers
+	// and their HTTP clients take none of their own.
 	AttemptTimeout time.Duration
 	Logger         *slog.Logger
 	Metrics        *Metrics
@@ -127,7 +129,7 @@ func NewDispatcher(ob Outbox, ns map[string]Notifier, o DispatchOptions) *Dispat
 		o.Concurrency = 8
 	}
 	if o.AttemptTimeout <= 0 {
-		o.AttemptTimeout = 30 * time.Second
+		o.AttemptTimeout = 15 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
