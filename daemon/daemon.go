@@ -165,6 +165,7 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		MaxAge:     time.Duration(cfg.Delivery.MaxAge),
 		// The one delivery timeout: notifiers and their client have none.
 		AttemptTimeout: time.Duration(cfg.Delivery.Timeout),
+		Concurrency:    cfg.Delivery.Concurrency,
 		Logger:         d.log.With("component", "dispatcher"),
 		Metrics:        notifiers.NewMetrics(d.reg),
 	})

@@ -34,7 +34,8 @@ type DispatchOptions struct {
 	// MaxAge is how long an alert is retried before it becomes a dead
 	// letter (default 72h).
 	MaxAge time.Duration
-	// Concurrency is how many deliveries run at once (default 8).
+	// Concurrency is how many deliveries run at once for each destination
+	// (default 4), so one slow destination never holds up another.
 	Concurrency int
 	// AttemptTimeout bounds one attempt, from dialling to the end of the
 	// response (default 15s). It is the only delivery timeout: notifiers
@@ -59,8 +60,9 @@ type Dispatcher struct {
 	// at the outbox began: that look may have read them before their new
 	// status was committed, so they are skipped until the next one.
 	finished map[int64]bool
-	sem      chan struct{}
-	inflt    sync.WaitGroup
+	// slots holds a semaphore of Concurrency slots per destination.
+	slots map[string]chan struct{}
+	inflt sync.WaitGroup
 	// gaugesAt is when the outbox gauges were last refreshed.
 	gaugesAt time.Time
 
@@ -126,7 +128,7 @@ func NewDispatcher(ob Outbox, ns map[string]Notifier, o DispatchOptions) *Dispat
 		o.MaxAge = 72 * time.Hour
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 8
+		o.Concurrency = 4
 	}
 	if o.AttemptTimeout <= 0 {
 		o.AttemptTimeout = 15 * time.Second
@@ -137,7 +139,12 @@ func NewDispatcher(ob Outbox, ns map[string]Notifier, o DispatchOptions) *Dispat
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Dispatcher{ob: ob, ns: ns, o: o, kick: make(chan struct{}, 1), released: make(chan struct{}, 1), busy: map[int64]bool{}, finished: map[int64]bool{}, sem: make(chan struct{}, o.Concurrency)}
+	slots := make(map[string]chan struct{}, len(ns))
+	for name := range ns {
+		slots[name] = make(chan struct{}, o.Concurrency)
+	}
+	return &Dispatcher{ob: ob, ns: ns, o: o, kick: make(chan struct{}, 1), released: make(chan struct{}, 1),
+		busy: map[int64]bool{}, finished: map[int64]bool{}, slots: slots}
 }
 
 // Kick tells the dispatcher that alerts were enqueued; it never blocks.
@@ -170,20 +177,21 @@ const (
 func (d *Dispatcher) Run(ctx context.Context) error {
 	defer d.settle()
 	for {
-		n, err := d.dispatch(ctx, nil)
+		read, started, err := d.dispatch(ctx, nil)
 		if err != nil && ctx.Err() == nil {
 			d.o.Logger.Error("reading the outbox", "err", err)
 		}
 		wait := time.Hour
 		if err != nil {
 			wait = time.Second
-		} else if n == batch {
+		} else if read == batch && started > 0 {
 			wait = 0 // more may be due
 		} else if next, ok, err := d.ob.NextDue(ctx); err == nil && ok {
 			wait = max(next.Sub(d.o.Now()), 0)
 			if wait == 0 {
-				// Due but busy (in flight): look again shortly.
-				wait = 20 * time.Millisecond
+				// Due but in flight, or waiting for a slot of its
+				// destination: the end of a delivery kicks.
+				wait = time.Hour
 			}
 		}
 		d.updateGauges(ctx)
@@ -215,7 +223,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 func (d *Dispatcher) Drain(ctx context.Context) error {
 	tried := map[int64]bool{}
 	for {
-		started, err := d.dispatch(ctx, tried)
+		_, started, err := d.dispatch(ctx, tried)
 		if err != nil {
 			d.settle()
 			return err
@@ -259,61 +267,74 @@ func (d *Dispatcher) settle() {
 	}
 }
 
-// dispatch starts the delivery of due items, at most Concurrency at once,
-// under ctx: when ctx ends, they are cancelled. With tried (Drain), it
-// skips the items in it and adds those it starts, and returns how many it
-// started; without, how many due items it found.
-func (d *Dispatcher) dispatch(ctx context.Context, tried map[int64]bool) (int, error) {
+// dispatch starts the delivery of the due items whose destination has a
+// free slot (Concurrency per destination), under ctx: when ctx ends, they
+// are cancelled. An item whose destination is full waits for a later look,
+// so one slow destination never holds up another. With tried (Drain), it
+// skips the items in it and adds those it starts. It returns how many due
+// items it read and how many deliveries it started.
+func (d *Dispatcher) dispatch(ctx context.Context, tried map[int64]bool) (read, started int, err error) {
 	d.mu.Lock()
 	d.finished = map[int64]bool{}
 	d.mu.Unlock()
 	items, err := d.ob.DueAlerts(ctx, d.o.Now(), batch)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	started := 0
 	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return len(items), started, err
+		}
 		if tried[it.ID] {
 			continue
 		}
+		// No slot for an unknown destination: it becomes a dead letter
+		// at once.
+		slot := d.slots[it.Notifier]
 		d.mu.Lock()
 		if d.busy[it.ID] || d.finished[it.ID] {
 			d.mu.Unlock()
 			continue
 		}
+		if slot != nil {
+			select {
+			case slot <- struct{}{}:
+			default: // the destination is full
+				d.mu.Unlock()
+				continue
+			}
+		}
 		d.busy[it.ID] = true
 		d.mu.Unlock()
-		select {
-		case d.sem <- struct{}{}:
-		case <-ctx.Done():
-			d.release(it.ID)
-			return len(items), ctx.Err()
-		}
 		if tried != nil {
 			tried[it.ID] = true
 		}
 		started++
 		d.inflt.Add(1)
 		go func(it store.OutboxItem) {
-			defer func() { <-d.sem; d.release(it.ID); d.inflt.Done() }()
+			defer d.release(it.ID, slot)
 			d.deliver(ctx, it)
 		}(it)
 	}
-	if tried != nil {
-		return started, nil
-	}
-	return len(items), nil
+	return len(items), started, nil
 }
 
-func (d *Dispatcher) release(id int64) {
+// release ends the delivery of an item: it frees the destination's slot
+// and wakes Run and Drain, which may now start what waited for it.
+func (d *Dispatcher) release(id int64, slot chan struct{}) {
 	d.mu.Lock()
+	if slot != nil {
+		<-slot
+	}
 	delete(d.busy, id)
 	d.finished[id] = true
 	d.mu.Unlock()
+	d.Kick()
 	select {
 	case d.released <- struct{}{}:
 	default:
 	}
+	d.inflt.Done()
 }
 
 // deliver makes one attempt and records its outcome. An attempt cut
