@@ -382,16 +382,24 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 		d.dead(rctx, it, log, err.Error())
 		return
 	}
-	if now.Sub(it.CreatedAt) > d.o.MaxAge {
+	deadline := it.CreatedAt.Add(d.o.MaxAge)
+	if !now.Before(deadline) {
 		d.dead(rctx, it, log, fmt.Sprintf("%v (retried for %v, the max_age)", err, d.o.MaxAge))
 		return
 	}
+	// The destination's Retry-After is honoured up to max_backoff, and no
+	// attempt is put off past max_age: the last one is at the deadline,
+	// and when it fails the alert becomes a dead letter.
 	wait := httpx.Backoff(d.o.MinBackoff, d.o.MaxBackoff, it.Attempts)
 	var ra *RetryAfterError
 	if errors.As(err, &ra) && ra.After > wait {
-		wait = ra.After
+		wait = min(ra.After, d.o.MaxBackoff)
 	}
-	if e := d.ob.MarkFailed(rctx, it.ID, err.Error(), now.Add(wait)); e != nil {
+	next := now.Add(wait)
+	if next.After(deadline) {
+		next, wait = deadline, deadline.Sub(now)
+	}
+	if e := d.ob.MarkFailed(rctx, it.ID, err.Error(), next); e != nil {
 		log.Error("recording a failed delivery", "err", e)
 	}
 	log.Warn("alert delivery failed, will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
