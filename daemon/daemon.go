@@ -166,8 +166,11 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		MinBackoff: time.Duration(cfg.Delivery.MinBackoff),
 		MaxBackoff: time.Duration(cfg.Delivery.MaxBackoff),
 		MaxAge:     time.Duration(cfg.Delivery.MaxAge),
-		Logger:     d.log.With("component", "dispatcher"),
-		Metrics:    notifiers.NewMetrics(d.reg),
+		// The one delivery timeout: notifiers and their client have none.
+		AttemptTimeout: time.Duration(cfg.Delivery.Timeout),
+		Concurrency:    cfg.Delivery.Concurrency,
+		Logger:         d.log.With("component", "dispatcher"),
+		Metrics:        notifiers.NewMetrics(d.reg),
 	})
 	d.inbox, err = inbox.New(inbox.Options{
 		Dir:        cfg.Inbox.Dir,
@@ -567,8 +570,18 @@ func Check(cfg config.Config, rs *engine.RuleSet) error {
 	return errors.Join(errs...)
 }
 
-// BuildNotifiers makes the notifiers of the config.
+// BuildNotifiers makes the notifiers of the config. They send through a
+// copy of client without its Timeout: an attempt is bounded by the
+// dispatcher's delivery.timeout alone, never cut short by a client timeout
+// meant for feeds.
 func BuildNotifiers(cfg config.Config, stdout io.Writer, client *http.Client, version, slackAPIURL string) (map[string]notifiers.Notifier, error) {
+	if client == nil {
+		client = &http.Client{}
+	} else {
+		c := *client
+		c.Timeout = 0
+		client = &c
+	}
 	out := map[string]notifiers.Notifier{}
 	for _, n := range cfg.Notifiers {
 		var nt notifiers.Notifier

@@ -389,6 +389,8 @@ func TestSlackRateLimitRetried(t *testing.T) {
 	cfg := baseConfig(t)
 	cfg.Notifiers = []config.Notifier{{Name: "ops", Type: "slack", Token: "xoxb-test", Channel: "#alerts"}}
 	cfg.DefaultNotify = []string{"ops"}
+	// Retry-After is honoured up to max_backoff: leave it room.
+	cfg.Delivery.MaxBackoff = config.Duration(3 * time.Second)
 	e := startDaemon(t, cfg, sl.GetAPIURL())
 	b, _ := os.ReadFile("../testdata/seeds/002.txt")
 	dropFile(t, e.inbox, "002.txt", b)
