@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -141,5 +144,65 @@ func TestClassifyOutputErrorFails(t *testing.T) {
 				t.Errorf("stderr does not give the cause:\n%s", stderr.String())
 			}
 		})
+	}
+}
+
+// TestShutdownGraceWithHangingDestination sends SIGTERM while a delivery
+// is stuck on a webhook that never answers: the process must exit 0
+// within the grace period plus a second, and the alert must stay pending
+// in the outbox (not delivered, not dead) for the next start.
+func TestShutdownGraceWithHangingDestination(t *testing.T) {
+	var requests atomic.Int32
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hang.Close()
+	defer close(release)
+
+	dir := t.TempDir()
+	writeCrashConfig(t, dir, hang.URL+"/hook")
+	inbox := filepath.Join(dir, "inbox")
+	if err := os.MkdirAll(inbox, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const grace = 3 * time.Second
+	p := startProc(t, dir, "run", "--config", "watchfloor.yaml", "--shutdown-grace", grace.String())
+	if err := os.WriteFile(filepath.Join(inbox, "a.txt"), []byte("Signal report\nA signal was picked up near the border.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "a delivery in flight", 20*time.Second, func() bool { return requests.Load() > 0 })
+
+	start := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		took := time.Since(start)
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, p.stderr)
+		}
+		if took > grace+time.Second {
+			t.Errorf("shutdown took %v, want at most grace %v + 1s\n%s", took.Round(time.Millisecond), grace, p.stderr)
+		}
+		t.Logf("shutdown with a hanging destination took %v (grace %v)", took.Round(time.Millisecond), grace)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no exit 60s after SIGTERM\n%s", p.stderr)
+	}
+
+	list := exec.Command(binary(t), "outbox", "list", "--config", "watchfloor.yaml", "--status", "pending")
+	list.Dir = dir // data_dir is relative to the config's directory of use
+	out, err := list.CombinedOutput()
+	if err != nil {
+		t.Fatalf("outbox list: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "pending") {
+		t.Errorf("want the alert pending in the outbox, got:\n%s\ndaemon log:\n%s", out, p.stderr)
 	}
 }
