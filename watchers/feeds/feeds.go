@@ -62,7 +62,6 @@ type Handler func(ctx context.Context, a engine.Article, keys []string) error
 
 // Options configure a Watcher.
 type Options struct {
-	Client       *http.Client
 	UserAgent    string
 	Timeout      time.Duration // per request, default 30s
 	MaxBodyBytes int64         // default 10 MiB
@@ -71,11 +70,17 @@ type Options struct {
 	Logger       *slog.Logger
 	Registerer   prometheus.Registerer
 	Now          func() time.Time
+	// AllowPrivate lists the host names, IP addresses and CIDR ranges on
+	// loopback, private, link-local and other special networks that may be
+	// fetched (feed_fetch.allow_private); see BlockedError.
+	AllowPrivate []string
 }
 
 // Watcher polls a set of feeds.
 type Watcher struct {
 	feeds   []Config
+	feedC   *http.Client // for the feeds: their configured hosts are trusted
+	itemC   *http.Client // for item pages (full_text): nothing but allow_private is
 	sched   map[string]cron.Schedule
 	st      State
 	h       Handler
@@ -85,11 +90,10 @@ type Watcher struct {
 }
 
 // New validates every feed (unique name, absolute http(s) URL, a schedule
-// that parses).
+// that parses) and builds the watcher's HTTP clients, which refuse
+// connections to private networks except those o.AllowPrivate lists and
+// the configured feeds' own hosts.
 func New(feeds []Config, st State, h Handler, o Options) (*Watcher, error) {
-	if o.Client == nil {
-		o.Client = &http.Client{}
-	}
 	if o.UserAgent == "" {
 		o.UserAgent = "watchfloor/dev (+feed reader)"
 	}
@@ -111,7 +115,16 @@ func New(feeds []Config, st State, h Handler, o Options) (*Watcher, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	w := &Watcher{feeds: feeds, sched: map[string]cron.Schedule{}, st: st, h: h, o: o, m: newMetrics(o.Registerer)}
+	g, err := newGuard(o.AllowPrivate)
+	if err != nil {
+		return nil, err
+	}
+	urls := make([]string, 0, len(feeds))
+	for _, f := range feeds {
+		urls = append(urls, f.URL)
+	}
+	w := &Watcher{feeds: feeds, feedC: g.withTrusted(urls).client(), itemC: g.client(),
+		sched: map[string]cron.Schedule{}, st: st, h: h, o: o, m: newMetrics(o.Registerer)}
 	var errs []error
 	for _, f := range feeds {
 		if f.Name == "" || w.sched[f.Name] != nil {
@@ -197,7 +210,7 @@ func (w *Watcher) pollFeed(ctx context.Context, f Config) error {
 		st.URL, st.ETag, st.LastModified = f.URL, "", ""
 	}
 	st.LastChecked = now
-	status, hdr, body, err := w.fetch(ctx, f.URL, st.ETag, st.LastModified)
+	status, hdr, body, err := w.fetch(ctx, w.feedC, f.URL, st.ETag, st.LastModified)
 	st.LastStatus = status
 	if err != nil {
 		return w.failed(ctx, f, st, hdr, err)
@@ -253,7 +266,7 @@ func (w *Watcher) failed(ctx context.Context, f Config, st store.FeedState, hdr 
 }
 
 // fetch makes one conditional GET; the body is nil on 304.
-func (w *Watcher) fetch(ctx context.Context, u, etag, lastMod string) (int, http.Header, []byte, error) {
+func (w *Watcher) fetch(ctx context.Context, c *http.Client, u, etag, lastMod string) (int, http.Header, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -269,7 +282,7 @@ func (w *Watcher) fetch(ctx context.Context, u, etag, lastMod string) (int, http
 	if lastMod != "" {
 		req.Header.Set("If-Modified-Since", lastMod)
 	}
-	resp, err := w.o.Client.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -382,9 +395,14 @@ func itemTime(it *gofeed.Item) time.Time {
 	return time.Time{}
 }
 
-// fullText fetches an item's page and extracts its main text.
+// fullText fetches an item's page and extracts its main text. The link
+// comes from the feed, so only http and https are followed, and the item
+// client refuses private addresses (see BlockedError).
 func (w *Watcher) fullText(ctx context.Context, link string) (string, error) {
-	status, hdr, body, err := w.fetch(ctx, link, "", "")
+	if u, err := url.Parse(link); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", errors.New("feeds: item link is not an absolute http(s) URL")
+	}
+	status, hdr, body, err := w.fetch(ctx, w.itemC, link, "", "")
 	if err != nil {
 		return "", err
 	}
