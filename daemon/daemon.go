@@ -186,6 +186,8 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	d.feeds, err = feeds.New(fcs, d.store, d.handleFeedItem, feeds.Options{
 		UserAgent:    "watchfloor/" + opts.Version + " (+feed reader)",
 		Timeout:      time.Duration(cfg.FeedFetch.Timeout),
+		Concurrency:  cfg.FeedFetch.Concurrency,
+		StartJitter:  time.Duration(cfg.FeedFetch.StartJitter),
 		AllowPrivate: cfg.FeedFetch.AllowPrivate,
 		Logger:       d.log.With("component", "feeds"),
 		Registerer:   d.reg,

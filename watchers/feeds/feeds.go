@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"net/url"
@@ -63,13 +64,21 @@ type Handler func(ctx context.Context, a engine.Article, keys []string) error
 // Options configure a Watcher.
 type Options struct {
 	UserAgent    string
-	Timeout      time.Duration // per request, default 30s
+	Timeout      time.Duration // per fetch (feed or item page), default 30s
 	MaxBodyBytes int64         // default 10 MiB
 	MinBackoff   time.Duration // default 1m
 	MaxBackoff   time.Duration // default 6h
 	Logger       *slog.Logger
 	Registerer   prometheus.Registerer
 	Now          func() time.Time
+	// Concurrency bounds the polls in flight across all feeds (default
+	// 8): each holds a slot from its request to its last item, full-text
+	// fetches included, so at most Concurrency bodies are in memory.
+	Concurrency int
+	// StartJitter delays each feed's first poll by a random time up to
+	// this (default 0: at once); "@every" schedules count from that first
+	// poll, so feeds that share a schedule stay spread.
+	StartJitter time.Duration
 	// AllowPrivate lists the host names, IP addresses and CIDR ranges on
 	// loopback, private, link-local and other special networks that may be
 	// fetched (feed_fetch.allow_private); see BlockedError.
@@ -79,8 +88,9 @@ type Options struct {
 // Watcher polls a set of feeds.
 type Watcher struct {
 	feeds   []Config
-	feedC   *http.Client // for the feeds: their configured hosts are trusted
-	itemC   *http.Client // for item pages (full_text): nothing but allow_private is
+	slots   chan struct{} // one per poll in flight, Options.Concurrency
+	feedC   *http.Client  // for the feeds: their configured hosts are trusted
+	itemC   *http.Client  // for item pages (full_text): nothing but allow_private is
 	sched   map[string]cron.Schedule
 	st      State
 	h       Handler
@@ -115,6 +125,9 @@ func New(feeds []Config, st State, h Handler, o Options) (*Watcher, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
 	g, err := newGuard(o.AllowPrivate)
 	if err != nil {
 		return nil, err
@@ -123,7 +136,7 @@ func New(feeds []Config, st State, h Handler, o Options) (*Watcher, error) {
 	for _, f := range feeds {
 		urls = append(urls, f.URL)
 	}
-	w := &Watcher{feeds: feeds, feedC: g.withTrusted(urls).client(), itemC: g.client(),
+	w := &Watcher{feeds: feeds, slots: make(chan struct{}, o.Concurrency), feedC: g.withTrusted(urls).client(), itemC: g.client(),
 		sched: map[string]cron.Schedule{}, st: st, h: h, o: o, m: newMetrics(o.Registerer)}
 	var errs []error
 	for _, f := range feeds {
@@ -149,28 +162,48 @@ func New(feeds []Config, st State, h Handler, o Options) (*Watcher, error) {
 	return w, errors.Join(errs...)
 }
 
-// Run polls every feed once at start and then on its schedule, until ctx
-// is done; it returns after the polls in flight end.
+// Run polls every feed once at start, after a random delay up to
+// Options.StartJitter, and then on its schedule, until ctx is done; it
+// returns after the polls in flight end. At most Options.Concurrency polls
+// run at once; the others wait for a slot.
 func (w *Watcher) Run(ctx context.Context) error {
 	if len(w.feeds) == 0 {
 		<-ctx.Done()
 		return nil
 	}
 	c := cron.New(cron.WithChain(cron.Recover(cronLogger{w.o.Logger}), cron.SkipIfStillRunning(cronLogger{w.o.Logger})))
+	start := time.Now()
 	for _, f := range w.feeds {
 		name := f.Name
-		c.Schedule(w.sched[name], cron.FuncJob(func() { w.poll(ctx, name) }))
-	}
-	var wg sync.WaitGroup
-	for _, f := range w.feeds {
-		wg.Add(1)
-		go func(name string) { defer wg.Done(); w.poll(ctx, name) }(f.Name)
+		first := start
+		if w.o.StartJitter > 0 {
+			first = start.Add(rand.N(w.o.StartJitter))
+		}
+		c.Schedule(&firstAt{first: first, then: w.sched[name]}, cron.FuncJob(func() { w.poll(ctx, name) }))
 	}
 	c.Start()
 	<-ctx.Done()
 	<-c.Stop().Done()
-	wg.Wait()
 	return nil
+}
+
+// firstAt is a schedule that fires once at first, then as then says: the
+// first poll of a feed, and the phase of an "@every" schedule (which
+// counts from the previous run, to the second), follow the start jitter.
+// Cron calls Next from its one goroutine.
+type firstAt struct {
+	first time.Time
+	fired bool
+	then  cron.Schedule
+}
+
+// Next returns first the first time it is called, then then's next time.
+func (s *firstAt) Next(t time.Time) time.Time {
+	if !s.fired {
+		s.fired = true
+		return s.first
+	}
+	return s.then.Next(t)
 }
 
 // Poll polls one feed now.
@@ -205,11 +238,17 @@ func (w *Watcher) pollFeed(ctx context.Context, f Config) error {
 		w.m.fetch.WithLabelValues(f.Name, "skipped_backoff").Inc()
 		return nil
 	}
+	select {
+	case w.slots <- struct{}{}:
+		defer func() { <-w.slots }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	if st.URL != f.URL {
 		// The feed moved: its validators belong to the old URL.
 		st.URL, st.ETag, st.LastModified = f.URL, "", ""
 	}
-	st.LastChecked = now
+	st.LastChecked = w.o.Now() // after waiting for a slot
 	status, hdr, body, err := w.fetch(ctx, w.feedC, f.URL, st.ETag, st.LastModified)
 	st.LastStatus = status
 	if err != nil {
