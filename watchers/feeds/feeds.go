@@ -233,6 +233,13 @@ func (w *Watcher) pollFeed(ctx context.Context, f Config) error {
 	if err != nil {
 		return err
 	}
+	if st.URL != f.URL {
+		// The feed moved (or is new): the validators and the backoff
+		// (failures, a server's Retry-After) belonged to the old URL.
+		st.URL, st.ETag, st.LastModified = f.URL, "", ""
+		st.Failures, st.NextAttempt, st.LastStatus, st.LastError = 0, time.Time{}, 0, ""
+		w.m.failures.WithLabelValues(f.Name).Set(0)
+	}
 	now := w.o.Now()
 	if now.Before(st.NextAttempt) {
 		w.m.fetch.WithLabelValues(f.Name, "skipped_backoff").Inc()
@@ -243,10 +250,6 @@ func (w *Watcher) pollFeed(ctx context.Context, f Config) error {
 		defer func() { <-w.slots }()
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-	if st.URL != f.URL {
-		// The feed moved: its validators belong to the old URL.
-		st.URL, st.ETag, st.LastModified = f.URL, "", ""
 	}
 	st.LastChecked = w.o.Now() // after waiting for a slot
 	status, hdr, body, err := w.fetch(ctx, w.feedC, f.URL, st.ETag, st.LastModified)
