@@ -16,6 +16,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -233,10 +235,10 @@ func (w *Watcher) pollFeed(ctx context.Context, f Config) error {
 	if err != nil {
 		return err
 	}
-	if st.URL != f.URL {
+	if key := urlKey(f.URL); st.URL != key {
 		// The feed moved (or is new): the validators and the backoff
 		// (failures, a server's Retry-After) belonged to the old URL.
-		st.URL, st.ETag, st.LastModified = f.URL, "", ""
+		st.URL, st.ETag, st.LastModified = key, "", ""
 		st.Failures, st.NextAttempt, st.LastStatus, st.LastError = 0, time.Time{}, 0, ""
 		w.m.failures.WithLabelValues(f.Name).Set(0)
 	}
@@ -263,12 +265,12 @@ func (w *Watcher) pollFeed(ctx context.Context, f Config) error {
 	}
 	feed, err := parse(body, hdr.Get("Content-Type"))
 	if err != nil {
-		return w.failed(ctx, f, st, hdr, fmt.Errorf("parse: %w", err))
+		return w.failed(ctx, f, st, hdr, fmt.Errorf("feeds: parse: %w", err))
 	}
 	if err := w.handleItems(ctx, f, feed); err != nil {
 		// Validators stay as they were: the next poll sees these items again.
 		w.m.fetch.WithLabelValues(f.Name, "error").Inc()
-		st.LastError = err.Error()
+		st.LastError = errorText(err)
 		_ = w.st.SaveFeedState(ctx, st)
 		return err
 	}
@@ -289,7 +291,7 @@ func (w *Watcher) succeeded(ctx context.Context, f Config, st store.FeedState) e
 
 func (w *Watcher) failed(ctx context.Context, f Config, st store.FeedState, hdr http.Header, err error) error {
 	st.Failures++
-	st.LastError = err.Error()
+	st.LastError = errorText(err)
 	d := httpx.Backoff(w.o.MinBackoff, w.o.MaxBackoff, st.Failures-1)
 	if (st.LastStatus == http.StatusTooManyRequests || st.LastStatus == http.StatusServiceUnavailable) && hdr != nil {
 		// The server's wish is honoured up to the policy's longest delay.
@@ -307,13 +309,28 @@ func (w *Watcher) failed(ctx context.Context, f Config, st store.FeedState, hdr 
 	return err
 }
 
-// fetch makes one conditional GET; the body is nil on 304.
+// urlKey is what the state keeps of a feed's URL, to notice that it
+// changed: the redacted URL and a digest of the whole, never the URL
+// itself, which may carry a key.
+func urlKey(u string) string {
+	sum := sha256.Sum256([]byte(u))
+	return httpx.RedactURL(u) + " sha256:" + hex.EncodeToString(sum[:8])
+}
+
+// errorText is an error as stored in the state: its *url.Error URLs
+// redacted once more, whatever produced it.
+func errorText(err error) string { return httpx.RedactError(err).Error() }
+
+// fetch makes one conditional GET; the body is nil on 304. A configured
+// feed URL may carry a secret (user info, an API key in the query), so no
+// error of fetch holds a URL unredacted: the client's errors go through
+// httpx.RedactError, and the others name the URL by httpx.RedactURL.
 func (w *Watcher) fetch(ctx context.Context, c *http.Client, u, etag, lastMod string) (int, http.Header, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, fmt.Errorf("feeds: %w", httpx.RedactError(err))
 	}
 	req.Header.Set("User-Agent", w.o.UserAgent)
 	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
@@ -326,7 +343,7 @@ func (w *Watcher) fetch(ctx context.Context, c *http.Client, u, etag, lastMod st
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, fmt.Errorf("feeds: %w", httpx.RedactError(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotModified {
@@ -334,23 +351,23 @@ func (w *Watcher) fetch(ctx context.Context, c *http.Client, u, etag, lastMod st
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return resp.StatusCode, resp.Header, nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+		return resp.StatusCode, resp.Header, nil, fmt.Errorf("feeds: GET %s: %s", httpx.RedactURL(u), resp.Status)
 	}
 	var r io.Reader = resp.Body
 	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
 		gz, err := gzip.NewReader(resp.Body)
 		if err != nil {
-			return resp.StatusCode, resp.Header, nil, fmt.Errorf("gzip: %w", err)
+			return resp.StatusCode, resp.Header, nil, fmt.Errorf("feeds: GET %s: gzip: %w", httpx.RedactURL(u), httpx.RedactError(err))
 		}
 		defer gz.Close()
 		r = gz
 	}
 	body, err := io.ReadAll(io.LimitReader(r, w.o.MaxBodyBytes+1))
 	if err != nil {
-		return resp.StatusCode, resp.Header, nil, fmt.Errorf("read body: %w", err)
+		return resp.StatusCode, resp.Header, nil, fmt.Errorf("feeds: GET %s: read body: %w", httpx.RedactURL(u), httpx.RedactError(err))
 	}
 	if int64(len(body)) > w.o.MaxBodyBytes {
-		return resp.StatusCode, resp.Header, nil, fmt.Errorf("body over the %d byte limit", w.o.MaxBodyBytes)
+		return resp.StatusCode, resp.Header, nil, fmt.Errorf("feeds: GET %s: body over the %d byte limit", httpx.RedactURL(u), w.o.MaxBodyBytes)
 	}
 	return resp.StatusCode, resp.Header, body, nil
 }
@@ -449,7 +466,7 @@ func (w *Watcher) fullText(ctx context.Context, link string) (string, error) {
 		return "", err
 	}
 	if status != http.StatusOK {
-		return "", fmt.Errorf("GET: status %d", status)
+		return "", fmt.Errorf("feeds: item page: status %d", status)
 	}
 	a, err := ingest.ParseHTML(link, body, hdr.Get("Content-Type"), link)
 	if err != nil {
