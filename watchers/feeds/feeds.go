@@ -208,7 +208,8 @@ func (s *firstAt) Next(t time.Time) time.Time {
 	return s.then.Next(t)
 }
 
-// Poll polls one feed now.
+// Poll polls one feed now and returns what went wrong, without logging
+// it: the caller does, once. A failed fetch is a *PollError.
 func (w *Watcher) Poll(ctx context.Context, name string) error {
 	for _, f := range w.feeds {
 		if f.Name == name {
@@ -222,10 +223,28 @@ func (w *Watcher) poll(ctx context.Context, name string) {
 	if ctx.Err() != nil {
 		return
 	}
-	if err := w.Poll(ctx, name); err != nil && ctx.Err() == nil {
-		w.o.Logger.Warn("feed poll failed", "feed", name, "err", err)
+	err := w.Poll(ctx, name)
+	if err == nil || ctx.Err() != nil {
+		return
 	}
+	if pe := (*PollError)(nil); errors.As(err, &pe) {
+		w.o.Logger.Warn("feed poll failed", "feed", name, "failures", pe.Failures, "retry_in", pe.RetryIn.Round(time.Second), "err", pe.Err)
+		return
+	}
+	w.o.Logger.Warn("feed poll failed", "feed", name, "err", err)
 }
+
+// PollError is a failed fetch of a feed and the backoff it started.
+type PollError struct {
+	Err      error
+	Failures int           // failed polls in a row, this one included
+	RetryIn  time.Duration // until the next attempt
+}
+
+func (e *PollError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *PollError) Unwrap() error { return e.Err }
 
 func (w *Watcher) pollFeed(ctx context.Context, f Config) error {
 	mu, _ := w.running.LoadOrStore(f.Name, &sync.Mutex{})
@@ -271,7 +290,9 @@ func (w *Watcher) pollFeed(ctx context.Context, f Config) error {
 		// Validators stay as they were: the next poll sees these items again.
 		w.m.fetch.WithLabelValues(f.Name, "error").Inc()
 		st.LastError = errorText(err)
-		_ = w.st.SaveFeedState(ctx, st)
+		if serr := w.st.SaveFeedState(ctx, st); serr != nil {
+			return errors.Join(err, serr)
+		}
 		return err
 	}
 	st.ETag, st.LastModified = hdr.Get("ETag"), hdr.Get("Last-Modified")
@@ -302,11 +323,10 @@ func (w *Watcher) failed(ctx context.Context, f Config, st store.FeedState, hdr 
 	st.NextAttempt = w.o.Now().Add(d)
 	w.m.fetch.WithLabelValues(f.Name, "error").Inc()
 	w.m.failures.WithLabelValues(f.Name).Set(float64(st.Failures))
-	w.o.Logger.Warn("feed fetch failed", "feed", f.Name, "failures", st.Failures, "retry_in", d.Round(time.Second), "err", err)
 	if serr := w.st.SaveFeedState(ctx, st); serr != nil {
-		return errors.Join(err, serr)
+		err = errors.Join(err, serr)
 	}
-	return err
+	return &PollError{Err: err, Failures: st.Failures, RetryIn: d}
 }
 
 // urlKey is what the state keeps of a feed's URL, to notice that it
