@@ -9,7 +9,14 @@
 // Last-Modified) are saved only once every item of a response was handled,
 // so a failing handler never hides items behind a 304. A failing feed
 // backs off exponentially (honouring Retry-After on 429 and 503) and never
-// affects the others; its health shows in logs and metrics.
+// affects the others; its health shows in logs and metrics; a change of
+// its URL starts it afresh.
+//
+// At most Options.Concurrency polls run at once, and first polls are
+// spread over Options.StartJitter. Item links and redirects never reach
+// private addresses unless Options.AllowPrivate allows them (see
+// BlockedError). No error, log line or stored state carries a feed URL's
+// secrets (user info, path, query): they are redacted where they are made.
 package feeds
 
 import (
