@@ -47,9 +47,15 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 	if err != nil {
 		fmt.Fprintln(std.err, err)
 		failed = true
+	} else if !failed {
+		// Build what run builds from a config that parsed, short of
+		// opening the store, binding and sending.
+		if err := daemon.Check(cfg, set.Rules); err != nil {
+			fmt.Fprintln(std.err, err)
+			failed = true
+		}
 	} else if err := daemon.CheckRoutes(cfg, set.Rules); err != nil {
 		fmt.Fprintln(std.err, err)
-		failed = true
 	}
 	if failed {
 		return exitInput

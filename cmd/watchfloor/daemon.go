@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,7 +48,6 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintln(std.err, err)
 		return exitUsage
 	}
-	tuneGC()
 	if os.Geteuid() == 0 {
 		logger.Warn("running as root; run watchfloor as an unprivileged user")
 	}
@@ -76,23 +74,10 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 		}
 	}()
 	if err := d.Run(ctx); err != nil {
-		logger.Error("watchfloor failed", "err", err)
+		// Run has logged the failure where it happened.
 		return exitInput
 	}
 	return exitOK
-}
-
-// tuneGC trades memory for CPU unless GOGC or GOMEMLIMIT say otherwise:
-// the daemon's live heap is small, so collecting at 4× it instead of 2×
-// saves a tenth of the CPU under load, and a soft limit of 80 MiB keeps
-// the process well under 100 MB.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(80 << 20)
-	}
 }
 
 func cmdOutbox(ctx context.Context, args []string, std stdio) int {
