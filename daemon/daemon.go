@@ -187,11 +187,16 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	for _, f := range cfg.Feeds {
 		fcs = append(fcs, feeds.Config{Name: f.Name, URL: f.URL, Schedule: f.Schedule, FullText: f.FullText, MaxItemAge: time.Duration(f.MaxItemAge)})
 	}
+	// Feeds build their own HTTP clients: they refuse private addresses
+	// (feed_fetch.allow_private), so they do not share opts.HTTPClient.
 	d.feeds, err = feeds.New(fcs, d.store, d.handleFeedItem, feeds.Options{
-		Client:     opts.HTTPClient,
-		UserAgent:  "watchfloor/" + opts.Version + " (+feed reader)",
-		Logger:     d.log.With("component", "feeds"),
-		Registerer: d.reg,
+		UserAgent:    "watchfloor/" + opts.Version + " (+feed reader)",
+		Timeout:      time.Duration(cfg.FeedFetch.Timeout),
+		Concurrency:  cfg.FeedFetch.Concurrency,
+		StartJitter:  time.Duration(cfg.FeedFetch.StartJitter),
+		AllowPrivate: cfg.FeedFetch.AllowPrivate,
+		Logger:       d.log.With("component", "feeds"),
+		Registerer:   d.reg,
 	})
 	if err != nil {
 		d.store.Close()

@@ -273,6 +273,7 @@ func TestFeedETagNoDuplicate(t *testing.T) {
 	cfg.Notifiers = []config.Notifier{{Name: "siem", Type: "webhook", URL: rcv.srv.URL, Secret: secret}}
 	cfg.DefaultNotify = []string{"siem"}
 	cfg.Feeds = []config.Feed{{Name: "news", URL: srv.URL, Schedule: "@every 1s"}}
+	cfg.FeedFetch.StartJitter = 0 // poll at once
 	e := startDaemon(t, cfg, "")
 	eventually(t, "the feed alert", 10*time.Second, func() bool { return rcv.count() == 1 })
 	eventually(t, "a 304 poll", 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(statuses) >= 2 })
