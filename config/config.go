@@ -200,9 +200,10 @@ type FeedFetch struct {
 	// Timeout bounds one fetch of a feed or of an item's page. Default 30s.
 	Timeout Duration `yaml:"timeout"`
 	// AllowPrivate lists hosts, IP addresses or CIDR ranges on loopback,
-	// private or link-local networks that feeds and full_text may fetch.
-	// Everything else there is refused, since a feed's item links are
-	// hostile. Default none.
+	// private or link-local networks that full_text pages and redirects
+	// may reach. Everything else there is refused, since a feed's item
+	// links are hostile; a feed's own configured host:port is trusted for
+	// the feed's own request. Default none.
 	AllowPrivate []string `yaml:"allow_private"`
 }
 

@@ -61,8 +61,10 @@ type Options struct {
 	// ShutdownGrace bounds the delivery of due alerts at shutdown
 	// (default 10s).
 	ShutdownGrace time.Duration
-	// HTTPClient is used by feeds and webhooks (default: a client with
-	// timeouts).
+	// HTTPClient is used by the webhook and Slack notifiers (default: a
+	// client that keeps connections to a few hosts alive). Its Timeout is
+	// dropped: delivery.timeout bounds each attempt. Feeds build their own
+	// client, which refuses private addresses.
 	HTTPClient *http.Client
 	// SlackAPIURL overrides Slack's API base URL, for tests against a
 	// local Slack test server.
