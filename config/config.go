@@ -111,11 +111,14 @@ type Feed struct {
 // After Parse, Token, WebhookURL and Secret hold the values read from
 // their *File keys.
 type Notifier struct {
-	Name           string `yaml:"name"`
-	Type           string `yaml:"type"`
-	Token          string `yaml:"token"`
-	TokenFile      string `yaml:"token_file"`
-	Channel        string `yaml:"channel"`
+	Name      string `yaml:"name"`
+	Type      string `yaml:"type"`
+	Token     string `yaml:"token"`
+	TokenFile string `yaml:"token_file"`
+	Channel   string `yaml:"channel"`
+	// APIURL is another Slack Web API base URL for a bot token (a proxy,
+	// Enterprise Grid, a test server). Default Slack's.
+	APIURL         string `yaml:"api_url"`
 	WebhookURL     string `yaml:"webhook_url"`
 	WebhookURLFile string `yaml:"webhook_url_file"`
 	URL            string `yaml:"url"`

@@ -66,7 +66,7 @@ func TestBadConfigs(t *testing.T) {
 		{"many", strings.Join([]string{
 			`conf.many.yml:1:11: data_dir must not be empty`,
 			`conf.many.yml:3:11: inbox.rescan must be positive, not -5s`,
-			`conf.many.yml:7:5: unknown key "chanel" in notifier "ops" (known: channel, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`,
+			`conf.many.yml:7:5: unknown key "chanel" in notifier "ops" (known: api_url, channel, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`,
 			`conf.many.yml:10:10: notifier "siem": url: environment variable HOOK_URL is not set`,
 			`conf.many.yml:12:11: notifier "pager": unknown type "pagerduty" (want slack, webhook or log)`,
 			`conf.many.yml:13:23: default_notify: no notifier named "missing"`,
@@ -90,7 +90,7 @@ func TestBadConfigs(t *testing.T) {
 		{"tab_indent", `conf.tab_indent.yml:2:1: found character that cannot start any token`},
 		{"two_docs", `conf.two_docs.yml:2:1: more than one YAML document; a config file holds one`},
 		{"unknown_default", `conf.unknown_default.yml:1:18: default_notify: no notifier named "ops"`},
-		{"unknown_key", `conf.unknown_key.yml:5:5: unknown key "chanel" in notifier "ops" (known: channel, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`},
+		{"unknown_key", `conf.unknown_key.yml:5:5: unknown key "chanel" in notifier "ops" (known: api_url, channel, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`},
 		{"unknown_type", `conf.unknown_type.yml:2:21: notifier "p": unknown type "pager" (want slack, webhook or log)`},
 		{"unset_env", `conf.unset_env.yml:4:10: notifier "siem": url: environment variable HOOK_URL is not set`},
 		{"unterminated_var", `conf.unterminated_var.yml:1:11: data_dir: unterminated ${ (write $$ for a literal $)`},

@@ -597,7 +597,11 @@ func BuildNotifiers(cfg config.Config, stdout io.Writer, client *http.Client, ve
 		case "log":
 			nt = lognotify.New(n.Name, stdout)
 		case "slack":
-			nt, err = slack.New(slack.Config{Name: n.Name, Token: n.Token, Channel: n.Channel, WebhookURL: n.WebhookURL, APIURL: slackAPIURL, Client: client})
+			api := n.APIURL
+			if slackAPIURL != "" {
+				api = slackAPIURL
+			}
+			nt, err = slack.New(slack.Config{Name: n.Name, Token: n.Token, Channel: n.Channel, WebhookURL: n.WebhookURL, APIURL: api, Client: client})
 		case "webhook":
 			nt, err = webhook.New(webhook.Config{Name: n.Name, URL: n.URL, Secret: n.Secret, Client: client, UserAgent: "watchfloor/" + version})
 		default:

@@ -5,13 +5,17 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack/slacktest"
 	"github.com/watchfloor/watchfloor/config"
+	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/notifiers"
 )
 
 // TestComponentFailureStopsRun removes the inbox directory under a
@@ -95,4 +99,42 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// TestSlackAPIURLFromConfig: a bot-token Slack notifier with api_url posts
+// to that base URL (written with or without its trailing slash).
+func TestSlackAPIURLFromConfig(t *testing.T) {
+	for _, trim := range []bool{false, true} {
+		var mu sync.Mutex
+		posts := 0
+		sl := slacktest.NewTestServer(func(c slacktest.Customize) {
+			c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				posts++
+				mu.Unlock()
+				_, _ = w.Write([]byte(`{"ok":true,"channel":"C1","ts":"1.1"}`))
+			})
+		})
+		sl.Start()
+		api := sl.GetAPIURL()
+		if trim {
+			api = strings.TrimSuffix(api, "/")
+		}
+		cfg := config.Default()
+		cfg.Notifiers = []config.Notifier{{Name: "ops", Type: config.TypeSlack, Token: "xoxb-test", Channel: "#alerts", APIURL: api}}
+		ns, err := BuildNotifiers(cfg, io.Discard, nil, "test", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		retry, err := ns["ops"].Notify(context.Background(), notifiers.Alert{ID: "wf_1", Article: engine.Article{ID: "a", Title: "T"}})
+		sl.Stop()
+		if err != nil {
+			t.Fatalf("api_url %q: %v (retry %v)", api, err, retry)
+		}
+		mu.Lock()
+		if posts != 1 {
+			t.Errorf("api_url %q: %d posts reached the server, want 1", api, posts)
+		}
+		mu.Unlock()
+	}
 }

@@ -43,7 +43,8 @@ type Config struct {
 	Token      string
 	Channel    string
 	WebhookURL string
-	// APIURL overrides Slack's API base URL (tests).
+	// APIURL is another Slack Web API base URL (a proxy, Enterprise Grid,
+	// a test server), such as "https://slack-proxy.example/api/".
 	APIURL string
 	Client *http.Client
 }
@@ -72,8 +73,12 @@ func New(cfg Config) (*Notifier, error) {
 	n := &Notifier{cfg: cfg}
 	if bot {
 		opts := []slack.Option{slack.OptionHTTPClient(cfg.Client)}
-		if cfg.APIURL != "" {
-			opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
+		if u := cfg.APIURL; u != "" {
+			// Method names are appended to the base: it ends with "/".
+			if !strings.HasSuffix(u, "/") {
+				u += "/"
+			}
+			opts = append(opts, slack.OptionAPIURL(u))
 		}
 		n.api = slack.New(cfg.Token, opts...)
 	}
