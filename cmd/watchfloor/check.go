@@ -57,7 +57,9 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 	if dir == "" {
 		dir = defaultRulesDir
 	}
-	set, err := rules.Load(dir)
+	// As run does, a rules directory that does not exist means the
+	// embedded pack (run creates the directory from it).
+	set, err := loadRules(dir, flagSet(fs, "rules"), std)
 	if err != nil {
 		fmt.Fprintln(std.err, err)
 		failed = true

@@ -71,3 +71,41 @@ func TestLocalCommandsNeedNoSecrets(t *testing.T) {
 		t.Errorf("check must still demand the secrets: exit %d\n%s", code, errs)
 	}
 }
+
+// TestMissingRulesDir: every command that reads rules treats a missing
+// rules directory the same way: the embedded pack, which run would create
+// there; test, whose cases are not embedded, says so.
+func TestMissingRulesDir(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "rules.d")
+	cfg := filepath.Join(dir, "w.yaml")
+	if err := os.WriteFile(cfg, []byte("rules_dir: "+missing+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	seed, err := filepath.Abs(filepath.Join(repo, "testdata/seeds/002.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir) // ./rules.d does not exist here
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string
+		err  string
+	}{
+		{"check with the config's rules_dir missing", []string{"check", "--config", cfg}, exitOK, "ok:", "using the embedded rule pack"},
+		{"check with ./rules.d missing", []string{"check"}, exitOK, "ok:", "using the embedded rule pack"},
+		{"classify", []string{"classify", seed}, exitOK, "high-value-leader-killed", "using the embedded rule pack"},
+		{"test", []string{"test"}, exitUsage, "", "carries no tests"},
+		{"explicit --rules is never replaced", []string{"check", "--rules", missing}, exitInput, "", missing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := run(t, "", tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.out) || !strings.Contains(errs, tt.err) {
+				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant stdout ~ %q, stderr ~ %q", code, tt.code, out, errs, tt.out, tt.err)
+			}
+		})
+	}
+}

@@ -80,13 +80,16 @@ func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	return exitOK, true
 }
 
-// loadRules loads the rules directory. When dir was not given and the
-// default ./rules.d does not exist, it falls back to the rule pack embedded
-// in the binary, so a fresh machine has rules to run.
+// loadRules loads the rules directory. When --rules was not given and the
+// directory (./rules.d, or the config's rules_dir) does not exist, it uses
+// the rule pack embedded in the binary, which is what run would create
+// there at its first start: classify, eval and check agree with run on a
+// fresh machine. test has no such fallback (the pack's tests are not
+// embedded) and says so.
 func loadRules(dir string, explicit bool, std stdio) (*rules.Set, error) {
 	if !explicit {
 		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(std.err, "watchfloor: %s not found, using the embedded rule pack\n", dir)
+			fmt.Fprintf(std.err, "watchfloor: %s not found, using the embedded rule pack (run creates %s from it)\n", dir, dir)
 			return rules.LoadFS(watchfloor.RulePack(), "embedded:rules.d")
 		}
 	}
