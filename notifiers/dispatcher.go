@@ -378,13 +378,16 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 		log.Debug("alert delivered")
 		return
 	}
+	// What is recorded and logged is the error with the URL of any HTTP
+	// request in it redacted, whatever the notifier did.
+	shown := httpx.RedactError(err)
 	if !retry {
-		d.dead(rctx, it, log, err.Error())
+		d.dead(rctx, it, log, shown.Error())
 		return
 	}
 	deadline := it.CreatedAt.Add(d.o.MaxAge)
 	if !now.Before(deadline) {
-		d.dead(rctx, it, log, fmt.Sprintf("%v (retried for %v, the max_age)", err, d.o.MaxAge))
+		d.dead(rctx, it, log, fmt.Sprintf("%v (retried for %v, the max_age)", shown, d.o.MaxAge))
 		return
 	}
 	// The destination's Retry-After is honoured up to max_backoff, and no
@@ -399,10 +402,10 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 	if next.After(deadline) {
 		next, wait = deadline, deadline.Sub(now)
 	}
-	if e := d.ob.MarkFailed(rctx, it.ID, err.Error(), next); e != nil {
+	if e := d.ob.MarkFailed(rctx, it.ID, shown.Error(), next); e != nil {
 		log.Error("recording a failed delivery", "err", e)
 	}
-	log.Warn("alert delivery failed, will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
+	log.Warn("alert delivery failed, will retry", "err", shown, "retry_in", wait.Round(time.Millisecond))
 }
 
 // recordContext is the context in which the outcome of a delivery made
