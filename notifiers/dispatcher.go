@@ -63,8 +63,10 @@ type Dispatcher struct {
 	// slots holds a semaphore of Concurrency slots per destination.
 	slots map[string]chan struct{}
 	inflt sync.WaitGroup
-	// gaugesAt is when the outbox gauges were last refreshed.
-	gaugesAt time.Time
+	// gaugesAt is when the outbox gauges were last refreshed, and
+	// gaugesErr the error of that refresh, if any.
+	gaugesAt  time.Time
+	gaugesErr string
 
 	// Deliveries are recorded in group commits when the outbox can: the
 	// goroutine that takes commitMu records every pending mark.
@@ -432,7 +434,16 @@ func (d *Dispatcher) updateGauges(ctx context.Context) {
 	d.gaugesAt = time.Now()
 	pending, dead, err := d.ob.OutboxCounts(ctx)
 	if err != nil {
+		if ctx.Err() == nil && err.Error() != d.gaugesErr {
+			// Logged when the error changes, not at every refresh.
+			d.gaugesErr = err.Error()
+			d.o.Logger.Error("reading the outbox counts, the outbox metrics are stale", "err", err)
+		}
 		return
+	}
+	if d.gaugesErr != "" {
+		d.gaugesErr = ""
+		d.o.Logger.Info("outbox counts readable again")
 	}
 	d.o.Metrics.depth.Set(float64(pending))
 	d.o.Metrics.dead.Set(float64(dead))
