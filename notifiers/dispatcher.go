@@ -63,8 +63,10 @@ type Dispatcher struct {
 	// slots holds a semaphore of Concurrency slots per destination.
 	slots map[string]chan struct{}
 	inflt sync.WaitGroup
-	// gaugesAt is when the outbox gauges were last refreshed.
-	gaugesAt time.Time
+	// gaugesAt is when the outbox gauges were last refreshed, and
+	// gaugesErr the error of that refresh, if any.
+	gaugesAt  time.Time
+	gaugesErr string
 
 	// Deliveries are recorded in group commits when the outbox can: the
 	// goroutine that takes commitMu records every pending mark.
@@ -378,13 +380,16 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 		log.Debug("alert delivered")
 		return
 	}
+	// What is recorded and logged is the error with the URL of any HTTP
+	// request in it redacted, whatever the notifier did.
+	shown := httpx.RedactError(err)
 	if !retry {
-		d.dead(rctx, it, log, err.Error())
+		d.dead(rctx, it, log, shown.Error())
 		return
 	}
 	deadline := it.CreatedAt.Add(d.o.MaxAge)
 	if !now.Before(deadline) {
-		d.dead(rctx, it, log, fmt.Sprintf("%v (retried for %v, the max_age)", err, d.o.MaxAge))
+		d.dead(rctx, it, log, fmt.Sprintf("%v (retried for %v, the max_age)", shown, d.o.MaxAge))
 		return
 	}
 	// The destination's Retry-After is honoured up to max_backoff, and no
@@ -399,10 +404,10 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 	if next.After(deadline) {
 		next, wait = deadline, deadline.Sub(now)
 	}
-	if e := d.ob.MarkFailed(rctx, it.ID, err.Error(), next); e != nil {
+	if e := d.ob.MarkFailed(rctx, it.ID, shown.Error(), next); e != nil {
 		log.Error("recording a failed delivery", "err", e)
 	}
-	log.Warn("alert delivery failed, will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
+	log.Warn("alert delivery failed, will retry", "err", shown, "retry_in", wait.Round(time.Millisecond))
 }
 
 // recordContext is the context in which the outcome of a delivery made
@@ -429,7 +434,16 @@ func (d *Dispatcher) updateGauges(ctx context.Context) {
 	d.gaugesAt = time.Now()
 	pending, dead, err := d.ob.OutboxCounts(ctx)
 	if err != nil {
+		if ctx.Err() == nil && err.Error() != d.gaugesErr {
+			// Logged when the error changes, not at every refresh.
+			d.gaugesErr = err.Error()
+			d.o.Logger.Error("reading the outbox counts, the outbox metrics are stale", "err", err)
+		}
 		return
+	}
+	if d.gaugesErr != "" {
+		d.gaugesErr = ""
+		d.o.Logger.Info("outbox counts readable again")
 	}
 	d.o.Metrics.depth.Set(float64(pending))
 	d.o.Metrics.dead.Set(float64(dead))
