@@ -692,3 +692,40 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLoadLocalNeedsNoSecrets(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "w.yaml")
+	data := `data_dir: /var/lib/wf
+http: {listen: "127.0.0.1:9999"}
+feeds:
+  - {name: f, url: "https://example.org/rss?key=${FEED_KEY_UNSET}"}
+notifiers:
+  - {name: ops, type: slack, token: "${SLACK_TOKEN_UNSET}", channel: "#a"}
+  - {name: chat, type: slack, webhook_url_file: /nonexistent/hook}
+  - {name: siem, type: webhook, url: "${HOOK_URL_UNSET}", secret_file: /nonexistent/secret}
+default_notify: [siem]
+`
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil {
+		t.Fatal("precondition: Load accepts a config whose secrets are missing")
+	}
+	c, err := LoadLocal(path)
+	if err != nil {
+		t.Fatalf("LoadLocal: %v", err)
+	}
+	if c.DataDir != "/var/lib/wf" || c.HTTP.Listen != "127.0.0.1:9999" {
+		t.Errorf("local parts not read: %+v", c)
+	}
+	// Local parts are still validated.
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("data_dir: ${DATA_DIR_UNSET}\nnotifiers: [{name: x, type: fax}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadLocal(bad)
+	if err == nil || !strings.Contains(err.Error(), "DATA_DIR_UNSET") || strings.Contains(err.Error(), "fax") {
+		t.Errorf("LoadLocal of a broken local part: %v", err)
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -37,6 +36,8 @@ const (
 )
 
 // Config configures a Slack notifier: Token and Channel, or WebhookURL.
+// It has no timeout: an attempt is bounded by the context the caller gives
+// Notify (the Dispatcher's attempt timeout, delivery.timeout).
 type Config struct {
 	Name       string
 	Token      string
@@ -66,7 +67,7 @@ func New(cfg Config) (*Notifier, error) {
 		return nil, errors.New("slack: a bot token needs a channel, and a channel a token")
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 15 * time.Second}
+		cfg.Client = &http.Client{}
 	}
 	n := &Notifier{cfg: cfg}
 	if bot {

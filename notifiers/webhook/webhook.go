@@ -26,12 +26,13 @@ import (
 	"github.com/watchfloor/watchfloor/notifiers"
 )
 
-// Config configures a webhook notifier.
+// Config configures a webhook notifier. It has no timeout: an attempt is
+// bounded by the context the caller gives Notify (the Dispatcher's
+// attempt timeout, delivery.timeout).
 type Config struct {
 	Name      string
 	URL       string
 	Secret    string // "" sends no signature
-	Timeout   time.Duration
 	Client    *http.Client
 	UserAgent string
 }
@@ -54,9 +55,6 @@ func New(cfg Config) (*Notifier, error) {
 	}
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{}
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 15 * time.Second
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "watchfloor"
@@ -90,8 +88,6 @@ func (n *Notifier) Notify(ctx context.Context, a notifiers.Alert) (bool, error) 
 
 // NotifyPayload posts an alert already encoded as the webhook body.
 func (n *Notifier) NotifyPayload(ctx context.Context, id string, body []byte) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.cfg.URL, bytes.NewReader(body))
 	if err != nil {
 		return false, fmt.Errorf("webhook: %w", httpx.RedactError(err))
