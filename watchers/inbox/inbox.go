@@ -451,7 +451,11 @@ func moveUnique(path, dir string) (string, error) {
 		}
 		dst := filepath.Join(dir, name)
 		// Link then remove never overwrites an existing file.
-		if err := os.Link(path, dst); err == nil {
+		err := os.Link(path, dst)
+		if err == nil || errors.Is(err, fs.ErrExist) && sameFile(path, dst) {
+			// A crash between the link and the remove leaves the file in
+			// both places; moving it again finishes that move instead of
+			// adding a second copy.
 			if err := os.Remove(path); err != nil {
 				return dst, err
 			}
@@ -464,6 +468,16 @@ func moveUnique(path, dir string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("inbox: no free name for %s in %s", base, dir)
+}
+
+// sameFile reports whether a and b are the same file (hard links).
+func sameFile(a, b string) bool {
+	sa, err := os.Lstat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Lstat(b)
+	return err == nil && os.SameFile(sa, sb)
 }
 
 // dueHeap orders entries by due time.
