@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -60,6 +62,8 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 		return exitUsage
 	}
 	// SIGHUP reloads the rules; the daemon itself never touches signals.
+	// The config is read once: say so when it changed since the start.
+	cfgSum := fileSum(cfg.Path)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -70,6 +74,9 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 				return
 			case <-hup:
 				_ = d.Reload("SIGHUP")
+				if cfg.Path != "" && fileSum(cfg.Path) != cfgSum {
+					logger.Warn("the config file changed since the start; only the rules reload live, restart to apply it", "config", cfg.Path)
+				}
 			}
 		}
 	}()
@@ -78,6 +85,19 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 		return exitInput
 	}
 	return exitOK
+}
+
+// fileSum is the SHA-256 of a file's content, "" when it cannot be read.
+func fileSum(path string) string {
+	if path == "" {
+		return ""
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 func cmdOutbox(ctx context.Context, args []string, std stdio) int {

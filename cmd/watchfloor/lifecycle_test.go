@@ -207,3 +207,35 @@ func TestShutdownGraceWithHangingDestination(t *testing.T) {
 		t.Errorf("want the alert pending in the outbox, got:\n%s\ndaemon log:\n%s", out, p.stderr)
 	}
 }
+
+// TestSIGHUPSaysConfigNeedsRestart: SIGHUP reloads the rules only; when
+// the config file changed since the start the daemon says a restart is
+// needed.
+func TestSIGHUPSaysConfigNeedsRestart(t *testing.T) {
+	dir := t.TempDir()
+	writeCrashConfig(t, dir, "http://127.0.0.1:9/hook")
+	if err := os.MkdirAll(filepath.Join(dir, "inbox"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := startProc(t, dir, "run", "--config", "watchfloor.yaml")
+	waitUntil(t, "the daemon to start", 20*time.Second, func() bool { return strings.Contains(p.stderr.String(), "watchfloor started") })
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the first reload", 10*time.Second, func() bool { return strings.Count(p.stderr.String(), "rules reloaded") == 1 })
+	if strings.Contains(p.stderr.String(), "restart to apply") {
+		t.Errorf("an unchanged config was reported as changed:\n%s", p.stderr)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "watchfloor.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("# edited\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the restart warning", 10*time.Second, func() bool { return strings.Contains(p.stderr.String(), "restart to apply") })
+}
