@@ -4,6 +4,10 @@
 // can be queried and replayed), dedupe keys, feed state, and the outbox,
 // whose rows stay as the alert history once delivered.
 //
+// The file is marked with PRAGMA application_id; a database file that
+// exists but is empty, not SQLite or not ours is refused, never
+// re-created (see Open).
+//
 // Times are stored as unix nanoseconds (INTEGER) in UTC; 0 means unset.
 // The schema is versioned with PRAGMA user_version and migrated forward in
 // one transaction per step; a database from a newer binary is refused.
@@ -19,9 +23,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"time"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
@@ -92,65 +93,6 @@ var migrations = []string{
 	);`,
 }
 
-// Open opens (creating the directory and file if needed) and migrates the
-// database in dir.
-//
-// Every commit is durable when it returns (synchronous=FULL: the WAL is
-// synced at each commit), so an inbox file moved to processed/ after its
-// commit can never outlive the articles and alerts it produced, even on
-// power loss.
-func Open(ctx context.Context, dir string) (*Store, error) {
-	return openWith(ctx, dir, syncFull)
-}
-
-// Levels of PRAGMA synchronous. Only FULL is used outside the benchmark
-// that measures what it costs.
-const (
-	syncNormal = "NORMAL"
-	syncFull   = "FULL"
-)
-
-// dsn is the driver's data source name for the database file at path;
-// txlock is how BEGIN starts a transaction (immediate for the writer).
-func dsn(path, txlock, sync string) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous("+sync+")")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_txlock", txlock)
-	return "file:" + path + "?" + q.Encode()
-}
-
-func openWith(ctx context.Context, dir, sync string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("store: open: %w", err)
-	}
-	path := filepath.Join(dir, FileName)
-	w, err := sql.Open("sqlite", dsn(path, "immediate", sync))
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite", dsn(path, "deferred", sync))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	r.SetMaxOpenConns(8)
-	s := &Store{w: w, r: r, path: path}
-	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if err := s.prepare(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
 func (s *Store) prepare(ctx context.Context) error {
 	for _, p := range []struct {
 		dst **sql.Stmt
@@ -173,34 +115,6 @@ func (s *Store) prepare(ctx context.Context) error {
 
 // Path returns the database file.
 func (s *Store) Path() string { return s.path }
-
-func (s *Store) migrate(ctx context.Context) error {
-	var v int
-	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return fmt.Errorf("store: open %s: %w", s.path, err)
-	}
-	if v > len(migrations) {
-		return fmt.Errorf("store: %s has schema version %d, newer than this binary knows (%d): upgrade watchfloor", s.path, v, len(migrations))
-	}
-	for ; v < len(migrations); v++ {
-		tx, err := s.w.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
-		}
-	}
-	return nil
-}
 
 // Close closes the database.
 func (s *Store) Close() error {
