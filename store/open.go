@@ -34,7 +34,10 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 var ourTables = []string{"articles", "seen_keys", "outbox", "feeds"}
 
 // Open opens and migrates the database in dir, creating the directory
-// and the database when there is none. A database file that exists but
+// and the database when there is none. It holds the data dir's lock
+// (LockName) until Close: a second Open of the same dir, in this process
+// or another, fails with ErrLocked; the command-line tools use
+// OpenShared instead. A database file that exists but
 // is not watchfloor's (empty, not SQLite, another application's) is
 // refused with ErrNotDatabase, never replaced.
 //
@@ -70,6 +73,22 @@ func openWith(ctx context.Context, dir, sync string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openLocked(ctx, dir, sync)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// openLocked opens, creating and migrating it if need be, the database
+// of a data dir whose lock this process holds.
+func openLocked(ctx context.Context, dir, sync string) (*Store, error) {
 	path := filepath.Join(dir, FileName)
 	exists, err := checkFile(path)
 	if err != nil {
@@ -93,6 +112,43 @@ func openWith(ctx context.Context, dir, sync string) (*Store, error) {
 		return nil, err
 	}
 	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenShared opens the database of a data dir that a running daemon may
+// hold, for the command-line tools (watchfloor outbox list and retry):
+// it takes no lock, and creates, migrates and marks nothing. The database
+// must exist, be ours (see Open) and be at this binary's schema version.
+// Its reads see the last commit; its writes are short transactions that
+// wait for the daemon's (SQLite's busy timeout).
+func OpenShared(ctx context.Context, dir string) (*Store, error) {
+	path := filepath.Join(dir, FileName)
+	exists, err := checkFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return nil, fmt.Errorf("store: open %s: %w (the daemon creates it when it first starts)", path, fs.ErrNotExist)
+	}
+	s, err := connect(path, syncFull)
+	if err != nil {
+		return nil, err
+	}
+	_, v, err := identify(ctx, s.r, path, false)
+	if err == nil && v != len(migrations) {
+		if v > len(migrations) {
+			err = fmt.Errorf("store: %s has schema version %d, newer than this binary knows (%d): upgrade watchfloor", path, v, len(migrations))
+		} else {
+			err = fmt.Errorf("store: %s has schema version %d, older than this binary's (%d): start the daemon once to migrate it", path, v, len(migrations))
+		}
+	}
+	if err == nil {
+		err = s.prepare(ctx)
+	}
+	if err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -221,64 +277,67 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // migrateDB checks that the database at path is ours (fresh: it was just
-// created, empty) and brings its schema to the current version, marking
-// it with applicationID.
+// created, empty), brings its schema to the current version and marks it
+// with applicationID, all in one immediate (write-locked) transaction:
+// the version is read inside it, so two processes migrating one file
+// cannot both apply a step.
 func migrateDB(ctx context.Context, db *sql.DB, path string, fresh bool) error {
-	v, err := identify(ctx, db, path, fresh)
+	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: see dsn's txlock
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	defer tx.Rollback()
+	app, v, err := identify(ctx, tx, path, fresh)
 	if err != nil {
 		return err
 	}
 	if v > len(migrations) {
 		return fmt.Errorf("store: %s has schema version %d, newer than this binary knows (%d): upgrade watchfloor", path, v, len(migrations))
 	}
+	if v == len(migrations) && app == applicationID {
+		return nil
+	}
 	for ; v < len(migrations); v++ {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
 		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
+			return fmt.Errorf("store: migrate %s to version %d: %w", path, v+1, err)
 		}
 	}
-	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", applicationID)); err != nil {
-		return fmt.Errorf("store: open %s: mark: %w", path, err)
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+		return fmt.Errorf("store: migrate %s to version %d: %w", path, v, err)
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", applicationID)); err != nil {
+		return fmt.Errorf("store: migrate %s: %w", path, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: migrate %s to version %d: %w", path, v, err)
 	}
 	return nil
 }
 
-// identify returns the schema version of the database at path, or
+// identify returns the application id and schema version of the database at path, or
 // ErrNotDatabase when it is not ours: ours carries applicationID, or
 // (made before that mark) a schema version and all of ourTables. A fresh
 // database is one create has just made, still empty.
-func identify(ctx context.Context, q querier, path string, fresh bool) (int, error) {
-	var app, v int
+func identify(ctx context.Context, q querier, path string, fresh bool) (app, v int, err error) {
 	if err := q.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
-		return 0, fmt.Errorf("store: open %s: %w", path, err)
+		return 0, 0, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return 0, fmt.Errorf("store: open %s: %w", path, err)
+		return 0, 0, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	switch {
 	case app == applicationID:
-		return v, nil
+		return app, v, nil
 	case app != 0:
-		return 0, notOurs(path, fmt.Sprintf("it belongs to another application (application_id %#x)", app))
+		return 0, 0, notOurs(path, fmt.Sprintf("it belongs to another application (application_id %#x)", app))
 	case fresh && v == 0:
-		return 0, nil
+		return 0, 0, nil
 	}
 	var missing []string
 	for _, t := range ourTables {
 		var n int
 		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", t).Scan(&n); err != nil {
-			return 0, fmt.Errorf("store: open %s: %w", path, err)
+			return 0, 0, fmt.Errorf("store: open %s: %w", path, err)
 		}
 		if n == 0 {
 			missing = append(missing, t)
@@ -289,7 +348,7 @@ func identify(ctx context.Context, q querier, path string, fresh bool) (int, err
 		if len(missing) > 0 {
 			why += ", without the tables " + strings.Join(missing, ", ")
 		}
-		return 0, notOurs(path, why)
+		return 0, 0, notOurs(path, why)
 	}
-	return v, nil
+	return app, v, nil
 }

@@ -10,7 +10,10 @@
 //
 // Times are stored as unix nanoseconds (INTEGER) in UTC; 0 means unset.
 // The schema is versioned with PRAGMA user_version and migrated forward in
-// one transaction per step; a database from a newer binary is refused.
+// one write-locked transaction that reads the version inside it; a
+// database from a newer binary is refused. The daemon owns its data dir
+// through a lock file (Open); the command-line tools open the database
+// beside it without the lock (OpenShared).
 //
 // SQLite allows one writer at a time: writes go through a single
 // connection, reads through a small pool, so concurrent callers queue
@@ -23,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
@@ -38,6 +42,7 @@ const FileName = "watchfloor.db"
 type Store struct {
 	w, r *sql.DB // one writer connection, a pool of readers
 	path string
+	lock io.Closer // the data dir's lock file; nil for OpenShared
 	// Statements prepared once on the writer: parsing SQL is a good part
 	// of the cost of a small transaction.
 	insArticle, insKey, insAlert, seenKey, delivered *sql.Stmt
@@ -124,6 +129,10 @@ func (s *Store) Close() error {
 		}
 	}
 	err := errors.Join(s.r.Close(), s.w.Close())
+	if s.lock != nil {
+		// Last: the lock is free only once the database is closed.
+		err = errors.Join(err, s.lock.Close())
+	}
 	if err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
