@@ -124,7 +124,8 @@ func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintln(std.err, err)
 		return exitUsage
 	}
-	st, err := store.Open(ctx, cfg.DataDir)
+	// Without the data dir's lock: these work beside a running daemon.
+	st, err := store.OpenShared(ctx, cfg.DataDir)
 	if err != nil {
 		fmt.Fprintln(std.err, err)
 		return exitInput
