@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/watchfloor/watchfloor/store"
 )
 
 // TestCommandLine covers the command-line conventions users expect: flags
@@ -56,6 +59,12 @@ func TestLocalCommandsNeedNoSecrets(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The daemon has run once: the database exists.
+	st, err := store.Open(context.Background(), filepath.Join(dir, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 	code, out, errs := run(t, "", "outbox", "list", "--config", cfg)
 	if code != exitOK || !strings.Contains(out, "STATUS") {
 		t.Errorf("outbox list: exit %d\n%s%s", code, out, errs)
