@@ -9,6 +9,14 @@
 // ignored. A file is ready once its size and modification time have not
 // changed for the settle time: a file renamed in after it was written is
 // ready at once; one being written in place waits until the writes stop.
+// On Linux a file that some process still holds open for writing is not
+// ready either, however long its writer pauses. After the handler has read
+// a file, its size, modification time and inode are checked again before
+// it is moved: a file that changed meanwhile is not done, and is read again
+// once it settles (articles already committed are found seen by id).
+// Appending with separate opens (shell >>) with pauses longer than the
+// settle time cannot be told from separate files: write elsewhere and
+// rename instead.
 // Symbolic links and other non-regular files are never read: they move
 // to failed/ with the reason.
 //
@@ -98,12 +106,32 @@ type entry struct {
 	running bool
 	dirty   bool // changed while its handler ran
 	fails   int
+	// notBefore delays a file that was not done (open for writing, or
+	// changed while read); busy counts those rounds.
+	notBefore time.Time
+	busy      int
+	busySince time.Time
+	warned    bool
 }
+
+// outcome is what became of one handled file.
+type outcome int
+
+const (
+	moved   outcome = iota // left the inbox: processed/, failed/, or gone
+	retry                  // the handler failed for now: again with backoff
+	notDone                // being written, or changed while read: again once settled
+)
 
 type result struct {
 	path string
-	err  error // nil: moved away; else the handler's transient error
+	out  outcome
+	err  error // why, for retry
 }
+
+// busyWarnAfter is how long a file may stay open for writing before the
+// inbox says, once, that it is still waiting for it.
+const busyWarnAfter = time.Minute
 
 // New creates the directory and its processed/ and failed/ subdirectories
 // if needed.
@@ -160,7 +188,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for p := range w.jobs {
-				w.done <- result{path: p, err: w.handle(hctx, p)}
+				out, err := w.handle(hctx, p)
+				w.done <- result{path: p, out: out, err: err}
 			}
 		}()
 	}
@@ -295,7 +324,7 @@ func (w *Watcher) consider(path string, now time.Time) {
 	if !st.Mode().IsRegular() {
 		e.due = now // moved to failed/ by the worker without reading
 	} else {
-		e.due = e.mtime.Add(w.o.Settle)
+		e.due = maxTime(e.mtime.Add(w.o.Settle), e.notBefore)
 		if e.fails > 0 {
 			e.due = maxTime(e.due, now.Add(retryDelay(e.fails)))
 		}
@@ -333,17 +362,33 @@ func (w *Watcher) finish(r result) {
 		return
 	}
 	e.running = false
-	if r.err == nil {
+	now := time.Now()
+	switch r.out {
+	case moved:
 		delete(w.files, r.path)
 		if e.dirty {
-			w.consider(r.path, time.Now()) // a new file under the same name
+			w.consider(r.path, now) // a new file under the same name
 		}
-		return
+	case notDone:
+		e.dirty = false
+		if e.busy == 0 {
+			e.busySince = now
+		}
+		e.busy++
+		// Look again after the settle time, then less often while a
+		// writer keeps the file open without writing.
+		e.notBefore = now.Add(min(w.o.Settle<<min(e.busy-1, 4), 2*time.Second))
+		if !e.warned && now.Sub(e.busySince) > busyWarnAfter {
+			e.warned = true
+			w.o.Logger.Warn("inbox: file still being written; waiting for its writer to close it", "path", r.path, "waiting", now.Sub(e.busySince).Round(time.Second))
+		}
+		w.consider(r.path, now)
+	case retry:
+		e.fails++
+		e.dirty = false
+		w.o.Logger.Warn("inbox: file will be tried again", "path", r.path, "err", r.err, "retry_in", retryDelay(e.fails))
+		w.consider(r.path, now)
 	}
-	e.fails++
-	e.dirty = false
-	w.o.Logger.Warn("inbox: file will be tried again", "path", r.path, "err", r.err, "retry_in", retryDelay(e.fails))
-	w.consider(r.path, time.Now())
 }
 
 func retryDelay(fails int) time.Duration {
@@ -358,48 +403,71 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// handle runs the handler on one file and moves it. A nil return means
-// the file left the inbox.
-func (w *Watcher) handle(ctx context.Context, path string) error {
+// handle runs the handler on one file and moves it.
+func (w *Watcher) handle(ctx context.Context, path string) (outcome, error) {
 	log := w.o.Logger.With("path", path)
-	st, err := os.Lstat(path)
+	before, err := os.Lstat(path)
 	if err != nil {
-		return nil // gone meanwhile
+		return moved, nil // gone meanwhile
 	}
-	if !st.Mode().IsRegular() {
+	if !before.Mode().IsRegular() {
 		reason := "not a regular file"
-		if st.Mode()&fs.ModeSymlink != 0 {
+		if before.Mode()&fs.ModeSymlink != 0 {
 			target, _ := os.Readlink(path)
 			reason = fmt.Sprintf("a symbolic link (to %s); the inbox reads only regular files", target)
 		}
 		return w.fail(log, path, errors.New(reason))
 	}
+	if openForWriting(path) {
+		log.Debug("inbox: file still open for writing")
+		return notDone, nil
+	}
 	herr := w.h(ctx, path)
+	// A file that changed while it was read is not done, whatever the
+	// handler made of it: it may have read half of it.
+	if changed(path, before) {
+		log.Debug("inbox: file changed while it was read; reading it again once it settles")
+		w.metrics.files.WithLabelValues("changed").Inc()
+		return notDone, nil
+	}
 	switch {
 	case herr == nil:
 		dst, err := moveUnique(path, filepath.Join(w.dir, ProcessedDir))
 		if err != nil {
-			log.Error("inbox: moving a processed file", "err", err)
 			w.metrics.files.WithLabelValues("retry").Inc()
-			return err
+			return retry, fmt.Errorf("inbox: moving to %s: %w", ProcessedDir, err)
 		}
 		w.metrics.files.WithLabelValues("processed").Inc()
 		log.Debug("inbox: file processed", "moved_to", dst)
-		return nil
+		return moved, nil
 	case IsUnreadable(herr):
 		return w.fail(log, path, herr)
 	default:
 		w.metrics.files.WithLabelValues("retry").Inc()
-		return herr
+		return retry, herr
 	}
 }
 
+// changed reports whether path is no longer the file before describes:
+// another size, modification time or inode, or a writer still has it open.
+// A file that is gone has not changed: whatever was read of it stands.
+func changed(path string, before fs.FileInfo) bool {
+	after, err := os.Lstat(path)
+	if err != nil {
+		return false
+	}
+	if !os.SameFile(before, after) || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		return true
+	}
+	return openForWriting(path)
+}
+
 // fail moves path to failed/ with NAME.error saying why.
-func (w *Watcher) fail(log *slog.Logger, path string, reason error) error {
+func (w *Watcher) fail(log *slog.Logger, path string, reason error) (outcome, error) {
 	dst, err := moveUnique(path, filepath.Join(w.dir, FailedDir))
 	if err != nil {
-		log.Error("inbox: moving a failed file", "err", err)
-		return err
+		w.metrics.files.WithLabelValues("retry").Inc()
+		return retry, fmt.Errorf("inbox: moving to %s (%v): %w", FailedDir, reason, err)
 	}
 	msg := fmt.Sprintf("%s: %v\nfailed at %s\n", filepath.Base(path), reason, time.Now().UTC().Format(time.RFC3339))
 	if err := os.WriteFile(dst+".error", []byte(msg), 0o640); err != nil {
@@ -407,7 +475,7 @@ func (w *Watcher) fail(log *slog.Logger, path string, reason error) error {
 	}
 	w.metrics.files.WithLabelValues("failed").Inc()
 	log.Warn("inbox: file moved to failed/", "moved_to", dst, "reason", reason)
-	return nil
+	return moved, nil
 }
 
 // moveUnique renames path into dir without overwriting: name.txt, then
@@ -462,7 +530,7 @@ type metrics struct {
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		files: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "watchfloor_inbox_files_total", Help: "Inbox files by outcome: processed, failed, retry.",
+			Name: "watchfloor_inbox_files_total", Help: "Inbox files by outcome: processed, failed, retry, changed (changed while read: read again).",
 		}, []string{"result"}),
 		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "watchfloor_inbox_pending", Help: "Inbox files waiting or being handled."}),
 	}

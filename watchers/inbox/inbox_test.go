@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -416,5 +417,82 @@ func TestRunWaitsForInFlightHandler(t *testing.T) {
 	}
 	if !exists(filepath.Join(dir, "processed", "slow.txt")) {
 		t.Error("in-flight file not moved to processed/ before Run returned")
+	}
+}
+
+// TestWrittenInPlaceReadWhole has a writer keep its descriptor open and
+// write a line every 400ms, longer than the settle time: the file must not
+// be read until the writer is done, and processed/ must hold exactly what
+// the handler read.
+func TestWrittenInPlaceReadWhole(t *testing.T) {
+	const lines = 6
+	dir := t.TempDir()
+	r := newRecorder()
+	stop := start(t, dir, r, Options{Settle: 100 * time.Millisecond})
+	defer stop()
+	writerDone := make(chan error, 1)
+	go func() {
+		f, err := os.Create(filepath.Join(dir, "inplace.txt"))
+		if err != nil {
+			writerDone <- err
+			return
+		}
+		for i := range lines {
+			if _, err := fmt.Fprintf(f, "line %d\n", i); err != nil {
+				writerDone <- err
+				return
+			}
+			time.Sleep(400 * time.Millisecond)
+		}
+		writerDone <- f.Close()
+	}()
+	if err := <-writerDone; err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "inplace.txt in processed/", func() bool {
+		return exists(filepath.Join(dir, "processed", "inplace.txt")) && !exists(filepath.Join(dir, "inplace.txt"))
+	})
+	moved, err := os.ReadFile(filepath.Join(dir, "processed", "inplace.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if got := r.data["inplace.txt"]; got != string(moved) || strings.Count(got, "\n") != lines {
+		t.Errorf("last read %q, moved %q", got, moved)
+	}
+	if runtime.GOOS == "linux" && r.calls["inplace.txt"] != 1 {
+		t.Errorf("read %d times while the writer had it open, want once after it closed", r.calls["inplace.txt"])
+	}
+}
+
+// TestChangedWhileReadIsReadAgain appends to the file while the handler
+// reads it: the file is not done, and is read again once it settles.
+func TestChangedWhileReadIsReadAgain(t *testing.T) {
+	dir := t.TempDir()
+	r := newRecorder()
+	r.answer = func(path string, n int) error {
+		if n == 1 {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				return err
+			}
+			_, err = f.WriteString("second line\n")
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}
+		return nil
+	}
+	stop := start(t, dir, r, Options{})
+	defer stop()
+	drop(t, dir, "grow.txt", "first line\n")
+	waitFor(t, r, "grow.txt")
+	eventually(t, "grow.txt in processed/", func() bool { return exists(filepath.Join(dir, "processed", "grow.txt")) })
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.calls["grow.txt"] != 2 || r.data["grow.txt"] != "first line\nsecond line\n" {
+		t.Errorf("read %d times, last %q; want the grown file read again", r.calls["grow.txt"], r.data["grow.txt"])
 	}
 }
