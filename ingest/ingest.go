@@ -5,6 +5,9 @@
 // title, skipping boilerplate such as "skip to main content" and photo
 // captions), .html/.htm (main text extracted), .json (one article object),
 // .jsonl (one object per line) and .eml (Subject, first text part, Date).
+// A file of any other type, or whose first bytes are not text (a
+// compressed file, an archive, an image, a PDF, NUL or control bytes), is
+// an error and is never parsed.
 // Text in any declared or detectable charset is converted to UTF-8 (see
 // DecodeText); invalid bytes never make a read fail or garble the valid
 // text around them.
@@ -55,7 +58,12 @@ func Supported(path string) bool {
 
 // ReadFile reads and parses one file. For .jsonl, valid lines are returned
 // even when others fail; the error then joins one *LineError per bad line.
+// A file whose extension is not one of the supported ones, or whose content
+// is binary (see Parse), is an error.
 func ReadFile(path string) ([]engine.Article, error) {
+	if err := checkType(path); err != nil {
+		return nil, fmt.Errorf("ingest: %s: %w", path, err)
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
@@ -75,7 +83,14 @@ func ReadFile(path string) ([]engine.Article, error) {
 
 // Parse parses data as if read from a file called name; the format comes
 // from name's extension, and "-" or no known extension means plain text.
+// Binary content is an error whatever the name: a compressed file, an
+// archive, an image or a PDF (by magic number), NUL bytes other than those
+// of UTF-16 text, or more than one control character in ten bytes among
+// the first SniffSize bytes.
 func Parse(name string, data []byte) ([]engine.Article, error) {
+	if err := checkText(data); err != nil {
+		return nil, fmt.Errorf("ingest: %s: %w", name, err)
+	}
 	var arts []engine.Article
 	var err error
 	switch strings.ToLower(filepath.Ext(name)) {

@@ -241,7 +241,11 @@ func TestReadFileErrors(t *testing.T) {
 	if _, err := ReadFile(filepath.Join(dir, "missing.txt")); err == nil {
 		t.Error("missing file read")
 	}
-	if _, err := ReadFile(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+	sub := filepath.Join(dir, "dir.txt")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(sub); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("directory read: %v", err)
 	}
 }
