@@ -20,6 +20,12 @@
 // Symbolic links and other non-regular files are never read: they move
 // to failed/ with the reason.
 //
+// Memory is bounded by the bytes in flight, not only by the number of
+// workers: each file weighs what its read holds at once (Options.Weigh:
+// its size, or one line for JSON Lines, which is streamed), files start
+// in due order while their weights fit in Options.MaxBytesInFlight, and a
+// file over its type's size limit goes to failed/ unread.
+//
 // Events come from fsnotify; a scan at start, a full rescan when the
 // kernel's event queue overflows and a periodic safety rescan catch
 // anything events missed. One scheduler orders files by the time they are
@@ -43,6 +49,8 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/watchfloor/watchfloor/ingest"
 )
 
 // Handler reads and commits one file. Wrap an error with Unreadable to
@@ -73,7 +81,15 @@ type Options struct {
 	// Workers is how many files are handled at once (default 8×GOMAXPROCS:
 	// handlers mostly wait on the store, so more of them than cores keeps
 	// the group commits full).
-	Workers    int
+	Workers int
+	// MaxBytesInFlight bounds the sum of the weights of the files handled
+	// at once (default 1 MiB, ingest.MaxFileSize). Files start in due
+	// order while their weights fit; one that weighs more runs alone.
+	MaxBytesInFlight int64
+	// Weigh says how many bytes handling a file of the given size holds
+	// at once, or why the file is refused: it then goes to failed/ with
+	// that reason, unread. Default ingest.Footprint.
+	Weigh      func(path string, size int64) (int64, error)
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
 }
@@ -93,8 +109,16 @@ type Watcher struct {
 	done    chan result // outcomes of handled files
 	files   map[string]*entry
 	due     dueHeap
-	jobs    chan string
+	jobs    chan job
 	metrics *metrics
+	// inFlight is the weight of the files being handled.
+	inFlight int64
+}
+
+// job is one file for a worker; refused says why it goes to failed/ unread.
+type job struct {
+	path    string
+	refused error
 }
 
 type entry struct {
@@ -104,7 +128,8 @@ type entry struct {
 	due     time.Time
 	index   int // in the heap, -1 when not queued
 	running bool
-	dirty   bool // changed while its handler ran
+	weight  int64 // counted in inFlight while running
+	dirty   bool  // changed while its handler ran
 	fails   int
 	// notBefore delays a file that was not done (open for writing, or
 	// changed while read); busy counts those rounds.
@@ -148,6 +173,12 @@ func New(o Options, h Handler) (*Watcher, error) {
 	if o.Workers <= 0 {
 		o.Workers = 8 * runtime.GOMAXPROCS(0)
 	}
+	if o.MaxBytesInFlight <= 0 {
+		o.MaxBytesInFlight = ingest.MaxFileSize
+	}
+	if o.Weigh == nil {
+		o.Weigh = ingest.Footprint
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -161,7 +192,7 @@ func New(o Options, h Handler) (*Watcher, error) {
 		}
 	}
 	return &Watcher{o: o, h: h, dir: dir, events: make(chan string, 4096), done: make(chan result, o.Workers),
-		files: map[string]*entry{}, jobs: make(chan string), metrics: newMetrics(o.Registerer)}, nil
+		files: map[string]*entry{}, jobs: make(chan job), metrics: newMetrics(o.Registerer)}, nil
 }
 
 // Ignored reports whether a file name is one the inbox never reads.
@@ -187,9 +218,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := range w.jobs {
-				out, err := w.handle(hctx, p)
-				w.done <- result{path: p, out: out, err: err}
+			for j := range w.jobs {
+				out, err := w.handle(hctx, j)
+				w.done <- result{path: j.path, out: out, err: err}
 			}
 		}()
 	}
@@ -235,25 +266,39 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer timer.Stop()
 	running := 0
 	for {
-		// Hand due files to free workers.
+		// Hand due files to free workers while their weights fit.
 		now := time.Now()
+		full := false
 		for running < w.o.Workers && len(w.due) > 0 && !w.due[0].due.After(now) {
 			e := heap.Pop(&w.due).(*entry)
 			if !w.ready(e, now) {
 				continue
 			}
-			e.running = true
+			weight, refused := w.o.Weigh(e.path, e.size)
+			weight = min(max(weight, 0), w.o.MaxBytesInFlight)
+			if refused == nil && w.inFlight > 0 && w.inFlight+weight > w.o.MaxBytesInFlight {
+				heap.Push(&w.due, e) // first in line once bytes are freed
+				full = true
+				break
+			}
+			if refused != nil {
+				weight = 0
+			}
+			e.running, e.weight = true, weight
+			w.inFlight += weight
 			running++
 			select {
-			case w.jobs <- e.path:
+			case w.jobs <- job{path: e.path, refused: refused}:
 			case <-ctx.Done():
 				e.running = false
+				w.inFlight -= weight
 				running--
 			}
 		}
 		w.metrics.pending.Set(float64(len(w.files)))
+		w.metrics.inFlight.Set(float64(w.inFlight))
 		wait := time.Hour
-		if len(w.due) > 0 && running < w.o.Workers {
+		if len(w.due) > 0 && running < w.o.Workers && !full {
 			wait = max(time.Until(w.due[0].due), 0)
 		}
 		timer.Reset(wait)
@@ -362,6 +407,8 @@ func (w *Watcher) finish(r result) {
 		return
 	}
 	e.running = false
+	w.inFlight -= e.weight
+	e.weight = 0
 	now := time.Now()
 	switch r.out {
 	case moved:
@@ -404,7 +451,8 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // handle runs the handler on one file and moves it.
-func (w *Watcher) handle(ctx context.Context, path string) (outcome, error) {
+func (w *Watcher) handle(ctx context.Context, j job) (outcome, error) {
+	path := j.path
 	log := w.o.Logger.With("path", path)
 	before, err := os.Lstat(path)
 	if err != nil {
@@ -417,6 +465,9 @@ func (w *Watcher) handle(ctx context.Context, path string) (outcome, error) {
 			reason = fmt.Sprintf("a symbolic link (to %s); the inbox reads only regular files", target)
 		}
 		return w.fail(log, path, errors.New(reason))
+	}
+	if j.refused != nil {
+		return w.fail(log, path, j.refused)
 	}
 	if openForWriting(path) {
 		log.Debug("inbox: file still open for writing")
@@ -523,8 +574,9 @@ func (h *dueHeap) Pop() any {
 }
 
 type metrics struct {
-	files   *prometheus.CounterVec
-	pending prometheus.Gauge
+	files    *prometheus.CounterVec
+	pending  prometheus.Gauge
+	inFlight prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -532,10 +584,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		files: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "watchfloor_inbox_files_total", Help: "Inbox files by outcome: processed, failed, retry, changed (changed while read: read again).",
 		}, []string{"result"}),
-		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "watchfloor_inbox_pending", Help: "Inbox files waiting or being handled."}),
+		pending:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "watchfloor_inbox_pending", Help: "Inbox files waiting or being handled."}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "watchfloor_inbox_bytes_in_flight", Help: "Weight in bytes of the inbox files being handled."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.files, m.pending)
+		reg.MustRegister(m.files, m.pending, m.inFlight)
 	}
 	return m
 }

@@ -496,3 +496,64 @@ func TestChangedWhileReadIsReadAgain(t *testing.T) {
 		t.Errorf("read %d times, last %q; want the grown file read again", r.calls["grow.txt"], r.data["grow.txt"])
 	}
 }
+
+// TestBytesInFlightBounded drops files whose weights do not fit together
+// in the budget: they are handled one at a time, small files share it,
+// and a file Weigh refuses goes to failed/ unread with the reason.
+func TestBytesInFlightBounded(t *testing.T) {
+	dir := t.TempDir()
+	var mu sync.Mutex
+	inFlight, peak := int64(0), int64(0)
+	handled := map[string]bool{}
+	h := func(_ context.Context, path string) error {
+		st, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		inFlight += st.Size()
+		peak = max(peak, inFlight)
+		handled[filepath.Base(path)] = true
+		mu.Unlock()
+		time.Sleep(30 * time.Millisecond)
+		mu.Lock()
+		inFlight -= st.Size()
+		mu.Unlock()
+		return nil
+	}
+	weigh := func(path string, size int64) (int64, error) {
+		if size > 150 {
+			return 0, fmt.Errorf("%d bytes, over the limit", size)
+		}
+		return size, nil
+	}
+	w, err := New(Options{Dir: dir, Settle: 10 * time.Millisecond, MaxBytesInFlight: 100, Weigh: weigh}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	var names []string
+	for i := range 6 {
+		names = append(names, fmt.Sprint("big", i, ".txt"))
+		drop(t, dir, names[i], strings.Repeat("x", 60))
+	}
+	drop(t, dir, "huge.txt", strings.Repeat("x", 200))
+	eventually(t, "all handled", func() bool {
+		des, _ := os.ReadDir(filepath.Join(dir, "processed"))
+		return len(des) == 6 && exists(filepath.Join(dir, "failed", "huge.txt.error"))
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if peak > 100 {
+		t.Errorf("%d bytes in flight at once, over the budget of 100", peak)
+	}
+	if handled["huge.txt"] {
+		t.Error("the refused file was handed to the handler")
+	}
+	if msg, _ := os.ReadFile(filepath.Join(dir, "failed", "huge.txt.error")); !strings.Contains(string(msg), "over the limit") {
+		t.Errorf("reason %q", msg)
+	}
+}
