@@ -3,11 +3,17 @@ package daemon
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/watchfloor/watchfloor/config"
 )
@@ -61,4 +67,76 @@ func TestInboxBinaryFilesFail(t *testing.T) {
 	if n := rcv.count(); n != 1 {
 		t.Errorf("%d alerts, want only the text file's", n)
 	}
+}
+
+// TestShutdownAbandonsLongInboxFile stops the daemon while it works through
+// a 30,000-line JSON Lines file: Run returns within seconds, the file stays
+// in the inbox, and the next start reads it to the end, finding the
+// articles already committed seen.
+func TestShutdownAbandonsLongInboxFile(t *testing.T) {
+	const lines = 30000
+	cfg := baseConfig(t)
+	cfg.Notifiers = []config.Notifier{{Name: "console", Type: "log"}}
+	cfg.DefaultNotify = []string{"console"}
+	var b bytes.Buffer
+	for i := range lines {
+		fmt.Fprintf(&b, `{"id":"line-%d","title":"Minutes %d","body":"The committee met on Tuesday to discuss the budget for the coming year."}`+"\n", i, i)
+	}
+	run := func(until func(d *Daemon) bool) (*Daemon, time.Duration) {
+		d, err := New(context.Background(), Options{Config: cfg, Stdout: io.Discard, ShutdownGrace: time.Second, Logger: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- d.Run(ctx) }()
+		eventually(t, "progress", 5*time.Minute, func() bool { return until(d) })
+		cancel()
+		stopped := time.Now()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Run still finishing the file 5s after shutdown")
+		}
+		return d, time.Since(stopped)
+	}
+	articles := func(d *Daemon) float64 { return counterValue(d.m.articles.WithLabelValues("inbox")) }
+	if err := os.MkdirAll(cfg.Inbox.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dropFile(t, cfg.Inbox.Dir, "long.jsonl", b.Bytes())
+	first, took := run(func(d *Daemon) bool { return articles(d) >= 200 })
+	committed := articles(first)
+	t.Logf("shutdown after %.0f of %d articles took %v", committed, lines, took)
+	if committed >= lines {
+		t.Fatal("the whole file was read before shutdown; the test proves nothing")
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Inbox.Dir, "long.jsonl")); err != nil {
+		t.Fatalf("the abandoned file left the inbox: %v", err)
+	}
+	for _, sub := range []string{"processed", "failed"} {
+		if des, _ := os.ReadDir(filepath.Join(cfg.Inbox.Dir, sub)); len(des) != 0 {
+			t.Errorf("%s/ holds %d files", sub, len(des))
+		}
+	}
+	// The next start reads the file again, to the end.
+	second, _ := run(func(d *Daemon) bool {
+		_, err := os.Stat(filepath.Join(cfg.Inbox.Dir, "processed", "long.jsonl"))
+		return err == nil
+	})
+	dups := counterValue(second.m.duplicates.WithLabelValues("inbox"))
+	if dups != committed || articles(second) != lines-committed {
+		t.Errorf("second start: %.0f articles and %.0f seen before, want %.0f and %.0f", articles(second), dups, lines-committed, committed)
+	}
+}
+
+func counterValue(c prometheus.Counter) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		return -1
+	}
+	return m.GetCounter().GetValue()
 }

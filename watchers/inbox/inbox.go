@@ -54,7 +54,10 @@ import (
 )
 
 // Handler reads and commits one file. Wrap an error with Unreadable to
-// send the file to failed/; any other error means "try again later".
+// send the file to failed/; any other error means "try again later". ctx
+// is cancelled at shutdown: a handler should then stop between articles
+// and return ctx's error; the file stays in the inbox, to be read again at
+// the next start, where the articles already committed are found seen.
 type Handler func(ctx context.Context, path string) error
 
 type unreadable struct{ err error }
@@ -146,6 +149,7 @@ const (
 	moved   outcome = iota // left the inbox: processed/, failed/, or gone
 	retry                  // the handler failed for now: again with backoff
 	notDone                // being written, or changed while read: again once settled
+	abandoned              // shutdown came first: left in place for the next start
 )
 
 type result struct {
@@ -201,8 +205,9 @@ func Ignored(name string) bool {
 		strings.HasSuffix(name, ".swp") || strings.HasSuffix(name, "~") || strings.HasSuffix(name, ".error")
 }
 
-// Run watches until ctx is done, then waits for the handlers in flight,
-// which run under a context that shutdown does not cancel.
+// Run watches until ctx is done, then waits for the handlers in flight to
+// return: their context is ctx, so a long file is abandoned, not finished,
+// and left in the inbox for the next start.
 func (w *Watcher) Run(ctx context.Context) error {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -213,13 +218,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 		return fmt.Errorf("inbox: watch %s: %w", w.dir, err)
 	}
 	var wg sync.WaitGroup
-	hctx := context.WithoutCancel(ctx)
 	for range w.o.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range w.jobs {
-				out, err := w.handle(hctx, j)
+				out, err := w.handle(ctx, j)
 				w.done <- result{path: j.path, out: out, err: err}
 			}
 		}()
@@ -430,6 +434,8 @@ func (w *Watcher) finish(r result) {
 			w.o.Logger.Warn("inbox: file still being written; waiting for its writer to close it", "path", r.path, "waiting", now.Sub(e.busySince).Round(time.Second))
 		}
 		w.consider(r.path, now)
+	case abandoned:
+		// Run is returning; the file stays where it is.
 	case retry:
 		e.fails++
 		e.dirty = false
@@ -474,6 +480,10 @@ func (w *Watcher) handle(ctx context.Context, j job) (outcome, error) {
 		return notDone, nil
 	}
 	herr := w.h(ctx, path)
+	if herr != nil && ctx.Err() != nil {
+		log.Info("inbox: shutting down; file left for the next start", "err", herr)
+		return abandoned, nil
+	}
 	// A file that changed while it was read is not done, whatever the
 	// handler made of it: it may have read half of it.
 	if changed(path, before) {

@@ -374,16 +374,20 @@ func BenchmarkBurst(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
 
-func TestRunWaitsForInFlightHandler(t *testing.T) {
+// TestShutdownAbandonsFileInFlight cancels Run while a handler works
+// through a long file: the handler's context is cancelled, Run waits for it
+// to return, and the file stays in the inbox (not processed/, not failed/)
+// to be read again by the next Run.
+func TestShutdownAbandonsFileInFlight(t *testing.T) {
 	dir := t.TempDir()
 	entered := make(chan struct{})
-	release := make(chan struct{})
-	handlerErr := make(chan error, 1)
+	returned := make(chan struct{})
 	w, err := New(Options{Dir: dir, Settle: 20 * time.Millisecond}, func(hctx context.Context, path string) error {
 		close(entered)
-		<-release
-		handlerErr <- hctx.Err()
-		return nil
+		<-hctx.Done() // a long file, read until shutdown
+		time.Sleep(100 * time.Millisecond)
+		close(returned)
+		return hctx.Err()
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -391,7 +395,7 @@ func TestRunWaitsForInFlightHandler(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
-	drop(t, dir, "slow.txt", "body")
+	drop(t, dir, "long.jsonl", "{}\n")
 	select {
 	case <-entered:
 	case <-time.After(10 * time.Second):
@@ -400,24 +404,26 @@ func TestRunWaitsForInFlightHandler(t *testing.T) {
 	cancel()
 	select {
 	case err := <-done:
-		t.Fatalf("Run returned before the in-flight handler finished: %v", err)
-	case <-time.After(100 * time.Millisecond):
-	}
-	close(release)
-	select {
-	case err := <-done:
 		if err != nil {
 			t.Fatalf("Run: %v", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after the handler finished")
+		t.Fatal("Run did not return after shutdown; the handler's context was not cancelled")
 	}
-	if err := <-handlerErr; err != nil {
-		t.Errorf("handler context was cancelled by shutdown: %v", err)
+	select {
+	case <-returned:
+	default:
+		t.Fatal("Run returned before the handler in flight")
 	}
-	if !exists(filepath.Join(dir, "processed", "slow.txt")) {
-		t.Error("in-flight file not moved to processed/ before Run returned")
+	if !exists(filepath.Join(dir, "long.jsonl")) || exists(filepath.Join(dir, "processed", "long.jsonl")) || exists(filepath.Join(dir, "failed", "long.jsonl")) {
+		t.Fatal("the abandoned file left the inbox")
 	}
+	// The next start reads it again.
+	r := newRecorder()
+	stop := start(t, dir, r, Options{})
+	defer stop()
+	waitFor(t, r, "long.jsonl")
+	eventually(t, "long.jsonl in processed/", func() bool { return exists(filepath.Join(dir, "processed", "long.jsonl")) })
 }
 
 // TestWrittenInPlaceReadWhole has a writer keep its descriptor open and
