@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,7 +48,6 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintln(std.err, err)
 		return exitUsage
 	}
-	tuneGC()
 	if os.Geteuid() == 0 {
 		logger.Warn("running as root; run watchfloor as an unprivileged user")
 	}
@@ -76,30 +74,21 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 		}
 	}()
 	if err := d.Run(ctx); err != nil {
-		logger.Error("watchfloor failed", "err", err)
+		// Run has logged the failure where it happened.
 		return exitInput
 	}
 	return exitOK
 }
 
-// tuneGC trades memory for CPU unless GOGC or GOMEMLIMIT say otherwise:
-// the daemon's live heap is small, so collecting at 4× it instead of 2×
-// saves a tenth of the CPU under load, and a soft limit of 80 MiB keeps
-// the process well under 100 MB.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(80 << 20)
-	}
-}
-
 func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "retry") {
-		fmt.Fprintln(std.err, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|all] [--limit N]")
-		fmt.Fprintln(std.err, "       watchfloor outbox retry [--config FILE] (ID... | --all)")
-		return exitUsage
+		w, code := std.err, exitUsage
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			w, code = std.out, exitOK
+		}
+		fmt.Fprintln(w, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|all] [--limit N]")
+		fmt.Fprintln(w, "       watchfloor outbox retry [--config FILE] (ID... | --all)")
+		return code
 	}
 	sub := args[0]
 	fs := newFlags("outbox "+sub, "[--config FILE]", std)
@@ -110,7 +99,7 @@ func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 	if code, ok := parse(fs, args[1:]); !ok {
 		return code
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadLocalConfig(*cfgPath)
 	if err != nil {
 		fmt.Fprintln(std.err, err)
 		return exitUsage
@@ -194,7 +183,7 @@ func cmdHealthcheck(ctx context.Context, args []string, std stdio) int {
 	}
 	u := *url
 	if u == "" {
-		cfg, err := loadConfig(*cfgPath)
+		cfg, err := loadLocalConfig(*cfgPath)
 		if err != nil {
 			fmt.Fprintln(std.err, err)
 			return exitUsage
