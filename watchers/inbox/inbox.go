@@ -147,10 +147,10 @@ type entry struct {
 type outcome int
 
 const (
-	moved   outcome = iota // left the inbox: processed/, failed/, or gone
-	retry                  // the handler failed for now: again with backoff
-	notDone                // being written, or changed while read: again once settled
-	abandoned              // shutdown came first: left in place for the next start
+	moved     outcome = iota // left the inbox: processed/, failed/, or gone
+	retry                    // the handler failed for now: again with backoff
+	notDone                  // being written, or changed while read: again once settled
+	abandoned                // shutdown came first: left in place for the next start
 )
 
 type result struct {
@@ -279,8 +279,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 	}()
 	rescan := func() {
-		if err := w.rescan(); errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			lost(fmt.Errorf("inbox: directory %s is gone: %w", w.dir, err))
+		switch err := w.rescan(); {
+		case err == nil:
+		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
+			lost(fmt.Errorf("inbox: directory %s is gone: %w", w.dir, err)) // returned, logged by the caller
+		default:
+			w.o.Logger.Error("inbox: scan failed; trying again at the next rescan", "err", err)
 		}
 	}
 	rescan()
@@ -356,12 +360,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 }
 
 // rescan considers every file in the directory. An error reading the
-// directory is logged and returned.
+// directory is returned, for the caller to log or act on.
 func (w *Watcher) rescan() error {
 	des, err := os.ReadDir(w.dir)
 	if err != nil {
-		w.o.Logger.Error("inbox: scan", "err", err)
-		return err
+		return fmt.Errorf("inbox: scan: %w", err)
 	}
 	now := time.Now()
 	for _, de := range des {

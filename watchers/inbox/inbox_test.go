@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -602,3 +603,70 @@ func TestMoveAfterCrashBetweenLinkAndRemove(t *testing.T) {
 		t.Errorf("another file named a.txt went to %s, %v; want a.1.txt", dst, err)
 	}
 }
+
+// TestErrorsLoggedOnce checks that the watcher either logs an error or
+// returns it, never both: a scan of a directory that is gone returns the
+// error (Run returns it, and the daemon logs it) and logs nothing; a file
+// whose move into processed/ fails is logged once, when it is scheduled
+// again.
+func TestErrorsLoggedOnce(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	dir := t.TempDir()
+	w, err := New(Options{Dir: dir, Logger: logger}, func(context.Context, string) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.rescan(); err == nil {
+		t.Error("a scan of a removed directory succeeded")
+	}
+	mu.Lock()
+	if logs.Len() != 0 {
+		t.Errorf("the returned scan error was logged too:\n%s", logs.String())
+	}
+	mu.Unlock()
+
+	dir = t.TempDir()
+	r := newRecorder()
+	r.answer = func(path string, n int) error {
+		if n == 1 {
+			// processed/ is not a directory: the move fails.
+			if err := os.RemoveAll(filepath.Join(dir, ProcessedDir)); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dir, ProcessedDir), nil, 0o644)
+		}
+		return nil
+	}
+	stop := start(t, dir, r, Options{Logger: logger})
+	drop(t, dir, "a.txt", "x")
+	waitFor(t, r, "a.txt")
+	aLines := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []string
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, "a.txt") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	eventually(t, "the retry logged", func() bool { return strings.Contains(strings.Join(aLines(), "\n"), "tried again") })
+	stop()
+	if got := aLines(); len(got) != 1 {
+		t.Errorf("%d log lines for one failed move of a.txt, want 1:\n%s", len(got), strings.Join(got, "\n"))
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
