@@ -370,15 +370,23 @@ func (d *Daemon) Reload(reason string) error {
 	return nil
 }
 
-// handleFile reads one inbox file and processes its articles. A file that
-// cannot be read or parsed goes to failed/; a store failure leaves the file
-// in place to be tried again.
+// handleFile reads one inbox file and processes its articles as they are
+// read (a JSON Lines file line by line). A file that cannot be read or
+// parsed goes to failed/, after its valid articles; a store failure leaves
+// the file in place to be tried again. When ctx is cancelled (shutdown),
+// it stops before the next article and returns ctx's error: the file stays
+// in the inbox and is read again at the next start, where the articles
+// already committed are found seen.
 func (d *Daemon) handleFile(ctx context.Context, path string) error {
-	arts, readErr := ingest.ReadFile(path)
-	for _, a := range arts {
-		if err := d.process(ctx, a, nil, "inbox"); err != nil {
-			return err
+	var procErr error
+	readErr := ingest.Each(path, func(a engine.Article) error {
+		if procErr = ctx.Err(); procErr == nil {
+			procErr = d.process(ctx, a, nil, "inbox")
 		}
+		return procErr
+	})
+	if procErr != nil {
+		return procErr
 	}
 	if readErr != nil {
 		d.m.readErrors.WithLabelValues("inbox").Inc()
