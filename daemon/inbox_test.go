@@ -74,7 +74,7 @@ func TestInboxBinaryFilesFail(t *testing.T) {
 // in the inbox, and the next start reads it to the end, finding the
 // articles already committed seen.
 func TestShutdownAbandonsLongInboxFile(t *testing.T) {
-	const lines = 30000
+	const lines = 3000
 	cfg := baseConfig(t)
 	cfg.Notifiers = []config.Notifier{{Name: "console", Type: "log"}}
 	cfg.DefaultNotify = []string{"console"}
