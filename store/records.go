@@ -148,7 +148,11 @@ func scanArticle(sc scanner) (ArticleRecord, error) {
 	if err := sc.Scan(&a.ID, &a.Source, &a.Title, &a.URL, &a.Lang, &a.Body, &pub, &seen, &matches, &result); err != nil {
 		return a, err
 	}
-	a.Published, a.SeenAt, a.Matches = fromNanos(pub), fromNanos(seen), parseList(matches)
+	a.Published, a.SeenAt = fromNanos(pub), fromNanos(seen)
+	var err error
+	if a.Matches, err = parseList(matches); err != nil {
+		return a, fmt.Errorf("matches: %w", err)
+	}
 	if result.Valid {
 		r, err := decodeResult(result.String)
 		if err != nil {
@@ -227,7 +231,10 @@ func scanItems(rows *sql.Rows) ([]OutboxItem, error) {
 		if err := rows.Scan(&it.ID, &it.AlertID, &it.Notifier, &it.ArticleID, &rules, &it.Payload, &it.Status, &it.Attempts, &created, &next, &delivered, &it.LastError); err != nil {
 			return nil, fmt.Errorf("store: outbox: %w", err)
 		}
-		it.Rules = parseList(rules)
+		var err error
+		if it.Rules, err = parseList(rules); err != nil {
+			return nil, fmt.Errorf("store: outbox item %d: rules: %w", it.ID, err)
+		}
 		it.CreatedAt, it.NextAttempt, it.DeliveredAt = fromNanos(created), fromNanos(next), fromNanos(delivered)
 		out = append(out, it)
 	}
