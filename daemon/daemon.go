@@ -61,8 +61,10 @@ type Options struct {
 	// ShutdownGrace bounds the delivery of due alerts at shutdown
 	// (default 10s).
 	ShutdownGrace time.Duration
-	// HTTPClient is used by feeds and webhooks (default: a client with
-	// timeouts).
+	// HTTPClient is used by the webhook and Slack notifiers (default: a
+	// client that keeps connections to a few hosts alive). Its Timeout is
+	// dropped: delivery.timeout bounds each attempt. Feeds build their own
+	// client, which refuses private addresses.
 	HTTPClient *http.Client
 	// SlackAPIURL overrides Slack's API base URL, for tests against a
 	// local Slack test server.
@@ -85,6 +87,9 @@ type Daemon struct {
 	m        *metrics
 	httpLn   net.Listener
 	commits  chan commitReq
+	// commitErr is the error of the last group commit, nil once one
+	// succeeds: while commits fail the daemon is not ready.
+	commitErr atomic.Pointer[error]
 }
 
 // commitReq asks the committer to record one article.
@@ -163,8 +168,11 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		MinBackoff: time.Duration(cfg.Delivery.MinBackoff),
 		MaxBackoff: time.Duration(cfg.Delivery.MaxBackoff),
 		MaxAge:     time.Duration(cfg.Delivery.MaxAge),
-		Logger:     d.log.With("component", "dispatcher"),
-		Metrics:    notifiers.NewMetrics(d.reg),
+		// The one delivery timeout: notifiers and their client have none.
+		AttemptTimeout: time.Duration(cfg.Delivery.Timeout),
+		Concurrency:    cfg.Delivery.Concurrency,
+		Logger:         d.log.With("component", "dispatcher"),
+		Metrics:        notifiers.NewMetrics(d.reg),
 	})
 	d.inbox, err = inbox.New(inbox.Options{
 		Dir:        cfg.Inbox.Dir,
@@ -181,11 +189,16 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	for _, f := range cfg.Feeds {
 		fcs = append(fcs, feeds.Config{Name: f.Name, URL: f.URL, Schedule: f.Schedule, FullText: f.FullText, MaxItemAge: time.Duration(f.MaxItemAge)})
 	}
+	// Feeds build their own HTTP clients: they refuse private addresses
+	// (feed_fetch.allow_private), so they do not share opts.HTTPClient.
 	d.feeds, err = feeds.New(fcs, d.store, d.handleFeedItem, feeds.Options{
-		Client:     opts.HTTPClient,
-		UserAgent:  "watchfloor/" + opts.Version + " (+feed reader)",
-		Logger:     d.log.With("component", "feeds"),
-		Registerer: d.reg,
+		UserAgent:    "watchfloor/" + opts.Version + " (+feed reader)",
+		Timeout:      time.Duration(cfg.FeedFetch.Timeout),
+		Concurrency:  cfg.FeedFetch.Concurrency,
+		StartJitter:  time.Duration(cfg.FeedFetch.StartJitter),
+		AllowPrivate: cfg.FeedFetch.AllowPrivate,
+		Logger:       d.log.With("component", "feeds"),
+		Registerer:   d.reg,
 	})
 	if err != nil {
 		d.store.Close()
@@ -196,6 +209,10 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		if err != nil {
 			d.store.Close()
 			return nil, fmt.Errorf("http: %w", err)
+		}
+		if !IsLoopbackListen(l) {
+			d.log.Warn("the admin HTTP server listens beyond loopback; keep it off untrusted networks",
+				"listen", l, "token_required", true, "token_set", cfg.HTTP.Token != "")
 		}
 	}
 	return d, nil
@@ -209,20 +226,34 @@ func (d *Daemon) Addr() string {
 	return d.httpLn.Addr().String()
 }
 
-// Run serves until ctx is done, then stops intake, lets articles in flight
-// finish, delivers what is due within the grace period and closes the
-// store.
+// Run serves until ctx is done or a component fails, then shuts down in
+// order: intake stops (an inbox file in flight is abandoned, to be read
+// again at the next start), the committer finishes what it was given, the
+// dispatcher delivers what is due until the shutdown grace ends (a
+// delivery still running then is cancelled and its alert stays pending),
+// and the store closes last.
+//
+// Every component runs on one context that the first failure cancels, so
+// a failed component (an inbox directory removed, inotify exhausted) stops
+// the whole daemon and Run returns its error: under systemd or a container
+// runtime the process exits non-zero and is restarted, instead of running
+// on with half its parts. Shutdown is bounded by the grace period plus a
+// few seconds whatever a component or a destination does.
 func (d *Daemon) Run(ctx context.Context) error {
 	defer d.store.Close()
-	d.log.Info("watchfloor started", "rules", d.rules.Load().set.Rules.Len(), "inbox", d.cfg.Inbox.Dir,
+	d.log.Info("watchfloor started", "pid", os.Getpid(), "rules", d.rules.Load().set.Rules.Len(), "inbox", d.cfg.Inbox.Dir,
 		"feeds", len(d.cfg.Feeds), "notifiers", len(d.notifs), "http", d.Addr(), "data_dir", d.cfg.DataDir)
+
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 
 	commitDone := make(chan struct{})
 	stopCommits := make(chan struct{})
 	go func() { defer close(commitDone); d.committer(stopCommits) }()
+	// The dispatcher outlives intake: it stops only once nothing more can
+	// be committed, then Drain takes over for the grace period.
 	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDisp()
-	var wg sync.WaitGroup
 	dispDone := make(chan struct{})
 	go func() {
 		defer close(dispDone)
@@ -231,23 +262,29 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}()
 
+	var wg sync.WaitGroup
+	var failOnce sync.Once
+	var runErr error
+	fail := func(err error) {
+		failOnce.Do(func() { runErr = err })
+		stop(err)
+	}
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := f(runCtx)
+			if err != nil && runCtx.Err() == nil {
+				fail(fmt.Errorf("%s: %w", name, err))
+			}
+		}()
+	}
 	var srv *http.Server
 	if d.httpLn != nil {
 		srv = &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := srv.Serve(d.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				d.log.Error("http server stopped", "err", err)
-			}
-		}()
-	}
-	errs := make(chan error, 3)
-	run := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				d.log.Error(name+" stopped", "err", err)
-				errs <- fmt.Errorf("%s: %w", name, err)
+				fail(fmt.Errorf("http server: %w", err))
 			}
 		}()
 	}
@@ -258,44 +295,53 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 	// The outbox can change behind the daemon's back (watchfloor outbox
 	// retry), so look at it now and then even without a kick.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	run("outbox ticker", func(ctx context.Context) error {
 		t := time.NewTicker(15 * time.Second)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
-				return
+				return nil
 			case <-t.C:
 				d.disp.Kick()
 			}
 		}
-	}()
+	})
 
-	var runErr error
-	select {
-	case <-ctx.Done():
-	case runErr = <-errs:
+	<-runCtx.Done()
+	// The grace period starts now and bounds everything that follows.
+	graceEnd := time.Now().Add(d.opts.ShutdownGrace)
+	if runErr != nil {
+		d.log.Error("a component failed, shutting down", "err", runErr)
 	}
-	d.log.Info("shutting down: intake stopped, finishing articles in flight")
-	wg.Wait()
+	d.log.Info("shutting down: intake stopped", "grace", d.opts.ShutdownGrace)
+	intakeDone := make(chan struct{})
+	go func() { wg.Wait(); close(intakeDone) }()
+	select {
+	case <-intakeDone:
+	case <-time.After(time.Until(graceEnd)):
+		d.log.Error("intake did not stop within the shutdown grace; closing anyway")
+	}
 	close(stopCommits)
 	<-commitDone
 	stopDisp()
 	<-dispDone
-	graceCtx, cancel := context.WithTimeout(context.Background(), d.opts.ShutdownGrace)
+	graceCtx, cancel := context.WithDeadline(context.Background(), graceEnd)
 	defer cancel()
 	if err := d.disp.Drain(graceCtx); err != nil {
 		d.log.Warn("alerts left in the outbox for the next start", "err", err)
 	}
 	if srv != nil {
-		shCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		shCtx, cancel := context.WithTimeout(context.Background(), time.Second)
 		_ = srv.Shutdown(shCtx)
 		cancel()
 	}
+	if runErr != nil {
+		d.log.Info("watchfloor stopped after a failure")
+		return runErr
+	}
 	d.log.Info("watchfloor stopped")
-	return runErr
+	return nil
 }
 
 // Reload loads the rules directory again and swaps the new set in. On any
@@ -355,6 +401,7 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	}
 	if seen {
 		d.m.duplicates.WithLabelValues(source).Inc()
+		d.log.Debug("duplicate: article seen before, not scored again", "article", a.ID, "title", a.Title, "source", a.Source)
 		return nil
 	}
 	st := d.rules.Load()
@@ -393,10 +440,14 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	d.m.articles.WithLabelValues(source).Inc()
 	if !isNew {
 		d.m.duplicates.WithLabelValues(source).Inc()
+		d.log.Debug("duplicate: article seen before, not scored again", "article", a.ID, "title", a.Title, "source", a.Source)
 		return nil
 	}
 	for _, m := range res.Matches {
 		d.m.matches.WithLabelValues(m.Rule).Inc()
+	}
+	if len(res.Matches) == 0 {
+		d.log.Debug("no match", "article", a.ID, "title", a.Title, "source", a.Source)
 	}
 	if len(alerts) > 0 {
 		d.disp.Kick()
@@ -431,6 +482,13 @@ func (d *Daemon) committer(stop <-chan struct{}) {
 			cs[i] = r.c
 		}
 		ok, err := d.store.CommitArticles(context.Background(), cs)
+		if err != nil {
+			if d.commitErr.Swap(&err) == nil {
+				d.log.Error("commits are failing; not ready until one succeeds", "err", err)
+			}
+		} else if d.commitErr.Swap(nil) != nil {
+			d.log.Info("commits succeed again; ready")
+		}
 		for i, r := range batch {
 			if err != nil {
 				r.reply <- commitRes{err: err}
@@ -506,8 +564,31 @@ func CheckRoutes(cfg config.Config, rs *engine.RuleSet) error {
 	return errors.Join(errs...)
 }
 
-// BuildNotifiers makes the notifiers of the config.
+// Check builds, from a valid config and a loaded rule set, everything that
+// New builds short of opening the store, binding the admin listener and
+// sending: the routes of the rules and every notifier (so a webhook
+// secret whose base64 is broken fails here as it would at start). It is
+// what `watchfloor check` runs.
+func Check(cfg config.Config, rs *engine.RuleSet) error {
+	errs := []error{CheckRoutes(cfg, rs)}
+	if _, err := BuildNotifiers(cfg, io.Discard, &http.Client{}, "check", ""); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// BuildNotifiers makes the notifiers of the config. They send through a
+// copy of client without its Timeout: an attempt is bounded by the
+// dispatcher's delivery.timeout alone, never cut short by a client timeout
+// meant for feeds.
 func BuildNotifiers(cfg config.Config, stdout io.Writer, client *http.Client, version, slackAPIURL string) (map[string]notifiers.Notifier, error) {
+	if client == nil {
+		client = &http.Client{}
+	} else {
+		c := *client
+		c.Timeout = 0
+		client = &c
+	}
 	out := map[string]notifiers.Notifier{}
 	for _, n := range cfg.Notifiers {
 		var nt notifiers.Notifier
@@ -516,7 +597,11 @@ func BuildNotifiers(cfg config.Config, stdout io.Writer, client *http.Client, ve
 		case "log":
 			nt = lognotify.New(n.Name, stdout)
 		case "slack":
-			nt, err = slack.New(slack.Config{Name: n.Name, Token: n.Token, Channel: n.Channel, WebhookURL: n.WebhookURL, APIURL: slackAPIURL, Client: client})
+			api := n.APIURL
+			if slackAPIURL != "" {
+				api = slackAPIURL
+			}
+			nt, err = slack.New(slack.Config{Name: n.Name, Token: n.Token, Channel: n.Channel, WebhookURL: n.WebhookURL, APIURL: api, Client: client})
 		case "webhook":
 			nt, err = webhook.New(webhook.Config{Name: n.Name, URL: n.URL, Secret: n.Secret, Client: client, UserAgent: "watchfloor/" + version})
 		default:

@@ -2,7 +2,10 @@ package daemon
 
 import (
 	"context"
+	"crypto/subtle"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -10,6 +13,12 @@ import (
 
 // Handler serves the admin endpoints: /livez (alias /healthz), /readyz,
 // /metrics and POST /-/reload.
+//
+// Requests that change state (any method but GET, HEAD and OPTIONS) are
+// refused when they come cross-origin from a browser (a page the analyst
+// visits cannot trigger a reload), and carry the bearer token of
+// http.token_file when one is set. On a listener beyond loopback a token
+// is required: without http.token_file such requests are refused.
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	live := func(w http.ResponseWriter, _ *http.Request) {
@@ -24,6 +33,10 @@ func (d *Daemon) Handler() http.Handler {
 		defer cancel()
 		if err := d.store.Ping(ctx); err != nil {
 			http.Error(w, "store: not ready", http.StatusServiceUnavailable)
+			return
+		}
+		if errp := d.commitErr.Load(); errp != nil {
+			http.Error(w, "store: commits failing: "+(*errp).Error(), http.StatusServiceUnavailable)
 			return
 		}
 		if d.rules.Load() == nil {
@@ -41,5 +54,51 @@ func (d *Daemon) Handler() http.Handler {
 		}
 		_, _ = w.Write([]byte("reloaded\n"))
 	})
-	return mux
+	return http.NewCrossOriginProtection().Handler(d.requireToken(mux))
+}
+
+// requireToken guards the methods that change state with the admin
+// token: always when one is configured, and by refusing them outright on
+// a listener beyond loopback that has none.
+func (d *Daemon) requireToken(next http.Handler) http.Handler {
+	token := d.cfg.HTTP.Token
+	loopback := IsLoopbackListen(d.cfg.HTTP.Listen)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		if token == "" {
+			if loopback {
+				next.ServeHTTP(w, r)
+				return
+			}
+			http.Error(w, "forbidden: this listener is not on loopback; set http.token_file to allow "+r.Method, http.StatusForbidden)
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="watchfloor"`)
+			http.Error(w, "unauthorized: a bearer token is required", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// IsLoopbackListen reports whether an http.listen address (host:port)
+// binds only loopback: a loopback IP or "localhost". An empty host or an
+// unspecified address (":9464", "0.0.0.0:9464", "[::]:9464") listens on
+// every interface.
+func IsLoopbackListen(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

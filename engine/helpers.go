@@ -282,6 +282,8 @@ func (p *patcher) Visit(node *ast.Node) {
 		if _, h, ok := helperCall(n); ok {
 			p.rewrite(node, n, h)
 		}
+	case *ast.BinaryNode, *ast.BuiltinNode:
+		guardFinite(node)
 	}
 }
 

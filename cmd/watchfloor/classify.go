@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -45,16 +46,25 @@ func cmdClassify(ctx context.Context, args []string, std stdio) int {
 	for _, e := range listErrs {
 		fmt.Fprintf(std.err, "watchfloor classify: %v\n", e)
 	}
-	w := bufio.NewWriter(std.out)
-	defer w.Flush()
+	// Output errors (a full disk, a closed pipe) are kept, printing stops
+	// and the exit status says so: a truncated result is never a success.
+	ew := &errWriter{w: std.out}
+	w := bufio.NewWriter(ew)
 	var pr printer
 	if *format == "json" {
 		pr = jsonPrinter{enc: json.NewEncoder(w)}
 	} else {
 		pr = &textPrinter{w: w, color: useColor(*color, std.out)}
 	}
-	readErrs := classifyAll(ctx, set.Rules, inputs, std.in, func(res engine.Result) { pr.print(res) },
-		func(err error) { fmt.Fprintf(std.err, "watchfloor classify: %v\n", err) })
+	readErrs := classifyAll(ctx, set.Rules, inputs, std.in, func(res engine.Result) {
+		if ew.err == nil {
+			pr.print(res)
+		}
+	}, func(err error) { fmt.Fprintf(std.err, "watchfloor classify: %v\n", err) })
+	if err := w.Flush(); err != nil || ew.err != nil {
+		fmt.Fprintf(std.err, "watchfloor classify: writing the output: %v\n", errors.Join(ew.err, err))
+		return exitInput
+	}
 	if len(listErrs) > 0 || readErrs > 0 {
 		return exitInput
 	}
@@ -180,6 +190,22 @@ func classifyAll(ctx context.Context, rs *engine.RuleSet, inputs []string, stdin
 }
 
 type printer interface{ print(engine.Result) }
+
+// errWriter keeps the first write error of w and fails every write after
+// it.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
 
 type jsonPrinter struct{ enc *json.Encoder }
 

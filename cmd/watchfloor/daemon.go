@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,7 +50,6 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintln(std.err, err)
 		return exitUsage
 	}
-	tuneGC()
 	if os.Geteuid() == 0 {
 		logger.Warn("running as root; run watchfloor as an unprivileged user")
 	}
@@ -62,6 +62,8 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 		return exitUsage
 	}
 	// SIGHUP reloads the rules; the daemon itself never touches signals.
+	// The config is read once: say so when it changed since the start.
+	cfgSum := fileSum(cfg.Path)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -72,34 +74,41 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 				return
 			case <-hup:
 				_ = d.Reload("SIGHUP")
+				if cfg.Path != "" && fileSum(cfg.Path) != cfgSum {
+					logger.Warn("the config file changed since the start; only the rules reload live, restart to apply it", "config", cfg.Path)
+				}
 			}
 		}
 	}()
 	if err := d.Run(ctx); err != nil {
-		logger.Error("watchfloor failed", "err", err)
+		// Run has logged the failure where it happened.
 		return exitInput
 	}
 	return exitOK
 }
 
-// tuneGC trades memory for CPU unless GOGC or GOMEMLIMIT say otherwise:
-// the daemon's live heap is small, so collecting at 4× it instead of 2×
-// saves a tenth of the CPU under load, and a soft limit of 80 MiB keeps
-// the process well under 100 MB.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+// fileSum is the SHA-256 of a file's content, "" when it cannot be read.
+func fileSum(path string) string {
+	if path == "" {
+		return ""
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(80 << 20)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
 	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "retry") {
-		fmt.Fprintln(std.err, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|all] [--limit N]")
-		fmt.Fprintln(std.err, "       watchfloor outbox retry [--config FILE] (ID... | --all)")
-		return exitUsage
+		w, code := std.err, exitUsage
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			w, code = std.out, exitOK
+		}
+		fmt.Fprintln(w, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|all] [--limit N]")
+		fmt.Fprintln(w, "       watchfloor outbox retry [--config FILE] (ID... | --all)")
+		return code
 	}
 	sub := args[0]
 	fs := newFlags("outbox "+sub, "[--config FILE]", std)
@@ -110,7 +119,7 @@ func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 	if code, ok := parse(fs, args[1:]); !ok {
 		return code
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadLocalConfig(*cfgPath)
 	if err != nil {
 		fmt.Fprintln(std.err, err)
 		return exitUsage
@@ -195,7 +204,7 @@ func cmdHealthcheck(ctx context.Context, args []string, std stdio) int {
 	}
 	u := *url
 	if u == "" {
-		cfg, err := loadConfig(*cfgPath)
+		cfg, err := loadLocalConfig(*cfgPath)
 		if err != nil {
 			fmt.Fprintln(std.err, err)
 			return exitUsage

@@ -135,6 +135,16 @@ func TestCheck(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, `rule r: notify: no notifier named "pager"`) {
 		t.Errorf("unknown notify: exit %d, stderr %q", code, errs)
 	}
+	// A config that parses but that run would refuse when it builds the
+	// notifiers: check refuses it too.
+	badSecret := filepath.Join(dir, "secret.yaml")
+	if err := os.WriteFile(badSecret, []byte("notifiers:\n  - {name: siem, type: webhook, url: 'http://127.0.0.1:9/h', secret: 'whsec_not*base64'}\ndefault_notify: [siem]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = run(t, "", "check", "--config", badSecret, "--rules", filepath.Join(repo, "rules.d"))
+	if code != 1 || !strings.Contains(errs, "not valid base64") || strings.Contains(errs, "not*base64") {
+		t.Errorf("broken webhook secret: exit %d, stderr %q", code, errs)
+	}
 }
 
 func TestRuleTests(t *testing.T) {

@@ -31,6 +31,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -167,6 +168,16 @@ func (w *Watcher) Run(ctx context.Context) error {
 	// fsnotify events feed the scheduler through w.events.
 	stopEvents := make(chan struct{})
 	overflow := make(chan struct{}, 1)
+	// gone reports that the inbox directory itself was removed or moved:
+	// the watcher cannot go on, and Run returns so that the daemon stops
+	// and is restarted rather than watching nothing.
+	gone := make(chan error, 1)
+	lost := func(err error) {
+		select {
+		case gone <- err:
+		default:
+		}
+	}
 	go func() {
 		for {
 			select {
@@ -175,6 +186,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 			case ev, ok := <-fw.Events:
 				if !ok {
 					return
+				}
+				if ev.Name == w.dir && ev.Op&(fsnotify.Remove|fsnotify.Rename) != 0 {
+					lost(fmt.Errorf("inbox: directory %s was removed or renamed", w.dir))
+					continue
 				}
 				if ev.Op&(fsnotify.Create|fsnotify.Write|fsnotify.Rename|fsnotify.Chmod) != 0 && filepath.Dir(ev.Name) == w.dir {
 					select {
@@ -199,7 +214,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 			}
 		}
 	}()
-	w.rescan()
+	rescan := func() {
+		if err := w.rescan(); errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			lost(fmt.Errorf("inbox: directory %s is gone: %w", w.dir, err))
+		}
+	}
+	rescan()
 	tick := time.NewTicker(w.o.Rescan)
 	defer tick.Stop()
 	timer := time.NewTimer(time.Hour)
@@ -228,35 +248,42 @@ func (w *Watcher) Run(ctx context.Context) error {
 			wait = max(time.Until(w.due[0].due), 0)
 		}
 		timer.Reset(wait)
-		select {
-		case <-ctx.Done():
+		stopWorkers := func() {
 			close(stopEvents)
 			close(w.jobs)
 			go func() { wg.Wait(); close(w.done) }()
 			for r := range w.done {
 				w.finish(r)
 			}
+		}
+		select {
+		case <-ctx.Done():
+			stopWorkers()
 			return nil
+		case err := <-gone:
+			stopWorkers()
+			return err
 		case p := <-w.events:
 			w.consider(p, time.Now())
 		case r := <-w.done:
 			running--
 			w.finish(r)
 		case <-overflow:
-			w.rescan()
+			rescan()
 		case <-tick.C:
-			w.rescan()
+			rescan()
 		case <-timer.C:
 		}
 	}
 }
 
-// rescan considers every file in the directory.
-func (w *Watcher) rescan() {
+// rescan considers every file in the directory. An error reading the
+// directory is logged and returned.
+func (w *Watcher) rescan() error {
 	des, err := os.ReadDir(w.dir)
 	if err != nil {
 		w.o.Logger.Error("inbox: scan", "err", err)
-		return
+		return err
 	}
 	now := time.Now()
 	for _, de := range des {
@@ -268,6 +295,7 @@ func (w *Watcher) rescan() {
 		}
 		w.consider(filepath.Join(w.dir, de.Name()), now)
 	}
+	return nil
 }
 
 // consider (re)schedules path after an event or a scan.
@@ -423,7 +451,11 @@ func moveUnique(path, dir string) (string, error) {
 		}
 		dst := filepath.Join(dir, name)
 		// Link then remove never overwrites an existing file.
-		if err := os.Link(path, dst); err == nil {
+		err := os.Link(path, dst)
+		if err == nil || errors.Is(err, fs.ErrExist) && sameFile(path, dst) {
+			// A crash between the link and the remove leaves the file in
+			// both places; moving it again finishes that move instead of
+			// adding a second copy.
 			if err := os.Remove(path); err != nil {
 				return dst, err
 			}
@@ -436,6 +468,16 @@ func moveUnique(path, dir string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("inbox: no free name for %s in %s", base, dir)
+}
+
+// sameFile reports whether a and b are the same file (hard links).
+func sameFile(a, b string) bool {
+	sa, err := os.Lstat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Lstat(b)
+	return err == nil && os.SameFile(sa, sb)
 }
 
 // dueHeap orders entries by due time.

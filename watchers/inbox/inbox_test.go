@@ -418,3 +418,42 @@ func TestRunWaitsForInFlightHandler(t *testing.T) {
 		t.Error("in-flight file not moved to processed/ before Run returned")
 	}
 }
+
+// TestMoveAfterCrashBetweenLinkAndRemove: a crash after the file was
+// linked into processed/ but before it left the inbox leaves it in both;
+// the next move finishes that move instead of adding name.1.txt.
+func TestMoveAfterCrashBetweenLinkAndRemove(t *testing.T) {
+	dir := t.TempDir()
+	processed := filepath.Join(dir, "processed")
+	if err := os.Mkdir(processed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "a.txt")
+	if err := os.WriteFile(src, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(src, filepath.Join(processed, "a.txt")); err != nil {
+		t.Fatal(err)
+	}
+	dst, err := moveUnique(src, processed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dst != filepath.Join(processed, "a.txt") {
+		t.Errorf("moved to %s, want processed/a.txt", dst)
+	}
+	des, _ := os.ReadDir(processed)
+	if len(des) != 1 {
+		t.Errorf("processed/ holds %d files, want 1", len(des))
+	}
+	if _, err := os.Lstat(src); !os.IsNotExist(err) {
+		t.Errorf("the inbox still holds the file: %v", err)
+	}
+	// A different file of the same name still gets a new name.
+	if err := os.WriteFile(src, []byte("y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if dst, err := moveUnique(src, processed); err != nil || filepath.Base(dst) != "a.1.txt" {
+		t.Errorf("another file named a.txt went to %s, %v; want a.1.txt", dst, err)
+	}
+}
