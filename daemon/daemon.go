@@ -432,7 +432,7 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	}
 	rec := store.ArticleRecord{
 		ID: a.ID, Source: a.Source, Title: a.Title, URL: a.URL, Lang: a.Lang, Body: a.Body,
-		Published: a.Published, SeenAt: time.Now(), Matches: names,
+		Published: a.Published, SeenAt: time.Now(), Matches: names, Result: store.NewResult(res),
 	}
 	reply := make(chan commitRes, 1)
 	select {

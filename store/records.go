@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
+	"math"
 	"strings"
 	"time"
 )
@@ -15,7 +17,9 @@ type ArticleRecord struct {
 	Published                          time.Time // zero if unknown
 	SeenAt                             time.Time
 	Matches                            []string // names of matched rules
-	ResultJSON                         []byte   // the scoring result as JSON, may be nil
+	// Result is the scoring result (see Result); nil for none, which is
+	// stored as NULL.
+	Result *Result
 }
 
 // NewAlert is an alert to enqueue for one destination.
@@ -80,11 +84,7 @@ func (s *Store) CommitArticles(ctx context.Context, batch []Commit) (ok []bool, 
 		if a.SeenAt.IsZero() {
 			a.SeenAt = time.Now()
 		}
-		var result any
-		if a.ResultJSON != nil {
-			result = string(a.ResultJSON)
-		}
-		if _, err := insArticle.ExecContext(ctx, a.ID, a.Source, a.Title, a.URL, a.Lang, a.Body, nanos(a.Published), nanos(a.SeenAt), jsonList(a.Matches), result); err != nil {
+		if _, err := insArticle.ExecContext(ctx, a.ID, a.Source, a.Title, a.URL, a.Lang, a.Body, nanos(a.Published), nanos(a.SeenAt), jsonList(a.Matches), resultColumn(a.Result)); err != nil {
 			return nil, fmt.Errorf("store: commit article %s: %w", a.ID, err)
 		}
 		for _, k := range all {
@@ -136,25 +136,74 @@ func (s *Store) Seen(ctx context.Context, keys ...string) (bool, error) {
 	return seenIn(ctx, s.r, keys)
 }
 
-// Article returns one stored article record, or ErrNotFound.
-func (s *Store) Article(ctx context.Context, id string) (ArticleRecord, error) {
+const articleCols = `id, source, title, url, lang, body, published, seen_at, matches, result`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanArticle(sc scanner) (ArticleRecord, error) {
 	var a ArticleRecord
 	var pub, seen int64
 	var matches string
 	var result sql.NullString
-	err := s.r.QueryRowContext(ctx, `SELECT id, source, title, url, lang, body, published, seen_at, matches, result FROM articles WHERE id = ?`, id).
-		Scan(&a.ID, &a.Source, &a.Title, &a.URL, &a.Lang, &a.Body, &pub, &seen, &matches, &result)
+	if err := sc.Scan(&a.ID, &a.Source, &a.Title, &a.URL, &a.Lang, &a.Body, &pub, &seen, &matches, &result); err != nil {
+		return a, err
+	}
+	a.Published, a.SeenAt = fromNanos(pub), fromNanos(seen)
+	var err error
+	if a.Matches, err = parseList(matches); err != nil {
+		return a, fmt.Errorf("matches: %w", err)
+	}
+	if result.Valid {
+		r, err := decodeResult(result.String)
+		if err != nil {
+			return a, fmt.Errorf("result: %w", err)
+		}
+		a.Result = r
+	}
+	return a, nil
+}
+
+// Article returns one stored article record, or ErrNotFound.
+func (s *Store) Article(ctx context.Context, id string) (ArticleRecord, error) {
+	a, err := scanArticle(s.r.QueryRowContext(ctx, `SELECT `+articleCols+` FROM articles WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}
 	if err != nil {
 		return a, fmt.Errorf("store: article %s: %w", id, err)
 	}
-	a.Published, a.SeenAt, a.Matches = fromNanos(pub), fromNanos(seen), parseList(matches)
-	if result.Valid {
-		a.ResultJSON = []byte(result.String)
-	}
 	return a, nil
+}
+
+// History yields the articles first seen in [since, until), oldest first,
+// each with its scoring result, to query or replay the history (a zero
+// time is no bound). It ends at the first error, which it yields.
+func (s *Store) History(ctx context.Context, since, until time.Time) iter.Seq2[ArticleRecord, error] {
+	return func(yield func(ArticleRecord, error) bool) {
+		hi := int64(math.MaxInt64)
+		if !until.IsZero() {
+			hi = until.UnixNano()
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT `+articleCols+` FROM articles WHERE seen_at >= ? AND seen_at < ? ORDER BY seen_at, id`, nanos(since), hi)
+		if err != nil {
+			yield(ArticleRecord{}, fmt.Errorf("store: history: %w", err))
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanArticle(rows)
+			if err != nil {
+				yield(a, fmt.Errorf("store: history: article %s: %w", a.ID, err))
+				return
+			}
+			if !yield(a, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(ArticleRecord{}, fmt.Errorf("store: history: %w", err))
+		}
+	}
 }
 
 // OutboxItem is one alert for one destination.
@@ -182,7 +231,10 @@ func scanItems(rows *sql.Rows) ([]OutboxItem, error) {
 		if err := rows.Scan(&it.ID, &it.AlertID, &it.Notifier, &it.ArticleID, &rules, &it.Payload, &it.Status, &it.Attempts, &created, &next, &delivered, &it.LastError); err != nil {
 			return nil, fmt.Errorf("store: outbox: %w", err)
 		}
-		it.Rules = parseList(rules)
+		var err error
+		if it.Rules, err = parseList(rules); err != nil {
+			return nil, fmt.Errorf("store: outbox item %d: rules: %w", it.ID, err)
+		}
 		it.CreatedAt, it.NextAttempt, it.DeliveredAt = fromNanos(created), fromNanos(next), fromNanos(delivered)
 		out = append(out, it)
 	}

@@ -170,8 +170,11 @@ func jsonList(v []string) string {
 	return string(b)
 }
 
-func parseList(s string) []string {
+// parseList reads a JSON array of strings written by jsonList.
+func parseList(s string) ([]string, error) {
 	var v []string
-	_ = json.Unmarshal([]byte(s), &v)
-	return v
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return nil, fmt.Errorf("list %.40q: %w", s, err)
+	}
+	return v, nil
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/watchfloor/watchfloor/engine"
 )
 
 func open(t testing.TB, dir string) *Store {
@@ -23,7 +25,7 @@ func open(t testing.TB, dir string) *Store {
 }
 
 func article(id string) ArticleRecord {
-	return ArticleRecord{ID: id, Source: "file:x", Title: "T " + id, Body: "body", Matches: []string{"r"}, ResultJSON: []byte(`{"x":1}`),
+	return ArticleRecord{ID: id, Source: "file:x", Title: "T " + id, Body: "body", Matches: []string{"r"}, Result: &Result{Matches: []engine.Match{{Rule: "r", Score: 2, Severity: "low"}}},
 		Published: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}
 }
 
@@ -66,7 +68,7 @@ func TestCommitAndSeen(t *testing.T) {
 	s.Close()
 	s2 := open(t, dir)
 	got, err := s2.Article(ctx, "a1")
-	if err != nil || got.Title != "T a1" || got.Published.Year() != 2024 || got.Matches[0] != "r" || string(got.ResultJSON) != `{"x":1}` {
+	if err != nil || got.Title != "T a1" || got.Published.Year() != 2024 || got.Matches[0] != "r" || got.Result == nil || len(got.Result.Matches) != 1 || got.Result.Matches[0].Score != 2 {
 		t.Errorf("after reopen: %+v %v", got, err)
 	}
 	if _, err := s2.Article(ctx, "nope"); !errors.Is(err, ErrNotFound) {
