@@ -259,7 +259,7 @@ func (c *Compiler) Add(spec RuleSpec) error {
 	}
 	c.rs.usesLang = c.rs.usesLang || fp.usesLang
 	r.terms = p.terms
-	r.gated = !p.dynamic && !p.usesArticle
+	r.gated = !p.dynamic && !p.usesArticle && !p.clock
 	c.rs.usesLang = c.rs.usesLang || p.usesLang
 	c.names[spec.Name] = true
 	c.rs.rules = append(c.rs.rules, r)

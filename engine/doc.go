@@ -13,7 +13,9 @@
 // Only the rules one of whose terms occurred are evaluated (a presearcher,
 // as stored-query engines call it), plus those that can be true with no term
 // at all, found by evaluating every rule once on an empty article when the
-// set is compiled; and of those, only the ones in which every helper joined
+// set is compiled (a rule that calls one of expr's time functions, now,
+// date, duration or timezone, is never gated: that probe says nothing about
+// later articles); and of those, only the ones in which every helper joined
 // by && at the top of when (mentions, near, before, …) has a term that
 // occurred. Rules are expr-lang programs compiled once; helper calls
 // with literal terms are rewritten at compile time to refer to interned

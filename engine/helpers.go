@@ -263,8 +263,17 @@ type patcher struct {
 	terms       []int32
 	dynamic     bool
 	usesArticle bool
-	err         error
+	// clock is set when the expression calls one of expr's time
+	// functions: its value can change between articles with the same
+	// terms, so the rule is never gated nor its calls folded.
+	clock bool
+	err   error
 }
+
+// clockFuncs are expr's built-in time functions. now() reads the clock;
+// the others are pure, but a rule calling them is treated the same, so a
+// rule's gating never depends on which of them it uses.
+var clockFuncs = map[string]bool{"now": true, "date": true, "duration": true, "timezone": true}
 
 func (p *patcher) Visit(node *ast.Node) {
 	if p.err != nil {
@@ -277,6 +286,10 @@ func (p *patcher) Visit(node *ast.Node) {
 		}
 		if n.Value == "lang" || n.Value == "$env" {
 			p.usesLang = true
+		}
+	case *ast.BuiltinNode:
+		if clockFuncs[n.Name] {
+			p.clock = true
 		}
 	case *ast.CallNode:
 		if _, h, ok := helperCall(n); ok {
