@@ -20,6 +20,11 @@
 // occurred. Rules are expr-lang programs compiled once; helper calls
 // with literal terms are rewritten at compile time to refer to interned
 // term sets, so at run time a helper reads the occurrence lists directly.
+// A term argument computed from literals and lexicons alone is computed
+// then too and becomes literal terms; one that chooses between such values
+// has all its choices interned; only one computed from the article is
+// looked up at run time, in a word index built once per article
+// (computed.go, wordindex.go; RuleSet.SlowRules lists those rules).
 //
 // What the helpers need beyond occurrences is computed lazily, once per
 // article: sentences, quantities (numbers_near), and each token's polarity

@@ -44,6 +44,11 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 		dir = defaultRulesDir
 	}
 	set, err := rules.Load(dir)
+	if err == nil {
+		for _, s := range set.Rules.SlowRules() {
+			fmt.Fprintf(std.err, "warning: %s\n", s)
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(std.err, err)
 		failed = true
