@@ -66,7 +66,7 @@ func TestBadConfigs(t *testing.T) {
 		{"many", strings.Join([]string{
 			`conf.many.yml:1:11: data_dir must not be empty`,
 			`conf.many.yml:3:11: inbox.rescan must be positive, not -5s`,
-			`conf.many.yml:7:5: unknown key "chanel" in notifier "ops" (known: channel, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`,
+			`conf.many.yml:7:5: unknown key "chanel" in notifier "ops" (known: api_url, channel, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`,
 			`conf.many.yml:10:10: notifier "siem": url: environment variable HOOK_URL is not set`,
 			`conf.many.yml:12:11: notifier "pager": unknown type "pagerduty" (want slack, webhook or log)`,
 			`conf.many.yml:13:23: default_notify: no notifier named "missing"`,
@@ -90,7 +90,7 @@ func TestBadConfigs(t *testing.T) {
 		{"tab_indent", `conf.tab_indent.yml:2:1: found character that cannot start any token`},
 		{"two_docs", `conf.two_docs.yml:2:1: more than one YAML document; a config file holds one`},
 		{"unknown_default", `conf.unknown_default.yml:1:18: default_notify: no notifier named "ops"`},
-		{"unknown_key", `conf.unknown_key.yml:5:5: unknown key "chanel" in notifier "ops" (known: channel, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`},
+		{"unknown_key", `conf.unknown_key.yml:5:5: unknown key "chanel" in notifier "ops" (known: api_url, channel, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`},
 		{"unknown_type", `conf.unknown_type.yml:2:21: notifier "p": unknown type "pager" (want slack, webhook or log)`},
 		{"unset_env", `conf.unset_env.yml:4:10: notifier "siem": url: environment variable HOOK_URL is not set`},
 		{"unterminated_var", `conf.unterminated_var.yml:1:11: data_dir: unterminated ${ (write $$ for a literal $)`},
@@ -691,4 +691,41 @@ func FuzzParse(f *testing.F) {
 			t.Errorf("Parse accepted what Validate refuses: %v", err)
 		}
 	})
+}
+
+func TestLoadLocalNeedsNoSecrets(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "w.yaml")
+	data := `data_dir: /var/lib/wf
+http: {listen: "127.0.0.1:9999"}
+feeds:
+  - {name: f, url: "https://example.org/rss?key=${FEED_KEY_UNSET}"}
+notifiers:
+  - {name: ops, type: slack, token: "${SLACK_TOKEN_UNSET}", channel: "#a"}
+  - {name: chat, type: slack, webhook_url_file: /nonexistent/hook}
+  - {name: siem, type: webhook, url: "${HOOK_URL_UNSET}", secret_file: /nonexistent/secret}
+default_notify: [siem]
+`
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil {
+		t.Fatal("precondition: Load accepts a config whose secrets are missing")
+	}
+	c, err := LoadLocal(path)
+	if err != nil {
+		t.Fatalf("LoadLocal: %v", err)
+	}
+	if c.DataDir != "/var/lib/wf" || c.HTTP.Listen != "127.0.0.1:9999" {
+		t.Errorf("local parts not read: %+v", c)
+	}
+	// Local parts are still validated.
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("data_dir: ${DATA_DIR_UNSET}\nnotifiers: [{name: x, type: fax}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadLocal(bad)
+	if err == nil || !strings.Contains(err.Error(), "DATA_DIR_UNSET") || strings.Contains(err.Error(), "fax") {
+		t.Errorf("LoadLocal of a broken local part: %v", err)
+	}
 }

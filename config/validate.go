@@ -106,6 +106,7 @@ func (p *parser) notifier(n Notifier, i int, names map[string]bool) {
 		{"token", ifEmpty(n.TokenFile, n.Token), TypeSlack},
 		{"token_file", n.TokenFile, TypeSlack},
 		{"channel", n.Channel, TypeSlack},
+		{"api_url", n.APIURL, TypeSlack},
 		{"webhook_url", ifEmpty(n.WebhookURLFile, n.WebhookURL), TypeSlack},
 		{"webhook_url_file", n.WebhookURLFile, TypeSlack},
 		{"url", n.URL, TypeWebhook},
@@ -140,6 +141,10 @@ func (p *parser) notifier(n Notifier, i int, names map[string]bool) {
 			p.check([]string{base, base + ".token", base + ".token_file"}, "%s: slack needs a token with its channel", who)
 		case bot && n.Channel == "":
 			p.check([]string{base, base + ".channel"}, "%s: slack needs a channel with its token", who)
+		case hook && n.APIURL != "":
+			p.check([]string{base + ".api_url", base}, "%s: api_url applies to a bot token, not to webhook_url", who)
+		case n.APIURL != "" && !httpURL(n.APIURL):
+			p.check([]string{base + ".api_url", base}, "%s: api_url %q must be an absolute http(s) URL", who, p.showURL(base+".api_url", n.APIURL))
 		case hook && !httpURL(n.WebhookURL):
 			// The Slack webhook URL is a secret: never quote it.
 			p.check(hookAt, "%s: webhook_url must be an absolute http(s) URL", who)

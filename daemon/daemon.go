@@ -61,8 +61,10 @@ type Options struct {
 	// ShutdownGrace bounds the delivery of due alerts at shutdown
 	// (default 10s).
 	ShutdownGrace time.Duration
-	// HTTPClient is used by feeds and webhooks (default: a client with
-	// timeouts).
+	// HTTPClient is used by the webhook and Slack notifiers (default: a
+	// client that keeps connections to a few hosts alive). Its Timeout is
+	// dropped: delivery.timeout bounds each attempt. Feeds build their own
+	// client, which refuses private addresses.
 	HTTPClient *http.Client
 	// SlackAPIURL overrides Slack's API base URL, for tests against a
 	// local Slack test server.
@@ -166,8 +168,11 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		MinBackoff: time.Duration(cfg.Delivery.MinBackoff),
 		MaxBackoff: time.Duration(cfg.Delivery.MaxBackoff),
 		MaxAge:     time.Duration(cfg.Delivery.MaxAge),
-		Logger:     d.log.With("component", "dispatcher"),
-		Metrics:    notifiers.NewMetrics(d.reg),
+		// The one delivery timeout: notifiers and their client have none.
+		AttemptTimeout: time.Duration(cfg.Delivery.Timeout),
+		Concurrency:    cfg.Delivery.Concurrency,
+		Logger:         d.log.With("component", "dispatcher"),
+		Metrics:        notifiers.NewMetrics(d.reg),
 	})
 	d.inbox, err = inbox.New(inbox.Options{
 		Dir:        cfg.Inbox.Dir,
@@ -184,11 +189,16 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	for _, f := range cfg.Feeds {
 		fcs = append(fcs, feeds.Config{Name: f.Name, URL: f.URL, Schedule: f.Schedule, FullText: f.FullText, MaxItemAge: time.Duration(f.MaxItemAge)})
 	}
+	// Feeds build their own HTTP clients: they refuse private addresses
+	// (feed_fetch.allow_private), so they do not share opts.HTTPClient.
 	d.feeds, err = feeds.New(fcs, d.store, d.handleFeedItem, feeds.Options{
-		Client:     opts.HTTPClient,
-		UserAgent:  "watchfloor/" + opts.Version + " (+feed reader)",
-		Logger:     d.log.With("component", "feeds"),
-		Registerer: d.reg,
+		UserAgent:    "watchfloor/" + opts.Version + " (+feed reader)",
+		Timeout:      time.Duration(cfg.FeedFetch.Timeout),
+		Concurrency:  cfg.FeedFetch.Concurrency,
+		StartJitter:  time.Duration(cfg.FeedFetch.StartJitter),
+		AllowPrivate: cfg.FeedFetch.AllowPrivate,
+		Logger:       d.log.With("component", "feeds"),
+		Registerer:   d.reg,
 	})
 	if err != nil {
 		d.store.Close()
@@ -231,7 +241,7 @@ func (d *Daemon) Addr() string {
 // few seconds whatever a component or a destination does.
 func (d *Daemon) Run(ctx context.Context) error {
 	defer d.store.Close()
-	d.log.Info("watchfloor started", "rules", d.rules.Load().set.Rules.Len(), "inbox", d.cfg.Inbox.Dir,
+	d.log.Info("watchfloor started", "pid", os.Getpid(), "rules", d.rules.Load().set.Rules.Len(), "inbox", d.cfg.Inbox.Dir,
 		"feeds", len(d.cfg.Feeds), "notifiers", len(d.notifs), "http", d.Addr(), "data_dir", d.cfg.DataDir)
 
 	runCtx, stop := context.WithCancelCause(ctx)
@@ -360,15 +370,23 @@ func (d *Daemon) Reload(reason string) error {
 	return nil
 }
 
-// handleFile reads one inbox file and processes its articles. A file that
-// cannot be read or parsed goes to failed/; a store failure leaves the file
-// in place to be tried again.
+// handleFile reads one inbox file and processes its articles as they are
+// read (a JSON Lines file line by line). A file that cannot be read or
+// parsed goes to failed/, after its valid articles; a store failure leaves
+// the file in place to be tried again. When ctx is cancelled (shutdown),
+// it stops before the next article and returns ctx's error: the file stays
+// in the inbox and is read again at the next start, where the articles
+// already committed are found seen.
 func (d *Daemon) handleFile(ctx context.Context, path string) error {
-	arts, readErr := ingest.ReadFile(path)
-	for _, a := range arts {
-		if err := d.process(ctx, a, nil, "inbox"); err != nil {
-			return err
+	var procErr error
+	readErr := ingest.Each(path, func(a engine.Article) error {
+		if procErr = ctx.Err(); procErr == nil {
+			procErr = d.process(ctx, a, nil, "inbox")
 		}
+		return procErr
+	})
+	if procErr != nil {
+		return procErr
 	}
 	if readErr != nil {
 		d.m.readErrors.WithLabelValues("inbox").Inc()
@@ -391,6 +409,7 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	}
 	if seen {
 		d.m.duplicates.WithLabelValues(source).Inc()
+		d.log.Debug("duplicate: article seen before, not scored again", "article", a.ID, "title", a.Title, "source", a.Source)
 		return nil
 	}
 	st := d.rules.Load()
@@ -429,10 +448,14 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	d.m.articles.WithLabelValues(source).Inc()
 	if !isNew {
 		d.m.duplicates.WithLabelValues(source).Inc()
+		d.log.Debug("duplicate: article seen before, not scored again", "article", a.ID, "title", a.Title, "source", a.Source)
 		return nil
 	}
 	for _, m := range res.Matches {
 		d.m.matches.WithLabelValues(m.Rule).Inc()
+	}
+	if len(res.Matches) == 0 {
+		d.log.Debug("no match", "article", a.ID, "title", a.Title, "source", a.Source)
 	}
 	if len(alerts) > 0 {
 		d.disp.Kick()
@@ -562,8 +585,18 @@ func Check(cfg config.Config, rs *engine.RuleSet) error {
 	return errors.Join(errs...)
 }
 
-// BuildNotifiers makes the notifiers of the config.
+// BuildNotifiers makes the notifiers of the config. They send through a
+// copy of client without its Timeout: an attempt is bounded by the
+// dispatcher's delivery.timeout alone, never cut short by a client timeout
+// meant for feeds.
 func BuildNotifiers(cfg config.Config, stdout io.Writer, client *http.Client, version, slackAPIURL string) (map[string]notifiers.Notifier, error) {
+	if client == nil {
+		client = &http.Client{}
+	} else {
+		c := *client
+		c.Timeout = 0
+		client = &c
+	}
 	out := map[string]notifiers.Notifier{}
 	for _, n := range cfg.Notifiers {
 		var nt notifiers.Notifier
@@ -572,7 +605,11 @@ func BuildNotifiers(cfg config.Config, stdout io.Writer, client *http.Client, ve
 		case "log":
 			nt = lognotify.New(n.Name, stdout)
 		case "slack":
-			nt, err = slack.New(slack.Config{Name: n.Name, Token: n.Token, Channel: n.Channel, WebhookURL: n.WebhookURL, APIURL: slackAPIURL, Client: client})
+			api := n.APIURL
+			if slackAPIURL != "" {
+				api = slackAPIURL
+			}
+			nt, err = slack.New(slack.Config{Name: n.Name, Token: n.Token, Channel: n.Channel, WebhookURL: n.WebhookURL, APIURL: api, Client: client})
 		case "webhook":
 			nt, err = webhook.New(webhook.Config{Name: n.Name, URL: n.URL, Secret: n.Secret, Client: client, UserAgent: "watchfloor/" + version})
 		default:

@@ -273,6 +273,7 @@ func TestFeedETagNoDuplicate(t *testing.T) {
 	cfg.Notifiers = []config.Notifier{{Name: "siem", Type: "webhook", URL: rcv.srv.URL, Secret: secret}}
 	cfg.DefaultNotify = []string{"siem"}
 	cfg.Feeds = []config.Feed{{Name: "news", URL: srv.URL, Schedule: "@every 1s"}}
+	cfg.FeedFetch.StartJitter = 0 // poll at once
 	e := startDaemon(t, cfg, "")
 	eventually(t, "the feed alert", 10*time.Second, func() bool { return rcv.count() == 1 })
 	eventually(t, "a 304 poll", 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(statuses) >= 2 })
@@ -389,6 +390,8 @@ func TestSlackRateLimitRetried(t *testing.T) {
 	cfg := baseConfig(t)
 	cfg.Notifiers = []config.Notifier{{Name: "ops", Type: "slack", Token: "xoxb-test", Channel: "#alerts"}}
 	cfg.DefaultNotify = []string{"ops"}
+	// Retry-After is honoured up to max_backoff: leave it room.
+	cfg.Delivery.MaxBackoff = config.Duration(3 * time.Second)
 	e := startDaemon(t, cfg, sl.GetAPIURL())
 	b, _ := os.ReadFile("../testdata/seeds/002.txt")
 	dropFile(t, e.inbox, "002.txt", b)

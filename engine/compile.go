@@ -350,6 +350,9 @@ func requiredSets(n ast.Node, out []int32) []int32 {
 // signatures, for clean type errors; then with literal terms replaced by
 // term-set ids, which is the program that runs.
 func (c *Compiler) compileExpr(rule, fld, src string, want reflect.Kind, p *patcher) (*vm.Program, error) {
+	if err := checkSource(rule, fld, src); err != nil {
+		return nil, err
+	}
 	opts := []expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxNodes)}
 	switch want {
 	case reflect.Bool:
@@ -369,6 +372,7 @@ func (c *Compiler) compileExpr(rule, fld, src string, want reflect.Kind, p *patc
 	p.err, p.lets = nil, check.lets
 	runOpts := append(append([]expr.Option{}, opts...), publicHelpers()...)
 	runOpts = append(runOpts, internalHelpers()...)
+	runOpts = append(runOpts, finiteHelpers()...)
 	runOpts = append(runOpts, expr.Patch(p))
 	prog, err := expr.Compile(src, runOpts...)
 	if p.err != nil {

@@ -110,9 +110,15 @@ func (p *patcher) isConst(n ast.Node, depth int) bool {
 		return p.isConst(x.Key, depth) && p.isConst(x.Value, depth)
 	case *ast.SequenceNode:
 		return p.allConst(x.Nodes, depth)
+	case *ast.CallNode:
+		// The finiteness checks the patcher wraps around arithmetic
+		// (guard.go) are as constant as what they check; helpers read
+		// the article.
+		if id, ok := x.Callee.(*ast.IdentifierNode); ok && (id.Value == "__finite" || id.Value == "__finite_any") && len(x.Arguments) == 2 {
+			return p.isConst(x.Arguments[0], depth)
+		}
 	}
-	// Calls (helpers read the article), let declarations inside the
-	// argument, and anything unknown.
+	// Let declarations inside the argument, and anything unknown.
 	return false
 }
 
@@ -152,7 +158,7 @@ func (p *patcher) foldTerms(n ast.Node) (terms []string, ok bool, err error) {
 	}
 	emit(n)
 	src.WriteString(n.String())
-	prog, err := expr.Compile(src.String(), expr.Env(Env{}))
+	prog, err := expr.Compile(src.String(), append(finiteHelpers(), expr.Env(Env{}))...)
 	if err != nil {
 		// The printed form did not compile: leave the argument to run time,
 		// which computes it as written.

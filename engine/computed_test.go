@@ -26,6 +26,7 @@ func TestComputedTermsResolvedAtLoad(t *testing.T) {
 		{"lexicon plus computed", `mentions(concat(lex.smuggling, [upper("gunrun~")]))`, "gunrunning smuggled", []string{"GUNRUN~", "smuggl*"}},
 		{"split", `mentions(split("alpha,beta", ","))`, "beta", []string{"beta"}},
 		{"conditional on constants", `mentions(1 > 2 ? "alpha" : "beta")`, "alpha beta", []string{"beta"}},
+		{"float arithmetic", `mentions(["alpha", "beta"][int(0.5 * 2)])`, "alpha beta", []string{"beta"}},
 		{"quotes and backslashes", `mentions(trim(" \"alpha\"\t"))`, "an alpha", []string{`"alpha"`}},
 	}
 	for _, tt := range tests {

@@ -35,7 +35,10 @@
 // min_score. A match carries the evidence (each term that counted, with
 // positions and snippets), the rule's event fields (evaluated only then),
 // and the positions where its conditions held, whose sentences lead the
-// article's summary.
+// article's summary. Arithmetic that gives a float is checked as it runs:
+// a result that is not finite (a division by zero) is an error of the rule
+// for that article, never a match. An expression's source is bounded
+// (MaxExprLen, MaxExprDepth) before it is parsed, and its tree by MaxNodes.
 //
 // A RuleSet is immutable and safe to share; a Scorer holds one worker's
 // buffers and expression VM.

@@ -304,10 +304,13 @@ func (p *patcher) Visit(node *ast.Node) {
 		if clockFuncs[n.Name] {
 			p.clock = true
 		}
+		guardFinite(node)
 	case *ast.CallNode:
 		if _, h, ok := helperCall(n); ok {
 			p.rewrite(node, n, h)
 		}
+	case *ast.BinaryNode:
+		guardFinite(node)
 	}
 }
 

@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/watchfloor/watchfloor/engine"
 )
 
 func TestSeedTitles(t *testing.T) {
@@ -241,7 +245,11 @@ func TestReadFileErrors(t *testing.T) {
 	if _, err := ReadFile(filepath.Join(dir, "missing.txt")); err == nil {
 		t.Error("missing file read")
 	}
-	if _, err := ReadFile(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+	sub := filepath.Join(dir, "dir.txt")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(sub); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("directory read: %v", err)
 	}
 }
@@ -334,5 +342,113 @@ func TestEML(t *testing.T) {
 				t.Errorf("published %v", a.Published)
 			}
 		})
+	}
+}
+
+// TestEachStreamsJSONLines reads real JSON Lines files with Each: articles
+// arrive in order as lines are read, fn's error stops the read and comes
+// back as it is, and an over-long line is a line error that does not stop
+// the lines after it.
+func TestEachStreamsJSONLines(t *testing.T) {
+	long := `{"title":"long","body":"` + strings.Repeat("x", MaxLineSize) + `"}`
+	stop := errors.New("stop here")
+	tests := []struct {
+		name      string
+		data      string
+		stopAt    string // fn returns stop for this title
+		want      []string
+		wantErr   string
+		wantLines []int
+	}{
+		{name: "all lines", data: "{\"title\":\"a\",\"body\":\"x\"}\n\n{\"title\":\"b\",\"body\":\"y\"}", want: []string{"a#1", "b#3"}},
+		{name: "fn stops the read", data: "{\"title\":\"a\",\"body\":\"x\"}\n{\"title\":\"b\",\"body\":\"y\"}\n{\"title\":\"c\",\"body\":\"z\"}\n", stopAt: "b", want: []string{"a#1", "b#2"}, wantErr: "stop here"},
+		{name: "over-long line", data: "{\"title\":\"a\",\"body\":\"x\"}\n" + long + "\n{\"title\":\"c\",\"body\":\"z\"}\n", want: []string{"a#1", "c#3"}, wantErr: "longer than", wantLines: []int{2}},
+		{name: "bad lines", data: "{bad\n{\"title\":\"b\",\"body\":\"y\"}\n[1]\n", want: []string{"b#2"}, wantErr: "invalid JSON", wantLines: []int{1, 3}},
+		{name: "utf-16", data: "\xff\xfe" + string(utf16LE("{\"title\":\"a\",\"body\":\"x\"}\n{\"title\":\"b\",\"body\":\"y\"}\n")), want: []string{"a#1", "b#2"}},
+		{name: "empty", data: "\n\n", wantErr: "no text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "f.jsonl")
+			if err := os.WriteFile(path, []byte(tt.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			err := Each(path, func(a engine.Article) error {
+				got = append(got, a.Title+a.Source[strings.LastIndexByte(a.Source, '#'):])
+				if a.ID == "" {
+					t.Errorf("article %q without id", a.Title)
+				}
+				if a.Title == tt.stopAt {
+					return stop
+				}
+				return nil
+			})
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("articles %v, want %v", got, tt.want)
+			}
+			if tt.stopAt != "" && err != stop {
+				t.Errorf("error %v, want fn's error as it is", err)
+			}
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("error %v, want %q", err, tt.wantErr)
+			}
+			var lines []int
+			for _, e := range unjoin(err) {
+				var le *LineError
+				if errors.As(e, &le) {
+					lines = append(lines, le.Line)
+				}
+			}
+			if fmt.Sprint(lines) != fmt.Sprint(tt.wantLines) && !(len(lines) == 0 && len(tt.wantLines) == 0) {
+				t.Errorf("bad lines %v, want %v", lines, tt.wantLines)
+			}
+		})
+	}
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+// TestEachLimits checks the size limits on real files: a file read whole
+// over MaxFileSize is refused before it is read; JSON Lines of any size
+// are read.
+func TestEachLimits(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.txt")
+	if err := os.WriteFile(big, append([]byte("Title\n\n"), bytes.Repeat([]byte("word "), MaxFileSize/5+1)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	called := false
+	err := Each(big, func(engine.Article) error { called = true; return nil })
+	if err == nil || !strings.Contains(err.Error(), "byte limit") || called {
+		t.Errorf("over-size text: error %v, read %v", err, called)
+	}
+	if _, err := Footprint(big, MaxFileSize+1); err == nil {
+		t.Error("Footprint accepted an over-size text")
+	}
+	var b bytes.Buffer
+	n := 0
+	for b.Len() <= MaxFileSize {
+		n++
+		fmt.Fprintf(&b, "{\"id\":\"l%d\",\"title\":\"t%d\",\"body\":\"%s\"}\n", n, n, strings.Repeat("word ", 200))
+	}
+	lines := filepath.Join(dir, "big.jsonl")
+	if err := os.WriteFile(lines, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	if err := Each(lines, func(engine.Article) error { got++; return nil }); err != nil || got != n {
+		t.Errorf("big JSON Lines: %d of %d articles, error %v", got, n, err)
+	}
+	if fp, err := Footprint(lines, int64(b.Len())); err != nil || fp != MaxLineSize {
+		t.Errorf("Footprint of big JSON Lines = %d, %v", fp, err)
 	}
 }

@@ -1,11 +1,17 @@
 package ingest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/watchfloor/watchfloor/engine"
 )
@@ -26,11 +32,15 @@ type jsonArticle struct {
 }
 
 func parseJSON(name string, data []byte) (engine.Article, error) {
-	text, err := DecodeText(data, "")
-	if err != nil {
-		return engine.Article{}, fmt.Errorf("ingest: %s: %w", name, err)
+	// Valid UTF-8, the usual case, is decoded as it is, without a copy.
+	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 || bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}) {
+		text, err := DecodeText(data, "")
+		if err != nil {
+			return engine.Article{}, fmt.Errorf("ingest: %s: %w", name, err)
+		}
+		data = []byte(text)
 	}
-	a, err := decodeArticle([]byte(text))
+	a, err := decodeArticle(data)
 	if err != nil {
 		var le *lineErr
 		if errors.As(err, &le) {
@@ -41,34 +51,104 @@ func parseJSON(name string, data []byte) (engine.Article, error) {
 	return a, nil
 }
 
-func parseJSONLines(name string, data []byte) ([]engine.Article, error) {
-	text, err := DecodeText(data, "")
-	if err != nil {
-		return nil, fmt.Errorf("ingest: %s: %w", name, err)
+// eachJSONLine reads JSON Lines from r one line at a time and calls fn with
+// each valid article, its Source "file:NAME#LINE" and its ID set. It stops
+// at fn's first error and returns it as it is; otherwise it returns the
+// bad lines' errors. A UTF-16 file (with a byte order mark) is decoded as
+// it is read; other lines are decoded one by one (see DecodeText).
+func eachJSONLine(name string, r io.Reader, fn func(engine.Article) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if bom, _ := br.Peek(2); bytes.Equal(bom, []byte{0xFF, 0xFE}) || bytes.Equal(bom, []byte{0xFE, 0xFF}) {
+		// The decoder reads and drops the byte order mark itself.
+		order := unicode.LittleEndian
+		if bom[0] == 0xFE {
+			order = unicode.BigEndian
+		}
+		br = bufio.NewReaderSize(transform.NewReader(br, unicode.UTF16(order, unicode.ExpectBOM).NewDecoder()), 64<<10)
 	}
-	var arts []engine.Article
 	var errs []error
-	for i, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
+	bad, articles := 0, 0
+	var buf []byte
+	for n := 1; ; n++ {
+		line, tooLong, rerr := readLine(br, buf[:0], MaxLineSize)
+		buf = line
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
+			errs = append(errs, fmt.Errorf("ingest: %s:%d: %w", name, n, rerr))
+			break
 		}
-		a, err := decodeArticle([]byte(line))
-		if err != nil {
-			var le *lineErr
-			if errors.As(err, &le) {
-				err = errors.New(le.msg)
+		var lerr error
+		switch {
+		case tooLong:
+			lerr = fmt.Errorf("line longer than %d bytes", MaxLineSize)
+		default:
+			line = bytes.TrimSpace(line)
+			if n == 1 {
+				line = bytes.TrimPrefix(line, []byte{0xEF, 0xBB, 0xBF})
 			}
-			errs = append(errs, &LineError{Path: name, Line: i + 1, Err: err})
-			continue
+			if len(line) == 0 {
+				break
+			}
+			if !utf8.Valid(line) || bytes.IndexByte(line, 0) >= 0 {
+				text, err := DecodeText(line, "")
+				if err != nil {
+					lerr = err
+					break
+				}
+				line = []byte(text)
+			}
+			a, err := decodeArticle(line)
+			if err != nil {
+				var le *lineErr
+				if errors.As(err, &le) {
+					err = errors.New(le.msg)
+				}
+				lerr = err
+				break
+			}
+			a.Source = fmt.Sprintf("file:%s#%d", name, n)
+			a.EnsureID()
+			articles++
+			if err := fn(a); err != nil {
+				return err
+			}
 		}
-		a.Source = fmt.Sprintf("file:%s#%d", name, i+1)
-		arts = append(arts, a)
+		if lerr != nil {
+			if bad++; bad <= maxLineErrors {
+				errs = append(errs, &LineError{Path: name, Line: n, Err: lerr})
+			}
+		}
+		if rerr != nil {
+			break
+		}
 	}
-	if len(arts) == 0 && len(errs) == 0 {
+	if bad > maxLineErrors {
+		errs = append(errs, fmt.Errorf("ingest: %s: %d more bad lines", name, bad-maxLineErrors))
+	}
+	if articles == 0 && bad == 0 && len(errs) == 0 {
 		errs = append(errs, fmt.Errorf("ingest: %s: %w", name, errEmpty))
 	}
-	return arts, errors.Join(errs...)
+	return errors.Join(errs...)
+}
+
+// readLine reads one line into buf, without its newline. A line longer
+// than max bytes is read to its end but not kept, and reported tooLong.
+// err is io.EOF after the last line, which may be unterminated.
+func readLine(br *bufio.Reader, buf []byte, max int) (line []byte, tooLong bool, err error) {
+	for {
+		frag, err := br.ReadSlice('\n')
+		frag = bytes.TrimSuffix(frag, []byte{'\n'})
+		if !tooLong {
+			if len(buf)+len(frag) > max {
+				tooLong, buf = true, buf[:0]
+			} else {
+				buf = append(buf, frag...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return buf, tooLong, err
+	}
 }
 
 // lineErr is a JSON error at a line of its input.

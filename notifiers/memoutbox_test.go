@@ -1,12 +1,17 @@
 package notifiers_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/watchfloor/watchfloor/notifiers"
 	"github.com/watchfloor/watchfloor/store"
@@ -17,6 +22,7 @@ type memOutbox struct {
 	mu        sync.Mutex
 	items     map[int64]*store.OutboxItem
 	failReads int // DueAlerts fails this many more times
+	countsErr error // OutboxCounts fails with it
 	delivered chan int64
 }
 
@@ -76,6 +82,9 @@ func (m *memOutbox) MarkDead(_ context.Context, id int64, msg string) error {
 func (m *memOutbox) OutboxCounts(context.Context) (pending, dead int, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.countsErr != nil {
+		return 0, 0, m.countsErr
+	}
 	for _, it := range m.items {
 		switch it.Status {
 		case "pending":
@@ -125,5 +134,41 @@ func TestMemOutbox(t *testing.T) {
 				t.Errorf("notified %+v", f.got)
 			}
 		})
+	}
+}
+
+// TestGaugeErrorsLoggedOnce: an outbox whose counts cannot be read is
+// logged once per distinct error, not at every refresh of the gauges, and
+// its recovery once.
+func TestGaugeErrorsLoggedOnce(t *testing.T) {
+	var logs bytes.Buffer
+	ob := &memOutbox{items: map[int64]*store.OutboxItem{}}
+	d := notifiers.NewDispatcher(ob, nil, notifiers.DispatchOptions{
+		Logger:  slog.New(slog.NewTextHandler(&logs, nil)),
+		Metrics: notifiers.NewMetrics(prometheus.NewRegistry()),
+	})
+	steps := []struct {
+		name string
+		err  error
+		want int // "outbox counts" lines logged so far
+	}{
+		{name: "fails", err: errors.New("disk on fire"), want: 1},
+		{name: "fails the same way", err: errors.New("disk on fire"), want: 1},
+		{name: "fails the same way again", err: errors.New("disk on fire"), want: 1},
+		{name: "fails another way", err: errors.New("database is locked"), want: 2},
+		{name: "recovers", want: 3},
+		{name: "stays healthy", want: 3},
+		{name: "fails again", err: errors.New("disk on fire"), want: 4},
+	}
+	for _, st := range steps {
+		ob.mu.Lock()
+		ob.countsErr = st.err
+		ob.mu.Unlock()
+		if err := d.Drain(context.Background()); err != nil { // Drain refreshes the gauges
+			t.Fatal(err)
+		}
+		if got := strings.Count(logs.String(), "outbox counts"); got != st.want {
+			t.Fatalf("%s: %d lines about the outbox counts, want %d:\n%s", st.name, got, st.want, logs.String())
+		}
 	}
 }

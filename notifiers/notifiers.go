@@ -108,8 +108,8 @@ type PayloadNotifier interface {
 }
 
 // RetryAfterError carries a delay the destination asked for (HTTP 429 or
-// 503 with Retry-After, Slack rate limits); the Dispatcher waits at least
-// that long.
+// 503 with Retry-After, Slack rate limits); the Dispatcher waits that
+// long, but no longer than its MaxBackoff nor past the alert's MaxAge.
 type RetryAfterError struct {
 	After time.Duration
 	Err   error

@@ -5,6 +5,9 @@
 //
 // The directory is read recursively; *.yaml and *.yml files are rule files,
 // except *_test.yaml and *_test.yml, which are rule unit tests (see Test).
+// Only regular files (a symlink counts by its target) of at most
+// MaxFileSize bytes are read: a named pipe or a device is an error that
+// names the file, never a read that blocks or does not end.
 // Files and directories whose names start with "." are skipped, which also
 // skips the "..data" directories of Kubernetes ConfigMap volumes (their
 // files are reached through the top-level symlinks).
@@ -106,12 +109,20 @@ func Load(dir string) (*Set, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("rules: %s is not a directory", dir)
 	}
-	return LoadFS(os.DirFS(dir), dir)
+	return load(os.DirFS(dir), dir, func(rel string) ([]byte, error) {
+		return readFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	})
 }
 
 // LoadFS reads and compiles every rule file of fsys; name is how errors
 // refer to its root (a directory path, or a label for an embedded pack).
+// Like Load, it reads only regular files of at most MaxFileSize bytes.
 func LoadFS(fsys fs.FS, name string) (*Set, error) {
+	return load(fsys, name, func(rel string) ([]byte, error) { return readFSFile(fsys, rel) })
+}
+
+// load lists the files of fsys and reads each rule file with read.
+func load(fsys fs.FS, name string, read func(rel string) ([]byte, error)) (*Set, error) {
 	files, tests, err := walk(fsys)
 	if err != nil {
 		return nil, err
@@ -123,7 +134,7 @@ func LoadFS(fsys fs.FS, name string) (*Set, error) {
 	for _, rel := range files {
 		set.Files = append(set.Files, rel)
 		path := filepath.Join(name, rel)
-		data, err := fs.ReadFile(fsys, rel)
+		data, err := read(rel)
 		if err != nil {
 			errs = append(errs, &Error{File: path, Msg: err.Error()})
 			continue

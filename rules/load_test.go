@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -328,5 +329,18 @@ func TestDocsExtendIllustration(t *testing.T) {
 	sort.Strings(got)
 	if strings.Join(got, ",") != "groups,places" {
 		t.Errorf("matched %v, want groups (through the extension) and places (in the order the docs give)", got)
+	}
+}
+
+// TestLoadHugeExpression loads a rule of 100,000 nested parentheses: it is
+// refused at once, with its position (the parser used to take seconds over
+// it, and accepted it).
+func TestLoadHugeExpression(t *testing.T) {
+	deep := strings.Repeat("(", 100000) + "true" + strings.Repeat(")", 100000)
+	dir := writeFiles(t, map[string]string{"x.yaml": "rules:\n  - name: deep\n    when: \"" + deep + "\"\n"})
+	_, err := loadWithin(t, dir, 5*time.Second)
+	want := filepath.Join(dir, "x.yaml") + `:3:12: rule "deep": when: expression is 200004 bytes long, over the limit of 65536`
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v\nwant %s", err, want)
 	}
 }

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -160,7 +159,7 @@ func Test(set *engine.RuleSet, files []string) ([]CaseResult, error) {
 }
 
 func readTests(path string) ([]testCase, ErrorList) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, ErrorList{{File: path, Msg: err.Error()}}
 	}

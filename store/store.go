@@ -4,9 +4,16 @@
 // can be queried and replayed), dedupe keys, feed state, and the outbox,
 // whose rows stay as the alert history once delivered.
 //
+// The file is marked with PRAGMA application_id; a database file that
+// exists but is empty, not SQLite or not ours is refused, never
+// re-created (see Open).
+//
 // Times are stored as unix nanoseconds (INTEGER) in UTC; 0 means unset.
 // The schema is versioned with PRAGMA user_version and migrated forward in
-// one transaction per step; a database from a newer binary is refused.
+// one write-locked transaction that reads the version inside it; a
+// database from a newer binary is refused. The daemon owns its data dir
+// through a lock file (Open); the command-line tools open the database
+// beside it without the lock (OpenShared).
 //
 // SQLite allows one writer at a time: writes go through a single
 // connection, reads through a small pool, so concurrent callers queue
@@ -19,9 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
+	"io"
 	"time"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
@@ -37,6 +42,7 @@ const FileName = "watchfloor.db"
 type Store struct {
 	w, r *sql.DB // one writer connection, a pool of readers
 	path string
+	lock io.Closer // the data dir's lock file; nil for OpenShared
 	// Statements prepared once on the writer: parsing SQL is a good part
 	// of the cost of a small transaction.
 	insArticle, insKey, insAlert, seenKey, delivered *sql.Stmt
@@ -92,46 +98,6 @@ var migrations = []string{
 	);`,
 }
 
-// Open opens (creating the directory and file if needed) and migrates the
-// database in dir.
-func Open(ctx context.Context, dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("store: open: %w", err)
-	}
-	path := filepath.Join(dir, FileName)
-	dsn := func(mode string) string {
-		q := url.Values{}
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(NORMAL)")
-		q.Add("_pragma", "foreign_keys(1)")
-		q.Add("_txlock", mode)
-		return "file:" + path + "?" + q.Encode()
-	}
-	w, err := sql.Open("sqlite", dsn("immediate"))
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite", dsn("deferred"))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	r.SetMaxOpenConns(8)
-	s := &Store{w: w, r: r, path: path}
-	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if err := s.prepare(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
 func (s *Store) prepare(ctx context.Context) error {
 	for _, p := range []struct {
 		dst **sql.Stmt
@@ -155,34 +121,6 @@ func (s *Store) prepare(ctx context.Context) error {
 // Path returns the database file.
 func (s *Store) Path() string { return s.path }
 
-func (s *Store) migrate(ctx context.Context) error {
-	var v int
-	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return fmt.Errorf("store: open %s: %w", s.path, err)
-	}
-	if v > len(migrations) {
-		return fmt.Errorf("store: %s has schema version %d, newer than this binary knows (%d): upgrade watchfloor", s.path, v, len(migrations))
-	}
-	for ; v < len(migrations); v++ {
-		tx, err := s.w.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("store: migrate to version %d: %w", v+1, err)
-		}
-	}
-	return nil
-}
-
 // Close closes the database.
 func (s *Store) Close() error {
 	for _, st := range []*sql.Stmt{s.insArticle, s.insKey, s.insAlert, s.seenKey, s.delivered} {
@@ -191,6 +129,10 @@ func (s *Store) Close() error {
 		}
 	}
 	err := errors.Join(s.r.Close(), s.w.Close())
+	if s.lock != nil {
+		// Last: the lock is free only once the database is closed.
+		err = errors.Join(err, s.lock.Close())
+	}
 	if err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/watchfloor/watchfloor/config"
@@ -23,10 +24,23 @@ func loadConfig(path string) (config.Config, error) {
 	return config.Load(path)
 }
 
+// loadLocalConfig is loadConfig for the commands that use only the store
+// and the admin address: the notifiers' and feeds' secrets are not needed.
+func loadLocalConfig(path string) (config.Config, error) {
+	if path == "" {
+		path = os.Getenv("WATCHFLOOR_CONFIG")
+	}
+	if path == "" {
+		return config.Default(), nil
+	}
+	return config.LoadLocal(path)
+}
+
 func cmdCheck(_ context.Context, args []string, std stdio) int {
 	fs := newFlags("check", "[--config FILE] [--rules DIR]", std)
 	cfgPath := fs.String("config", "", "config file to validate (default: $WATCHFLOOR_CONFIG, else built-in defaults)")
 	rulesDir := fs.String("rules", "", "rules directory (default: the config's rules_dir)")
+	verbose := fs.Bool("v", false, "list every rule file and its rules")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -43,7 +57,9 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 	if dir == "" {
 		dir = defaultRulesDir
 	}
-	set, err := rules.Load(dir)
+	// As run does, a rules directory that does not exist means the
+	// embedded pack (run creates the directory from it).
+	set, err := loadRules(dir, flagSet(fs, "rules"), std)
 	if err == nil {
 		for _, s := range set.Rules.SlowRules() {
 			fmt.Fprintf(std.err, "warning: %s\n", s)
@@ -69,6 +85,30 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 	if cfg.Path != "" {
 		where = cfg.Path
 	}
+	if *verbose {
+		printRuleFiles(std.out, set)
+	}
 	fmt.Fprintf(std.out, "ok: config %s; %d rules in %d files under %s\n", where, set.Rules.Len(), len(set.Files), dir)
 	return exitOK
+}
+
+// printRuleFiles lists the rule files and the rules of a loaded set, for
+// check -v.
+func printRuleFiles(w io.Writer, set *rules.Set) {
+	fmt.Fprintf(w, "%d rule files:\n", len(set.Files))
+	for _, f := range set.Files {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	specs := set.Rules.Rules()
+	fmt.Fprintf(w, "%d rules:\n", len(specs))
+	for _, r := range specs {
+		sev := r.Severity
+		if sev == "" {
+			sev = "-"
+		}
+		fmt.Fprintf(w, "  %-32s %s\n", r.Name, sev)
+	}
+	if len(set.Tests) > 0 {
+		fmt.Fprintf(w, "%d rule test files\n", len(set.Tests))
+	}
 }

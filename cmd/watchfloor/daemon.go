@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -60,6 +62,8 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 		return exitUsage
 	}
 	// SIGHUP reloads the rules; the daemon itself never touches signals.
+	// The config is read once: say so when it changed since the start.
+	cfgSum := fileSum(cfg.Path)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -70,6 +74,9 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 				return
 			case <-hup:
 				_ = d.Reload("SIGHUP")
+				if cfg.Path != "" && fileSum(cfg.Path) != cfgSum {
+					logger.Warn("the config file changed since the start; only the rules reload live, restart to apply it", "config", cfg.Path)
+				}
 			}
 		}
 	}()
@@ -80,11 +87,28 @@ func cmdRun(ctx context.Context, args []string, std stdio) int {
 	return exitOK
 }
 
+// fileSum is the SHA-256 of a file's content, "" when it cannot be read.
+func fileSum(path string) string {
+	if path == "" {
+		return ""
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
 func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "retry") {
-		fmt.Fprintln(std.err, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|all] [--limit N]")
-		fmt.Fprintln(std.err, "       watchfloor outbox retry [--config FILE] (ID... | --all)")
-		return exitUsage
+		w, code := std.err, exitUsage
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			w, code = std.out, exitOK
+		}
+		fmt.Fprintln(w, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|all] [--limit N]")
+		fmt.Fprintln(w, "       watchfloor outbox retry [--config FILE] (ID... | --all)")
+		return code
 	}
 	sub := args[0]
 	fs := newFlags("outbox "+sub, "[--config FILE]", std)
@@ -95,12 +119,13 @@ func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 	if code, ok := parse(fs, args[1:]); !ok {
 		return code
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadLocalConfig(*cfgPath)
 	if err != nil {
 		fmt.Fprintln(std.err, err)
 		return exitUsage
 	}
-	st, err := store.Open(ctx, cfg.DataDir)
+	// Without the data dir's lock: these work beside a running daemon.
+	st, err := store.OpenShared(ctx, cfg.DataDir)
 	if err != nil {
 		fmt.Fprintln(std.err, err)
 		return exitInput
@@ -179,7 +204,7 @@ func cmdHealthcheck(ctx context.Context, args []string, std stdio) int {
 	}
 	u := *url
 	if u == "" {
-		cfg, err := loadConfig(*cfgPath)
+		cfg, err := loadLocalConfig(*cfgPath)
 		if err != nil {
 			fmt.Fprintln(std.err, err)
 			return exitUsage

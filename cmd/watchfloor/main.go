@@ -76,6 +76,9 @@ func Main(ctx context.Context, args []string, in io.Reader, out, errw io.Writer)
 		}
 		return exitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		return cmdVersion(ctx, nil, std)
+	}
 	for _, c := range commands() {
 		if c.name == args[0] {
 			return c.run(ctx, args[1:], std)
@@ -92,7 +95,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.usage)
 	}
-	fmt.Fprintln(w, "\nRun 'watchfloor COMMAND --help' for the flags of a command.")
+	fmt.Fprintln(w, "\nRun 'watchfloor COMMAND --help' for the flags of a command; 'watchfloor --version' prints the version.")
 }
 
 func cmdVersion(_ context.Context, args []string, std stdio) int {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -17,6 +18,10 @@ func cmdTest(_ context.Context, args []string, std stdio) int {
 	verbose := fs.Bool("v", false, "also list the cases that pass")
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	if _, err := os.Stat(*rulesDir); errors.Is(err, os.ErrNotExist) && fs.NArg() == 0 {
+		fmt.Fprintf(std.err, "watchfloor test: rules directory %s not found; the embedded rule pack carries no tests (give --rules DIR)\n", *rulesDir)
+		return exitUsage
 	}
 	set, err := rules.Load(*rulesDir)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -37,12 +36,15 @@ const (
 )
 
 // Config configures a Slack notifier: Token and Channel, or WebhookURL.
+// It has no timeout: an attempt is bounded by the context the caller gives
+// Notify (the Dispatcher's attempt timeout, delivery.timeout).
 type Config struct {
 	Name       string
 	Token      string
 	Channel    string
 	WebhookURL string
-	// APIURL overrides Slack's API base URL (tests).
+	// APIURL is another Slack Web API base URL (a proxy, Enterprise Grid,
+	// a test server), such as "https://slack-proxy.example/api/".
 	APIURL string
 	Client *http.Client
 }
@@ -66,13 +68,17 @@ func New(cfg Config) (*Notifier, error) {
 		return nil, errors.New("slack: a bot token needs a channel, and a channel a token")
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 15 * time.Second}
+		cfg.Client = &http.Client{}
 	}
 	n := &Notifier{cfg: cfg}
 	if bot {
 		opts := []slack.Option{slack.OptionHTTPClient(cfg.Client)}
-		if cfg.APIURL != "" {
-			opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
+		if u := cfg.APIURL; u != "" {
+			// Method names are appended to the base: it ends with "/".
+			if !strings.HasSuffix(u, "/") {
+				u += "/"
+			}
+			opts = append(opts, slack.OptionAPIURL(u))
 		}
 		n.api = slack.New(cfg.Token, opts...)
 	}
@@ -116,7 +122,9 @@ func (n *Notifier) Notify(ctx context.Context, a notifiers.Alert) (bool, error) 
 	return true, fmt.Errorf("slack: %w", err)
 }
 
-// escape makes text safe inside Slack mrkdwn.
+// escape makes text safe wherever Slack parses it (a message's text, mrkdwn
+// blocks, fields, context): with &, < and > escaped, no text from an
+// article can make a mention (<!channel>) or a link of its own.
 func escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
@@ -158,8 +166,9 @@ func Blocks(a notifiers.Alert) []slack.Block {
 		title = "(untitled)"
 	}
 	heading := "*" + cutEscaped(title, maxSection-200) + "*"
-	if a.Article.URL != "" && !strings.ContainsAny(a.Article.URL, "<>|") {
-		heading = "*<" + a.Article.URL + "|" + cutEscaped(title, maxSection-200-len(a.Article.URL)) + ">*"
+	if a.Article.URL != "" && !strings.ContainsAny(a.Article.URL, "<>| ") {
+		link := escape(a.Article.URL)
+		heading = "*<" + link + "|" + cutEscaped(title, maxSection-200-len(link)) + ">*"
 	}
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, cut(headerText(a), maxHeader), false, false)),
@@ -171,7 +180,7 @@ func Blocks(a notifiers.Alert) []slack.Block {
 	}
 	for _, m := range shown {
 		var b strings.Builder
-		fmt.Fprintf(&b, "*%s* · %s · score %g", escape(m.Rule), m.Severity, m.Score)
+		fmt.Fprintf(&b, "*%s* · %s · score %g", escape(m.Rule), escape(m.Severity), m.Score)
 		var terms []string
 		for _, e := range m.Evidence {
 			terms = append(terms, fmt.Sprintf("%s ×%d", escape(e.Term), e.Count))
@@ -199,7 +208,7 @@ func Blocks(a notifiers.Alert) []slack.Block {
 		blocks = append(blocks, slack.NewDividerBlock(),
 			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cut(strings.TrimSpace(b.String()), maxSection), false, false), nil, nil))
 	}
-	meta := escape(a.Article.Source)
+	meta := cutEscaped(a.Article.Source, maxContext-30)
 	when := a.Article.Published
 	if when.IsZero() {
 		when = a.CreatedAt
@@ -207,7 +216,7 @@ func Blocks(a notifiers.Alert) []slack.Block {
 	if !when.IsZero() {
 		meta += " · " + when.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, cut(meta, maxContext), false, false)))
+	blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, meta, false, false)))
 	if len(blocks) > maxBlocks {
 		blocks = blocks[:maxBlocks]
 	}
@@ -244,8 +253,9 @@ func headerText(a notifiers.Alert) string {
 	return s
 }
 
-// Fallback is the plain-text version of the alert, for notifications and
-// clients without blocks.
+// Fallback is the message's text: the alert in one line, for
+// notifications and clients without blocks. Slack parses it for mentions
+// and links like any text, so all of it is escaped.
 func Fallback(a notifiers.Alert) string {
 	var rules []string
 	for _, m := range a.Matches {
@@ -255,5 +265,5 @@ func Fallback(a notifiers.Alert) string {
 	if a.Article.URL != "" {
 		s += " " + a.Article.URL
 	}
-	return cut(s, maxFallback)
+	return cutEscaped(s, maxFallback)
 }

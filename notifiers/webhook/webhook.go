@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,12 +27,13 @@ import (
 	"github.com/watchfloor/watchfloor/notifiers"
 )
 
-// Config configures a webhook notifier.
+// Config configures a webhook notifier. It has no timeout: an attempt is
+// bounded by the context the caller gives Notify (the Dispatcher's
+// attempt timeout, delivery.timeout).
 type Config struct {
 	Name      string
 	URL       string
 	Secret    string // "" sends no signature
-	Timeout   time.Duration
 	Client    *http.Client
 	UserAgent string
 }
@@ -40,6 +42,10 @@ type Config struct {
 type Notifier struct {
 	cfg Config
 	key []byte
+	// secrets are the parts of the URL that may be secret (user info,
+	// path, query), longest first, hidden from a response body quoted in
+	// an error: an error page often echoes the request's path.
+	secrets []string
 }
 
 // New checks the config and returns the notifier.
@@ -55,13 +61,42 @@ func New(cfg Config) (*Notifier, error) {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{}
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 15 * time.Second
-	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "watchfloor"
 	}
-	return &Notifier{cfg: cfg, key: key}, nil
+	return &Notifier{cfg: cfg, key: key, secrets: secretParts(u)}, nil
+}
+
+// secretParts lists the parts of u that RedactURL hides, in every form a
+// server may echo them, longest first.
+func secretParts(u *url.URL) []string {
+	var out []string
+	add := func(s string) {
+		if len(s) > 1 && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	add(u.RequestURI())
+	add(u.EscapedPath())
+	add(u.Path)
+	add(u.RawQuery)
+	add(u.Fragment)
+	if u.User != nil {
+		add(u.User.Username())
+		if p, ok := u.User.Password(); ok {
+			add(p)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+// scrub hides the URL's secret parts in text from the destination.
+func (n *Notifier) scrub(text string) string {
+	for _, s := range n.secrets {
+		text = strings.ReplaceAll(text, s, "…")
+	}
+	return text
 }
 
 // Key returns the HMAC key of a secret.
@@ -90,8 +125,6 @@ func (n *Notifier) Notify(ctx context.Context, a notifiers.Alert) (bool, error) 
 
 // NotifyPayload posts an alert already encoded as the webhook body.
 func (n *Notifier) NotifyPayload(ctx context.Context, id string, body []byte) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.cfg.URL, bytes.NewReader(body))
 	if err != nil {
 		return false, fmt.Errorf("webhook: %w", httpx.RedactError(err))
@@ -114,7 +147,7 @@ func (n *Notifier) NotifyPayload(ctx context.Context, id string, body []byte) (b
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return false, nil
 	}
-	err = fmt.Errorf("webhook: post %s: %s: %s", httpx.RedactURL(n.cfg.URL), resp.Status, strings.TrimSpace(string(snippet)))
+	err = fmt.Errorf("webhook: post %s: %s: %s", httpx.RedactURL(n.cfg.URL), resp.Status, n.scrub(strings.TrimSpace(string(snippet))))
 	if !notifiers.RetryableStatus(resp.StatusCode) {
 		return false, err
 	}

@@ -164,8 +164,10 @@ func TestRetryClassification(t *testing.T) {
 	}
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(300 * time.Millisecond) }))
 	defer slow.Close()
-	n, _ = New(Config{URL: slow.URL, Timeout: 50 * time.Millisecond})
-	if retry, err := n.Notify(context.Background(), testAlert()); !retry || err == nil {
+	n, _ = New(Config{URL: slow.URL})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if retry, err := n.Notify(ctx, testAlert()); !retry || err == nil {
 		t.Errorf("timeout: retry %v err %v", retry, err)
 	}
 }

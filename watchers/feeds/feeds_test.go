@@ -298,7 +298,12 @@ func TestFullText(t *testing.T) {
 	defer srv.Close()
 	st := newState()
 	s := &sink{st: st}
-	w := newWatcher(t, []Config{{Name: "f", URL: srv.URL + "/feed", FullText: true}}, st, s.handle)
+	// The story is on loopback, like the feed: only allow_private lets
+	// an item link reach it (TestPrivateAddressesRefused).
+	w, err := New([]Config{{Name: "f", URL: srv.URL + "/feed", FullText: true}}, st, s.handle, Options{AllowPrivate: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Poll(context.Background(), "f"); err != nil {
 		t.Fatal(err)
 	}

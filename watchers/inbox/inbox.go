@@ -9,8 +9,22 @@
 // ignored. A file is ready once its size and modification time have not
 // changed for the settle time: a file renamed in after it was written is
 // ready at once; one being written in place waits until the writes stop.
+// On Linux a file that some process still holds open for writing is not
+// ready either, however long its writer pauses. After the handler has read
+// a file, its size, modification time and inode are checked again before
+// it is moved: a file that changed meanwhile is not done, and is read again
+// once it settles (articles already committed are found seen by id).
+// Appending with separate opens (shell >>) with pauses longer than the
+// settle time cannot be told from separate files: write elsewhere and
+// rename instead.
 // Symbolic links and other non-regular files are never read: they move
 // to failed/ with the reason.
+//
+// Memory is bounded by the bytes in flight, not only by the number of
+// workers: each file weighs what its read holds at once (Options.Weigh:
+// its size, or one line for JSON Lines, which is streamed), files start
+// in due order while their weights fit in Options.MaxBytesInFlight, and a
+// file over its type's size limit goes to failed/ unread.
 //
 // Events come from fsnotify; a scan at start, a full rescan when the
 // kernel's event queue overflows and a periodic safety rescan catch
@@ -36,10 +50,15 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/watchfloor/watchfloor/ingest"
 )
 
 // Handler reads and commits one file. Wrap an error with Unreadable to
-// send the file to failed/; any other error means "try again later".
+// send the file to failed/; any other error means "try again later". ctx
+// is cancelled at shutdown: a handler should then stop between articles
+// and return ctx's error; the file stays in the inbox, to be read again at
+// the next start, where the articles already committed are found seen.
 type Handler func(ctx context.Context, path string) error
 
 type unreadable struct{ err error }
@@ -66,7 +85,15 @@ type Options struct {
 	// Workers is how many files are handled at once (default 8×GOMAXPROCS:
 	// handlers mostly wait on the store, so more of them than cores keeps
 	// the group commits full).
-	Workers    int
+	Workers int
+	// MaxBytesInFlight bounds the sum of the weights of the files handled
+	// at once (default 1 MiB, ingest.MaxFileSize). Files start in due
+	// order while their weights fit; one that weighs more runs alone.
+	MaxBytesInFlight int64
+	// Weigh says how many bytes handling a file of the given size holds
+	// at once, or why the file is refused: it then goes to failed/ with
+	// that reason, unread. Default ingest.Footprint.
+	Weigh      func(path string, size int64) (int64, error)
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
 }
@@ -86,8 +113,16 @@ type Watcher struct {
 	done    chan result // outcomes of handled files
 	files   map[string]*entry
 	due     dueHeap
-	jobs    chan string
+	jobs    chan job
 	metrics *metrics
+	// inFlight is the weight of the files being handled.
+	inFlight int64
+}
+
+// job is one file for a worker; refused says why it goes to failed/ unread.
+type job struct {
+	path    string
+	refused error
 }
 
 type entry struct {
@@ -97,14 +132,36 @@ type entry struct {
 	due     time.Time
 	index   int // in the heap, -1 when not queued
 	running bool
-	dirty   bool // changed while its handler ran
+	weight  int64 // counted in inFlight while running
+	dirty   bool  // changed while its handler ran
 	fails   int
+	// notBefore delays a file that was not done (open for writing, or
+	// changed while read); busy counts those rounds.
+	notBefore time.Time
+	busy      int
+	busySince time.Time
+	warned    bool
 }
+
+// outcome is what became of one handled file.
+type outcome int
+
+const (
+	moved     outcome = iota // left the inbox: processed/, failed/, or gone
+	retry                    // the handler failed for now: again with backoff
+	notDone                  // being written, or changed while read: again once settled
+	abandoned                // shutdown came first: left in place for the next start
+)
 
 type result struct {
 	path string
-	err  error // nil: moved away; else the handler's transient error
+	out  outcome
+	err  error // why, for retry
 }
+
+// busyWarnAfter is how long a file may stay open for writing before the
+// inbox says, once, that it is still waiting for it.
+const busyWarnAfter = time.Minute
 
 // New creates the directory and its processed/ and failed/ subdirectories
 // if needed.
@@ -121,6 +178,12 @@ func New(o Options, h Handler) (*Watcher, error) {
 	if o.Workers <= 0 {
 		o.Workers = 8 * runtime.GOMAXPROCS(0)
 	}
+	if o.MaxBytesInFlight <= 0 {
+		o.MaxBytesInFlight = ingest.MaxFileSize
+	}
+	if o.Weigh == nil {
+		o.Weigh = ingest.Footprint
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -134,7 +197,7 @@ func New(o Options, h Handler) (*Watcher, error) {
 		}
 	}
 	return &Watcher{o: o, h: h, dir: dir, events: make(chan string, 4096), done: make(chan result, o.Workers),
-		files: map[string]*entry{}, jobs: make(chan string), metrics: newMetrics(o.Registerer)}, nil
+		files: map[string]*entry{}, jobs: make(chan job), metrics: newMetrics(o.Registerer)}, nil
 }
 
 // Ignored reports whether a file name is one the inbox never reads.
@@ -143,8 +206,9 @@ func Ignored(name string) bool {
 		strings.HasSuffix(name, ".swp") || strings.HasSuffix(name, "~") || strings.HasSuffix(name, ".error")
 }
 
-// Run watches until ctx is done, then waits for the handlers in flight,
-// which run under a context that shutdown does not cancel.
+// Run watches until ctx is done, then waits for the handlers in flight to
+// return: their context is ctx, so a long file is abandoned, not finished,
+// and left in the inbox for the next start.
 func (w *Watcher) Run(ctx context.Context) error {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -155,13 +219,13 @@ func (w *Watcher) Run(ctx context.Context) error {
 		return fmt.Errorf("inbox: watch %s: %w", w.dir, err)
 	}
 	var wg sync.WaitGroup
-	hctx := context.WithoutCancel(ctx)
 	for range w.o.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := range w.jobs {
-				w.done <- result{path: p, err: w.handle(hctx, p)}
+			for j := range w.jobs {
+				out, err := w.handle(ctx, j)
+				w.done <- result{path: j.path, out: out, err: err}
 			}
 		}()
 	}
@@ -215,8 +279,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 	}()
 	rescan := func() {
-		if err := w.rescan(); errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			lost(fmt.Errorf("inbox: directory %s is gone: %w", w.dir, err))
+		switch err := w.rescan(); {
+		case err == nil:
+		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
+			lost(fmt.Errorf("inbox: directory %s is gone: %w", w.dir, err)) // returned, logged by the caller
+		default:
+			w.o.Logger.Error("inbox: scan failed; trying again at the next rescan", "err", err)
 		}
 	}
 	rescan()
@@ -226,25 +294,39 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer timer.Stop()
 	running := 0
 	for {
-		// Hand due files to free workers.
+		// Hand due files to free workers while their weights fit.
 		now := time.Now()
+		full := false
 		for running < w.o.Workers && len(w.due) > 0 && !w.due[0].due.After(now) {
 			e := heap.Pop(&w.due).(*entry)
 			if !w.ready(e, now) {
 				continue
 			}
-			e.running = true
+			weight, refused := w.o.Weigh(e.path, e.size)
+			weight = min(max(weight, 0), w.o.MaxBytesInFlight)
+			if refused == nil && w.inFlight > 0 && w.inFlight+weight > w.o.MaxBytesInFlight {
+				heap.Push(&w.due, e) // first in line once bytes are freed
+				full = true
+				break
+			}
+			if refused != nil {
+				weight = 0
+			}
+			e.running, e.weight = true, weight
+			w.inFlight += weight
 			running++
 			select {
-			case w.jobs <- e.path:
+			case w.jobs <- job{path: e.path, refused: refused}:
 			case <-ctx.Done():
 				e.running = false
+				w.inFlight -= weight
 				running--
 			}
 		}
 		w.metrics.pending.Set(float64(len(w.files)))
+		w.metrics.inFlight.Set(float64(w.inFlight))
 		wait := time.Hour
-		if len(w.due) > 0 && running < w.o.Workers {
+		if len(w.due) > 0 && running < w.o.Workers && !full {
 			wait = max(time.Until(w.due[0].due), 0)
 		}
 		timer.Reset(wait)
@@ -278,12 +360,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 }
 
 // rescan considers every file in the directory. An error reading the
-// directory is logged and returned.
+// directory is returned, for the caller to log or act on.
 func (w *Watcher) rescan() error {
 	des, err := os.ReadDir(w.dir)
 	if err != nil {
-		w.o.Logger.Error("inbox: scan", "err", err)
-		return err
+		return fmt.Errorf("inbox: scan: %w", err)
 	}
 	now := time.Now()
 	for _, de := range des {
@@ -323,7 +404,7 @@ func (w *Watcher) consider(path string, now time.Time) {
 	if !st.Mode().IsRegular() {
 		e.due = now // moved to failed/ by the worker without reading
 	} else {
-		e.due = e.mtime.Add(w.o.Settle)
+		e.due = maxTime(e.mtime.Add(w.o.Settle), e.notBefore)
 		if e.fails > 0 {
 			e.due = maxTime(e.due, now.Add(retryDelay(e.fails)))
 		}
@@ -361,17 +442,37 @@ func (w *Watcher) finish(r result) {
 		return
 	}
 	e.running = false
-	if r.err == nil {
+	w.inFlight -= e.weight
+	e.weight = 0
+	now := time.Now()
+	switch r.out {
+	case moved:
 		delete(w.files, r.path)
 		if e.dirty {
-			w.consider(r.path, time.Now()) // a new file under the same name
+			w.consider(r.path, now) // a new file under the same name
 		}
-		return
+	case notDone:
+		e.dirty = false
+		if e.busy == 0 {
+			e.busySince = now
+		}
+		e.busy++
+		// Look again after the settle time, then less often while a
+		// writer keeps the file open without writing.
+		e.notBefore = now.Add(min(w.o.Settle<<min(e.busy-1, 4), 2*time.Second))
+		if !e.warned && now.Sub(e.busySince) > busyWarnAfter {
+			e.warned = true
+			w.o.Logger.Warn("inbox: file still being written; waiting for its writer to close it", "path", r.path, "waiting", now.Sub(e.busySince).Round(time.Second))
+		}
+		w.consider(r.path, now)
+	case abandoned:
+		// Run is returning; the file stays where it is.
+	case retry:
+		e.fails++
+		e.dirty = false
+		w.o.Logger.Warn("inbox: file will be tried again", "path", r.path, "err", r.err, "retry_in", retryDelay(e.fails))
+		w.consider(r.path, now)
 	}
-	e.fails++
-	e.dirty = false
-	w.o.Logger.Warn("inbox: file will be tried again", "path", r.path, "err", r.err, "retry_in", retryDelay(e.fails))
-	w.consider(r.path, time.Now())
 }
 
 func retryDelay(fails int) time.Duration {
@@ -386,48 +487,79 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// handle runs the handler on one file and moves it. A nil return means
-// the file left the inbox.
-func (w *Watcher) handle(ctx context.Context, path string) error {
+// handle runs the handler on one file and moves it.
+func (w *Watcher) handle(ctx context.Context, j job) (outcome, error) {
+	path := j.path
 	log := w.o.Logger.With("path", path)
-	st, err := os.Lstat(path)
+	before, err := os.Lstat(path)
 	if err != nil {
-		return nil // gone meanwhile
+		return moved, nil // gone meanwhile
 	}
-	if !st.Mode().IsRegular() {
+	if !before.Mode().IsRegular() {
 		reason := "not a regular file"
-		if st.Mode()&fs.ModeSymlink != 0 {
+		if before.Mode()&fs.ModeSymlink != 0 {
 			target, _ := os.Readlink(path)
 			reason = fmt.Sprintf("a symbolic link (to %s); the inbox reads only regular files", target)
 		}
 		return w.fail(log, path, errors.New(reason))
 	}
+	if j.refused != nil {
+		return w.fail(log, path, j.refused)
+	}
+	if openForWriting(path) {
+		log.Debug("inbox: file still open for writing")
+		return notDone, nil
+	}
 	herr := w.h(ctx, path)
+	if herr != nil && ctx.Err() != nil {
+		log.Info("inbox: shutting down; file left for the next start", "err", herr)
+		return abandoned, nil
+	}
+	// A file that changed while it was read is not done, whatever the
+	// handler made of it: it may have read half of it.
+	if changed(path, before) {
+		log.Debug("inbox: file changed while it was read; reading it again once it settles")
+		w.metrics.files.WithLabelValues("changed").Inc()
+		return notDone, nil
+	}
 	switch {
 	case herr == nil:
 		dst, err := moveUnique(path, filepath.Join(w.dir, ProcessedDir))
 		if err != nil {
-			log.Error("inbox: moving a processed file", "err", err)
 			w.metrics.files.WithLabelValues("retry").Inc()
-			return err
+			return retry, fmt.Errorf("inbox: moving to %s: %w", ProcessedDir, err)
 		}
 		w.metrics.files.WithLabelValues("processed").Inc()
 		log.Debug("inbox: file processed", "moved_to", dst)
-		return nil
+		return moved, nil
 	case IsUnreadable(herr):
 		return w.fail(log, path, herr)
 	default:
 		w.metrics.files.WithLabelValues("retry").Inc()
-		return herr
+		return retry, herr
 	}
 }
 
+// changed reports whether path is no longer the file before describes:
+// another size, modification time or inode, or a writer still has it open.
+// A file that is gone has not changed: whatever was read of it stands.
+func changed(path string, before fs.FileInfo) bool {
+	after, err := os.Lstat(path)
+	if err != nil {
+		return false
+	}
+	if !os.SameFile(before, after) || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		return true
+	}
+	return openForWriting(path)
+}
+
 // fail moves path to failed/ with NAME.error saying why.
-func (w *Watcher) fail(log *slog.Logger, path string, reason error) error {
+func (w *Watcher) fail(log *slog.Logger, path string, reason error) (outcome, error) {
 	dst, err := moveUnique(path, filepath.Join(w.dir, FailedDir))
 	if err != nil {
-		log.Error("inbox: moving a failed file", "err", err)
-		return err
+		w.metrics.files.WithLabelValues("retry").Inc()
+		return retry, fmt.Errorf("inbox: moving to %s (%v): %w", FailedDir, reason, err)
 	}
 	msg := fmt.Sprintf("%s: %v\nfailed at %s\n", filepath.Base(path), reason, time.Now().UTC().Format(time.RFC3339))
 	if err := os.WriteFile(dst+".error", []byte(msg), 0o640); err != nil {
@@ -435,7 +567,7 @@ func (w *Watcher) fail(log *slog.Logger, path string, reason error) error {
 	}
 	w.metrics.files.WithLabelValues("failed").Inc()
 	log.Warn("inbox: file moved to failed/", "moved_to", dst, "reason", reason)
-	return nil
+	return moved, nil
 }
 
 // moveUnique renames path into dir without overwriting: name.txt, then
@@ -451,7 +583,11 @@ func moveUnique(path, dir string) (string, error) {
 		}
 		dst := filepath.Join(dir, name)
 		// Link then remove never overwrites an existing file.
-		if err := os.Link(path, dst); err == nil {
+		err := os.Link(path, dst)
+		if err == nil || errors.Is(err, fs.ErrExist) && sameFile(path, dst) {
+			// A crash between the link and the remove leaves the file in
+			// both places; moving it again finishes that move instead of
+			// adding a second copy.
 			if err := os.Remove(path); err != nil {
 				return dst, err
 			}
@@ -464,6 +600,16 @@ func moveUnique(path, dir string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("inbox: no free name for %s in %s", base, dir)
+}
+
+// sameFile reports whether a and b are the same file (hard links).
+func sameFile(a, b string) bool {
+	sa, err := os.Lstat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Lstat(b)
+	return err == nil && os.SameFile(sa, sb)
 }
 
 // dueHeap orders entries by due time.
@@ -483,19 +629,21 @@ func (h *dueHeap) Pop() any {
 }
 
 type metrics struct {
-	files   *prometheus.CounterVec
-	pending prometheus.Gauge
+	files    *prometheus.CounterVec
+	pending  prometheus.Gauge
+	inFlight prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		files: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "watchfloor_inbox_files_total", Help: "Inbox files by outcome: processed, failed, retry.",
+			Name: "watchfloor_inbox_files_total", Help: "Inbox files by outcome: processed, failed, retry, changed (changed while read: read again).",
 		}, []string{"result"}),
-		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "watchfloor_inbox_pending", Help: "Inbox files waiting or being handled."}),
+		pending:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "watchfloor_inbox_pending", Help: "Inbox files waiting or being handled."}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "watchfloor_inbox_bytes_in_flight", Help: "Weight in bytes of the inbox files being handled."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.files, m.pending)
+		reg.MustRegister(m.files, m.pending, m.inFlight)
 	}
 	return m
 }

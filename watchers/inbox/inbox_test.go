@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -373,16 +375,20 @@ func BenchmarkBurst(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
 
-func TestRunWaitsForInFlightHandler(t *testing.T) {
+// TestShutdownAbandonsFileInFlight cancels Run while a handler works
+// through a long file: the handler's context is cancelled, Run waits for it
+// to return, and the file stays in the inbox (not processed/, not failed/)
+// to be read again by the next Run.
+func TestShutdownAbandonsFileInFlight(t *testing.T) {
 	dir := t.TempDir()
 	entered := make(chan struct{})
-	release := make(chan struct{})
-	handlerErr := make(chan error, 1)
+	returned := make(chan struct{})
 	w, err := New(Options{Dir: dir, Settle: 20 * time.Millisecond}, func(hctx context.Context, path string) error {
 		close(entered)
-		<-release
-		handlerErr <- hctx.Err()
-		return nil
+		<-hctx.Done() // a long file, read until shutdown
+		time.Sleep(100 * time.Millisecond)
+		close(returned)
+		return hctx.Err()
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -390,7 +396,7 @@ func TestRunWaitsForInFlightHandler(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
-	drop(t, dir, "slow.txt", "body")
+	drop(t, dir, "long.jsonl", "{}\n")
 	select {
 	case <-entered:
 	case <-time.After(10 * time.Second):
@@ -399,22 +405,268 @@ func TestRunWaitsForInFlightHandler(t *testing.T) {
 	cancel()
 	select {
 	case err := <-done:
-		t.Fatalf("Run returned before the in-flight handler finished: %v", err)
-	case <-time.After(100 * time.Millisecond):
-	}
-	close(release)
-	select {
-	case err := <-done:
 		if err != nil {
 			t.Fatalf("Run: %v", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after the handler finished")
+		t.Fatal("Run did not return after shutdown; the handler's context was not cancelled")
 	}
-	if err := <-handlerErr; err != nil {
-		t.Errorf("handler context was cancelled by shutdown: %v", err)
+	select {
+	case <-returned:
+	default:
+		t.Fatal("Run returned before the handler in flight")
 	}
-	if !exists(filepath.Join(dir, "processed", "slow.txt")) {
-		t.Error("in-flight file not moved to processed/ before Run returned")
+	if !exists(filepath.Join(dir, "long.jsonl")) || exists(filepath.Join(dir, "processed", "long.jsonl")) || exists(filepath.Join(dir, "failed", "long.jsonl")) {
+		t.Fatal("the abandoned file left the inbox")
+	}
+	// The next start reads it again.
+	r := newRecorder()
+	stop := start(t, dir, r, Options{})
+	defer stop()
+	waitFor(t, r, "long.jsonl")
+	eventually(t, "long.jsonl in processed/", func() bool { return exists(filepath.Join(dir, "processed", "long.jsonl")) })
+}
+
+// TestWrittenInPlaceReadWhole has a writer keep its descriptor open and
+// write a line every 400ms, longer than the settle time: the file must not
+// be read until the writer is done, and processed/ must hold exactly what
+// the handler read.
+func TestWrittenInPlaceReadWhole(t *testing.T) {
+	const lines = 6
+	dir := t.TempDir()
+	r := newRecorder()
+	stop := start(t, dir, r, Options{Settle: 100 * time.Millisecond})
+	defer stop()
+	writerDone := make(chan error, 1)
+	go func() {
+		f, err := os.Create(filepath.Join(dir, "inplace.txt"))
+		if err != nil {
+			writerDone <- err
+			return
+		}
+		for i := range lines {
+			if _, err := fmt.Fprintf(f, "line %d\n", i); err != nil {
+				writerDone <- err
+				return
+			}
+			time.Sleep(400 * time.Millisecond)
+		}
+		writerDone <- f.Close()
+	}()
+	if err := <-writerDone; err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "inplace.txt in processed/", func() bool {
+		return exists(filepath.Join(dir, "processed", "inplace.txt")) && !exists(filepath.Join(dir, "inplace.txt"))
+	})
+	moved, err := os.ReadFile(filepath.Join(dir, "processed", "inplace.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if got := r.data["inplace.txt"]; got != string(moved) || strings.Count(got, "\n") != lines {
+		t.Errorf("last read %q, moved %q", got, moved)
+	}
+	if runtime.GOOS == "linux" && r.calls["inplace.txt"] != 1 {
+		t.Errorf("read %d times while the writer had it open, want once after it closed", r.calls["inplace.txt"])
 	}
 }
+
+// TestChangedWhileReadIsReadAgain appends to the file while the handler
+// reads it: the file is not done, and is read again once it settles.
+func TestChangedWhileReadIsReadAgain(t *testing.T) {
+	dir := t.TempDir()
+	r := newRecorder()
+	r.answer = func(path string, n int) error {
+		if n == 1 {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				return err
+			}
+			_, err = f.WriteString("second line\n")
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}
+		return nil
+	}
+	stop := start(t, dir, r, Options{})
+	defer stop()
+	drop(t, dir, "grow.txt", "first line\n")
+	waitFor(t, r, "grow.txt")
+	eventually(t, "grow.txt in processed/", func() bool { return exists(filepath.Join(dir, "processed", "grow.txt")) })
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.calls["grow.txt"] != 2 || r.data["grow.txt"] != "first line\nsecond line\n" {
+		t.Errorf("read %d times, last %q; want the grown file read again", r.calls["grow.txt"], r.data["grow.txt"])
+	}
+}
+
+// TestBytesInFlightBounded drops files whose weights do not fit together
+// in the budget: they are handled one at a time, small files share it,
+// and a file Weigh refuses goes to failed/ unread with the reason.
+func TestBytesInFlightBounded(t *testing.T) {
+	dir := t.TempDir()
+	var mu sync.Mutex
+	inFlight, peak := int64(0), int64(0)
+	handled := map[string]bool{}
+	h := func(_ context.Context, path string) error {
+		st, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		inFlight += st.Size()
+		peak = max(peak, inFlight)
+		handled[filepath.Base(path)] = true
+		mu.Unlock()
+		time.Sleep(30 * time.Millisecond)
+		mu.Lock()
+		inFlight -= st.Size()
+		mu.Unlock()
+		return nil
+	}
+	weigh := func(path string, size int64) (int64, error) {
+		if size > 150 {
+			return 0, fmt.Errorf("%d bytes, over the limit", size)
+		}
+		return size, nil
+	}
+	w, err := New(Options{Dir: dir, Settle: 10 * time.Millisecond, MaxBytesInFlight: 100, Weigh: weigh}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	var names []string
+	for i := range 6 {
+		names = append(names, fmt.Sprint("big", i, ".txt"))
+		drop(t, dir, names[i], strings.Repeat("x", 60))
+	}
+	drop(t, dir, "huge.txt", strings.Repeat("x", 200))
+	eventually(t, "all handled", func() bool {
+		des, _ := os.ReadDir(filepath.Join(dir, "processed"))
+		return len(des) == 6 && exists(filepath.Join(dir, "failed", "huge.txt.error"))
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if peak > 100 {
+		t.Errorf("%d bytes in flight at once, over the budget of 100", peak)
+	}
+	if handled["huge.txt"] {
+		t.Error("the refused file was handed to the handler")
+	}
+	if msg, _ := os.ReadFile(filepath.Join(dir, "failed", "huge.txt.error")); !strings.Contains(string(msg), "over the limit") {
+		t.Errorf("reason %q", msg)
+	}
+}
+
+// TestMoveAfterCrashBetweenLinkAndRemove: a crash after the file was
+// linked into processed/ but before it left the inbox leaves it in both;
+// the next move finishes that move instead of adding name.1.txt.
+func TestMoveAfterCrashBetweenLinkAndRemove(t *testing.T) {
+	dir := t.TempDir()
+	processed := filepath.Join(dir, "processed")
+	if err := os.Mkdir(processed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "a.txt")
+	if err := os.WriteFile(src, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(src, filepath.Join(processed, "a.txt")); err != nil {
+		t.Fatal(err)
+	}
+	dst, err := moveUnique(src, processed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dst != filepath.Join(processed, "a.txt") {
+		t.Errorf("moved to %s, want processed/a.txt", dst)
+	}
+	des, _ := os.ReadDir(processed)
+	if len(des) != 1 {
+		t.Errorf("processed/ holds %d files, want 1", len(des))
+	}
+	if _, err := os.Lstat(src); !os.IsNotExist(err) {
+		t.Errorf("the inbox still holds the file: %v", err)
+	}
+	// A different file of the same name still gets a new name.
+	if err := os.WriteFile(src, []byte("y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if dst, err := moveUnique(src, processed); err != nil || filepath.Base(dst) != "a.1.txt" {
+		t.Errorf("another file named a.txt went to %s, %v; want a.1.txt", dst, err)
+	}
+}
+
+// TestErrorsLoggedOnce checks that the watcher either logs an error or
+// returns it, never both: a scan of a directory that is gone returns the
+// error (Run returns it, and the daemon logs it) and logs nothing; a file
+// whose move into processed/ fails is logged once, when it is scheduled
+// again.
+func TestErrorsLoggedOnce(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	dir := t.TempDir()
+	w, err := New(Options{Dir: dir, Logger: logger}, func(context.Context, string) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.rescan(); err == nil {
+		t.Error("a scan of a removed directory succeeded")
+	}
+	mu.Lock()
+	if logs.Len() != 0 {
+		t.Errorf("the returned scan error was logged too:\n%s", logs.String())
+	}
+	mu.Unlock()
+
+	dir = t.TempDir()
+	r := newRecorder()
+	r.answer = func(path string, n int) error {
+		if n == 1 {
+			// processed/ is not a directory: the move fails.
+			if err := os.RemoveAll(filepath.Join(dir, ProcessedDir)); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dir, ProcessedDir), nil, 0o644)
+		}
+		return nil
+	}
+	stop := start(t, dir, r, Options{Logger: logger})
+	drop(t, dir, "a.txt", "x")
+	waitFor(t, r, "a.txt")
+	aLines := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []string
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, "a.txt") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	eventually(t, "the retry logged", func() bool { return strings.Contains(strings.Join(aLines(), "\n"), "tried again") })
+	stop()
+	if got := aLines(); len(got) != 1 {
+		t.Errorf("%d log lines for one failed move of a.txt, want 1:\n%s", len(got), strings.Join(got, "\n"))
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
