@@ -57,7 +57,11 @@ type analysis struct {
 
 	lowerStr     [2]string // the fields' lower-cased text, when lowerStrDone
 	lowerStrDone bool
-	quotes       [2]quoteMarks
+	// wordIdx finds the first words of terms computed at run time, when
+	// wordIdxDone (wordindex.go).
+	wordIdx     wordIndex
+	wordIdxDone bool
+	quotes      [2]quoteMarks
 }
 
 // reset prepares a for a new article. nTerms is the size of the rule set's
@@ -72,7 +76,7 @@ func (a *analysis) reset(title, body string, nTerms int, track bool) {
 	}
 	a.toks = a.toks[:0]
 	a.sentOf = a.sentOf[:0]
-	a.sentDone, a.numsDone, a.flagsDone, a.lowerStrDone = false, false, false, false
+	a.sentDone, a.numsDone, a.flagsDone, a.lowerStrDone, a.wordIdxDone = false, false, false, false, false
 	a.nums = a.nums[:0]
 	a.sentCount = 0
 	a.fields[fieldTitle].load(title, track)

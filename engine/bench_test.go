@@ -165,6 +165,14 @@ func BenchmarkScore(b *testing.B) {
 			b.ReportMetric(float64(matched)/float64(b.N), "matches/article")
 		})
 	}
+	for _, sh := range shapes {
+		rs := sh.build(b)
+		sarts := arts
+		if sh.arts != nil {
+			sarts = sh.arts(arts)
+		}
+		b.Run(fmt.Sprintf("shape=%s/rules=%d", sh.name, sh.rules), func(b *testing.B) { benchScore(b, rs, sarts) })
+	}
 }
 
 // naive is the baseline: every rule is evaluated for every article, and

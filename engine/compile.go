@@ -115,7 +115,9 @@ type rule struct {
 	when     *vm.Program
 	score    *vm.Program // nil: score 1
 	terms    []int32     // term ids referenced with constant arguments, in order of appearance
+	gate     []int32     // terms and the terms computed arguments can take: one must occur when gated
 	gated    bool        // evaluate only when one of terms occurred
+	slow     *SlowRule   // the rule computes terms from the article
 	severity string
 	drop     uint8 // token flags whose occurrences the rule ignores
 	fields   []eventField
@@ -231,6 +233,7 @@ func (c *Compiler) Add(spec RuleSpec) error {
 	if err != nil {
 		return err
 	}
+	slowWhen := p.slowArg != ""
 	if spec.Score != "" {
 		r.score, err = c.compileExpr(spec.Name, "score", spec.Score, reflect.Float64, p)
 		if err != nil {
@@ -238,6 +241,12 @@ func (c *Compiler) Add(spec RuleSpec) error {
 		}
 	}
 	r.required = requiredSets(r.when.Node(), nil)
+	if p.slowArg != "" {
+		r.slow = &SlowRule{Rule: spec.Name, Field: "when", Arg: p.slowArg}
+		if !slowWhen {
+			r.slow.Field = "score"
+		}
+	}
 	// Fields run only on a match: their terms neither gate the rule nor
 	// count as its evidence, so they get a patcher of their own.
 	fp := &patcher{c: c}
@@ -259,7 +268,13 @@ func (c *Compiler) Add(spec RuleSpec) error {
 	}
 	c.rs.usesLang = c.rs.usesLang || fp.usesLang
 	r.terms = p.terms
-	r.gated = !p.dynamic && !p.usesArticle
+	r.gate = p.terms
+	for _, t := range p.gate {
+		if !slices.Contains(r.gate, t) {
+			r.gate = append(r.gate, t)
+		}
+	}
+	r.gated = !p.dynamic && p.articleRefs == p.termRefs && !p.clock
 	c.rs.usesLang = c.rs.usesLang || p.usesLang
 	c.names[spec.Name] = true
 	c.rs.rules = append(c.rs.rules, r)
@@ -289,7 +304,7 @@ func (c *Compiler) Finish() *RuleSet {
 			rs.always = append(rs.always, int32(i))
 			continue
 		}
-		for _, t := range r.terms {
+		for _, t := range r.gate {
 			rs.termRules[t] = append(rs.termRules[t], int32(i))
 		}
 	}
@@ -354,7 +369,7 @@ func (c *Compiler) compileExpr(rule, fld, src string, want reflect.Kind, p *patc
 	if check.err != nil {
 		return nil, exprError(rule, fld, src, check.err)
 	}
-	p.err = nil
+	p.err, p.lets = nil, check.lets
 	runOpts := append(append([]expr.Option{}, opts...), publicHelpers()...)
 	runOpts = append(runOpts, internalHelpers()...)
 	runOpts = append(runOpts, finiteHelpers()...)

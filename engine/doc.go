@@ -13,11 +13,18 @@
 // Only the rules one of whose terms occurred are evaluated (a presearcher,
 // as stored-query engines call it), plus those that can be true with no term
 // at all, found by evaluating every rule once on an empty article when the
-// set is compiled; and of those, only the ones in which every helper joined
+// set is compiled (a rule that calls one of expr's time functions, now,
+// date, duration or timezone, is never gated: that probe says nothing about
+// later articles); and of those, only the ones in which every helper joined
 // by && at the top of when (mentions, near, before, …) has a term that
 // occurred. Rules are expr-lang programs compiled once; helper calls
 // with literal terms are rewritten at compile time to refer to interned
 // term sets, so at run time a helper reads the occurrence lists directly.
+// A term argument computed from literals and lexicons alone is computed
+// then too and becomes literal terms; one that chooses between such values
+// has all its choices interned; only one computed from the article is
+// looked up at run time, in a word index built once per article
+// (computed.go, wordindex.go; RuleSet.SlowRules lists those rules).
 //
 // What the helpers need beyond occurrences is computed lazily, once per
 // article: sentences, quantities (numbers_near), and each token's polarity

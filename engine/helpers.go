@@ -183,8 +183,9 @@ func helperCall(node ast.Node) (*ast.CallNode, helper, bool) {
 // checker validates helper arguments and lexicon names before the real
 // compilation, so errors point at the argument the user wrote.
 type checker struct {
-	lex map[string][]string
-	err error
+	lex  map[string][]string
+	lets map[string]*letDecl // let variables, for the patcher (computed.go)
+	err  error
 }
 
 func (c *checker) Visit(node *ast.Node) {
@@ -192,6 +193,8 @@ func (c *checker) Visit(node *ast.Node) {
 		return
 	}
 	switch n := (*node).(type) {
+	case *ast.VariableDeclaratorNode:
+		c.lets = recordLet(c.lets, n)
 	case *ast.MemberNode:
 		if id, ok := n.Node.(*ast.IdentifierNode); ok && id.Value == "lex" {
 			if s, ok := n.Property.(*ast.StringNode); ok {
@@ -258,13 +261,32 @@ func checkTermArg(fn string, i int, arg ast.Node) error {
 // (__mentions($env, 3)); anything else calls the dynamic form. It records
 // which terms a rule uses and whether it depends on more than term hits.
 type patcher struct {
-	c           *Compiler
-	usesLang    bool
-	terms       []int32
-	dynamic     bool
-	usesArticle bool
-	err         error
+	c        *Compiler
+	usesLang bool
+	terms    []int32
+	dynamic  bool
+	// articleRefs counts the article fields the expression reads;
+	// termRefs those read inside term arguments whose possible terms are
+	// known (computed.go), which do not stop the rule being gated.
+	articleRefs, termRefs int
+	// gate holds the terms that arguments computed at run time can take:
+	// they gate the rule without being its evidence.
+	gate []int32
+	// clock is set when the expression calls one of expr's time
+	// functions: its value can change between articles with the same
+	// terms, so the rule is never gated nor its calls folded.
+	clock bool
+	// lets are the let variables of the expression being compiled;
+	// slowArg is the first term argument computed from the article.
+	lets    map[string]*letDecl
+	slowArg string
+	err     error
 }
+
+// clockFuncs are expr's built-in time functions. now() reads the clock;
+// the others are pure, but a rule calling them is treated the same, so a
+// rule's gating never depends on which of them it uses.
+var clockFuncs = map[string]bool{"now": true, "date": true, "duration": true, "timezone": true}
 
 func (p *patcher) Visit(node *ast.Node) {
 	if p.err != nil {
@@ -273,16 +295,21 @@ func (p *patcher) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
 		if articleFields[n.Value] {
-			p.usesArticle = true
+			p.articleRefs++
 		}
 		if n.Value == "lang" || n.Value == "$env" {
 			p.usesLang = true
 		}
+	case *ast.BuiltinNode:
+		if clockFuncs[n.Name] {
+			p.clock = true
+		}
+		guardFinite(node)
 	case *ast.CallNode:
 		if _, h, ok := helperCall(n); ok {
 			p.rewrite(node, n, h)
 		}
-	case *ast.BinaryNode, *ast.BuiltinNode:
+	case *ast.BinaryNode:
 		guardFinite(node)
 	}
 }
@@ -294,26 +321,42 @@ func (p *patcher) rewrite(node *ast.Node, n *ast.CallNode, h helper) {
 		nTerms = len(n.Arguments)
 	}
 	// Literal terms: one set per term argument; variadic helpers take the
-	// union of their arguments as one set.
+	// union of their arguments as one set. Arguments computed from
+	// literals alone count as literal (computed.go).
 	var sets [][]string
+	var unknown []ast.Node // arguments whose terms are known only at run time
 	constant := true
 	for i := 0; i < nTerms && i < len(n.Arguments); i++ {
-		ts, ok := p.constTerms(n.Arguments[i])
+		arg := n.Arguments[i]
+		ts, ok := p.constTerms(arg)
+		if !ok {
+			var err error
+			if ts, ok, err = p.foldTerms(arg); err != nil {
+				p.err = positioned(arg, "%s: %v", h.name, err)
+				return
+			}
+			if ok {
+				// Computed once, here, rather than for every article.
+				lit := &ast.ArrayNode{Nodes: make([]ast.Node, len(ts))}
+				for k, t := range ts {
+					lit.Nodes[k] = &ast.StringNode{Value: t}
+				}
+				lit.SetLocation(arg.Location())
+				n.Arguments[i] = lit
+			}
+		}
 		if !ok {
 			constant = false
-			break
+			if !p.computed(h, arg) {
+				unknown = append(unknown, arg)
+			}
+			continue
 		}
 		if h.variadic && len(sets) == 1 {
 			sets[0] = append(sets[0], ts...)
 		} else {
 			sets = append(sets, ts)
 		}
-	}
-	if !constant {
-		p.dynamic = true
-		args := append([]ast.Node{env}, n.Arguments...)
-		ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__" + h.name + "_dyn"}, Arguments: args})
-		return
 	}
 	args := []ast.Node{env}
 	for _, ts := range sets {
@@ -328,6 +371,14 @@ func (p *patcher) rewrite(node *ast.Node, n *ast.CallNode, h helper) {
 			}
 		}
 		args = append(args, &ast.IntegerNode{Value: int(id)})
+	}
+	if len(unknown) > 0 {
+		p.unknown(h, unknown)
+	}
+	if !constant {
+		args := append([]ast.Node{env}, n.Arguments...)
+		ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__" + h.name + "_dyn"}, Arguments: args})
+		return
 	}
 	args = append(args, n.Arguments[nTerms:]...)
 	ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__" + h.name}, Arguments: args})
@@ -357,7 +408,9 @@ func (p *patcher) constTerms(n ast.Node) ([]string, bool) {
 			}
 		}
 	case *ast.BinaryNode:
-		if a.Operator == "+" {
+		// + joins lists here; on strings it concatenates them, which
+		// foldTerms computes.
+		if a.Operator == "+" && !isStringExpr(a) && !isStringExpr(a.Left) && !isStringExpr(a.Right) {
 			l, ok1 := p.constTerms(a.Left)
 			r, ok2 := p.constTerms(a.Right)
 			if ok1 && ok2 {
@@ -366,6 +419,15 @@ func (p *patcher) constTerms(n ast.Node) ([]string, bool) {
 		}
 	}
 	return nil, false
+}
+
+// isStringExpr reports whether n is a string literal or typed as a string.
+func isStringExpr(n ast.Node) bool {
+	if _, ok := n.(*ast.StringNode); ok {
+		return true
+	}
+	t := n.Type()
+	return t != nil && t.Kind() == reflect.String
 }
 
 // ---- run time ----
@@ -643,17 +705,14 @@ func (e *Env) dynTermHits(args []any) ([]termHit, error) {
 	}
 	var out []termHit
 	for _, s := range terms {
-		t, err := parseTerm(s)
+		pos, err := e.dynTerm(s)
 		if err != nil {
 			return nil, err
 		}
-		pos, err := e.dynPositions([]any{s}, 2)
-		if err != nil {
-			return nil, err
-		}
-		pos = e.keep(pos)
-		if len(pos) > 0 {
-			out = append(out, termHit{words: len(t.words), pos: slices.Clone(pos)})
+		buf := append(e.scratch[2][:0], pos...)
+		e.scratch[2] = buf
+		if kept := e.keep(buf); len(kept) > 0 {
+			out = append(out, termHit{words: len(e.dyn.terms[s].t.words), pos: slices.Clone(kept)})
 		}
 	}
 	return out, nil
@@ -766,17 +825,23 @@ func (e *Env) numbersNear(pos []int32, n int) []float64 {
 var errTermType = errors.New("terms must be strings or lists of strings")
 
 // dynPair returns the positions that count of the two term arguments of a
-// helper such as near, computed at run time.
+// helper such as near, computed at run time. Each side needs an
+// occurrence: when one side has none, both are empty, and an invalid term
+// on the other side is not an error (so such a rule can be gated by the
+// terms of the side that is constant, computed.go).
 func (e *Env) dynPair(x, y any) (a, b []int32, err error) {
-	a, err = e.dynPositions([]any{x}, 0)
-	if err != nil {
+	a, errA := e.dynPositions([]any{x}, 0)
+	if a = e.keep(a); errA == nil && len(a) == 0 {
+		return nil, nil, nil
+	}
+	b, errB := e.dynPositions([]any{y}, 1)
+	if b = e.keep(b); errB == nil && len(b) == 0 {
+		return nil, nil, nil
+	}
+	if err := errors.Join(errA, errB); err != nil {
 		return nil, nil, err
 	}
-	b, err = e.dynPositions([]any{y}, 1)
-	if err != nil {
-		return nil, nil, err
-	}
-	return e.keep(a), e.keep(b), nil
+	return a, b, nil
 }
 
 // dynPositions finds the terms given at run time (see dynTerm). Rules
@@ -815,7 +880,7 @@ const maxDynTerms = 4096
 
 // dynTerm returns the start positions of term s in the article. A term
 // that is also a literal term of the rule set reads the matcher's hits;
-// another is scanned once per article.
+// another is looked up in the article's word index once per article.
 func (e *Env) dynTerm(s string) ([]int32, error) {
 	c := e.dyn
 	if c == nil {
@@ -845,14 +910,7 @@ func (e *Env) dynTerm(s string) ([]int32, error) {
 	if pos, ok := c.pos[s]; ok {
 		return pos, nil
 	}
-	t := &d.t
-	one := &matcher{terms: []term{*t}}
-	var pos []int32
-	for i := range e.a.toks {
-		if e.a.tokenMatches(i, &t.words[0], t.cs) && (len(t.words) == 1 || one.rest(e.a, i, t)) {
-			pos = append(pos, int32(i))
-		}
-	}
+	pos := e.a.dynScan(&d.t)
 	c.pos[s] = pos
 	return pos, nil
 }

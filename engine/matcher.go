@@ -29,7 +29,10 @@ type matcher struct {
 	mask              uint64
 	// csFirst[c] has bit L set when a case-sensitive exact first word of
 	// length L starts with byte c: a cheap test before the map lookup.
-	csFirst [256]uint64
+	// csPrefixFirst[c] is the same for case-sensitive prefix words (bit
+	// 63 for those of 63 bytes or more, which csLong lists).
+	csFirst, csPrefixFirst [256]uint64
+	csLong                 []string
 	// first[c] has bit L set when an exact first word of length L (63 for
 	// longer) starts with byte c; prefixFirst[c] when a prefix word does.
 	// One table load rejects most tokens before any hashing.
@@ -130,6 +133,15 @@ func newMatcher(terms []term) *matcher {
 	for w := range m.csExact {
 		m.csFirst[w[0]] |= 1 << min(len(w), 63)
 	}
+	for w := range m.csPrefix {
+		m.csPrefixFirst[w[0]] |= 1 << min(len(w), 63)
+		if len(w) >= 63 {
+			m.csLong = append(m.csLong, w)
+		} else {
+			m.setBit(hashWord([]byte(w)))
+		}
+	}
+	slices.Sort(m.csLong)
 	for w := range m.exact {
 		m.first[w[0]] |= 1 << min(len(w), 63)
 	}
@@ -193,10 +205,33 @@ func (m *matcher) scan(a *analysis) {
 			if m.csFirst[raw[0]]&(1<<min(len(raw), 63)) != 0 {
 				m.try(a, i, m.csExact[raw])
 			}
-			for w, ids := range m.csPrefix {
-				if strings.HasPrefix(raw, w) {
-					m.try(a, i, ids)
-				}
+			if lens := m.csPrefixFirst[raw[0]] & (1<<(min(len(raw), 63)+1) - 1); lens != 0 {
+				m.scanCSPrefix(a, i, raw, lens)
+			}
+		}
+	}
+}
+
+// scanCSPrefix matches token i, whose normalised text is raw, against the
+// case-sensitive prefix words: lens has bit L set for each length L of a
+// prefix word that starts with raw's first byte and fits in raw. The
+// running hash at each such length goes through the bit filter before the
+// map is read, as for the other prefixes.
+func (m *matcher) scanCSPrefix(a *analysis, i int, raw string, lens uint64) {
+	var h uint64
+	top := min(len(raw), 62, 63-bits.LeadingZeros64(lens))
+	for j := 0; j < top; j++ {
+		h = hashStep(h, raw[j])
+		if lens&(1<<(j+1)) != 0 && m.maybe(h) {
+			if ids, ok := m.csPrefix[raw[:j+1]]; ok {
+				m.try(a, i, ids)
+			}
+		}
+	}
+	if lens&(1<<63) != 0 {
+		for _, w := range m.csLong {
+			if strings.HasPrefix(raw, w) {
+				m.try(a, i, m.csPrefix[w])
 			}
 		}
 	}

@@ -60,6 +60,11 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 	// As run does, a rules directory that does not exist means the
 	// embedded pack (run creates the directory from it).
 	set, err := loadRules(dir, flagSet(fs, "rules"), std)
+	if err == nil {
+		for _, s := range set.Rules.SlowRules() {
+			fmt.Fprintf(std.err, "warning: %s\n", s)
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(std.err, err)
 		failed = true
