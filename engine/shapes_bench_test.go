@@ -48,6 +48,53 @@ var shapes = []shape{
 	{name: "computed-choice", rules: 200, gen: computedRule("choice")},
 	{name: "computed-title", rules: 200, gen: computedRule("title")},
 	{name: "computed-literal", rules: 200, gen: computedRule("literal")},
+	// Ten lexicons of 50 terms shared by 1,000 rules, and the same rules
+	// with each lexicon written out in the rule as a literal list.
+	{name: "lexicon-shared", rules: 1000, gen: lexiconRule(false), lex: benchLexicons},
+	{name: "lexicon-literal", rules: 1000, gen: lexiconRule(true), lex: benchLexicons},
+}
+
+// benchLexicons returns ten lexicons of 50 topic words each, some with
+// inflections or prefixes.
+func benchLexicons() map[string][]string {
+	r := rand.New(rand.NewPCG(1, 2))
+	lex := map[string][]string{}
+	for l := 0; l < 10; l++ {
+		var terms []string
+		for k := 0; k < 50; k++ {
+			w := topicWord(r.IntN(topicVocab))
+			switch k % 5 {
+			case 0:
+				w += "~"
+			case 1:
+				w = w[:4] + "*"
+			}
+			terms = append(terms, w)
+		}
+		lex[fmt.Sprintf("l%d", l)] = terms
+	}
+	return lex
+}
+
+// lexiconRule returns a generator of rules over benchLexicons, naming the
+// lexicons or writing out their terms.
+func lexiconRule(inline bool) func(r *rand.Rand, i int) RuleSpec {
+	lex := benchLexicons()
+	ref := func(name string) string {
+		if !inline {
+			return "lex." + name
+		}
+		quoted := make([]string, len(lex[name]))
+		for i, t := range lex[name] {
+			quoted[i] = fmt.Sprintf("%q", t)
+		}
+		return "[" + strings.Join(quoted, ", ") + "]"
+	}
+	return func(r *rand.Rand, _ int) RuleSpec {
+		l1, l2 := fmt.Sprintf("l%d", r.IntN(10)), fmt.Sprintf("l%d", r.IntN(10))
+		w := func() string { return topicWord(r.IntN(topicVocab)) }
+		return RuleSpec{When: fmt.Sprintf(`mentions(%s) && near(%s, [%q, %q], 10)`, ref(l1), ref(l2), w(), w())}
+	}
 }
 
 // computedRule returns a generator of rules whose terms are written in
