@@ -6,6 +6,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/internal/poserr"
 )
 
 // Lexicons compose. A list entry "@name" includes lexicon name, with
@@ -37,7 +38,7 @@ type lexDoc struct {
 
 // parseLexicons reads the mapping under "lexicons" or "extend_lexicons"
 // (key), in file order.
-func parseLexicons(path string, n *yaml.Node, key string) ([]lexDoc, ErrorList) {
+func parseLexicons(path string, n *yaml.Node, key string) ([]lexDoc, poserr.List) {
 	kvs, errs := mapping(path, n, key)
 	prefix := ""
 	if key == "extend_lexicons" {
@@ -87,8 +88,8 @@ func parseLexicons(path string, n *yaml.Node, key string) ([]lexDoc, ErrorList) 
 // name, finds include cycles and flattens each lexicon into its terms.
 // defs and exts are in load order, which fixes the order of the terms and
 // of the errors.
-func resolveLexicons(defs, exts []lexDoc) (map[string][]string, ErrorList) {
-	var errs ErrorList
+func resolveLexicons(defs, exts []lexDoc) (map[string][]string, poserr.List) {
+	var errs poserr.List
 	byName := map[string]*lexDoc{}
 	var order []string
 	for i := range defs {

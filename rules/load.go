@@ -26,36 +26,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/internal/poserr"
 )
-
-// Error is one problem at a position in a rules file.
-type Error struct {
-	File      string
-	Line, Col int
-	Msg       string
-}
-
-func (e *Error) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-}
-
-// ErrorList is every problem found while loading, in file and line order.
-type ErrorList []*Error
-
-func (l ErrorList) Error() string {
-	msgs := make([]string, len(l))
-	for i, e := range l {
-		msgs[i] = e.Error()
-	}
-	return strings.Join(msgs, "\n")
-}
 
 // Set is a loaded rules directory.
 type Set struct {
@@ -64,6 +41,29 @@ type Set struct {
 	Files []string
 	// Tests are the rule unit test files found, relative to the directory.
 	Tests []string
+	// notify holds where each rule names each of its notifiers.
+	notify []notifyRef
+}
+
+// notifyRef is one entry of a rule's notify list, with its place.
+type notifyRef struct {
+	rule, notifier, file string
+	node                 *yaml.Node
+}
+
+// CheckNotifiers returns an error for every notify entry of a rule that
+// names a notifier for which known is false, at the entry's place in its
+// file: FILE:LINE:COL: rule "r": notify: no notifier named "x" in the
+// config. The errors are sorted by file and position; nil when every
+// entry is known.
+func (s *Set) CheckNotifiers(known func(name string) bool) error {
+	var errs poserr.List
+	for _, r := range s.notify {
+		if !known(r.notifier) {
+			errs = append(errs, at(r.file, r.node, "rule %q: notify: no notifier named %q in the config", r.rule, r.notifier))
+		}
+	}
+	return errs.Err()
 }
 
 // ruleDoc is one parsed rule with the nodes needed to position errors.
@@ -75,7 +75,8 @@ type ruleDoc struct {
 	nameNode     *yaml.Node
 	severityNode *yaml.Node
 	fields       map[string]*yaml.Node // field name → its expression node
-	raw          []string              // the file's lines, for block scalar indentation
+	notify       []*yaml.Node          // the node of each entry of spec.Notify
+	raw          []string              // the file's lines, to place errors inside values
 }
 
 // fileDoc is what one rule file holds.
@@ -128,7 +129,7 @@ func load(fsys fs.FS, name string, read func(rel string) ([]byte, error)) (*Set,
 		return nil, err
 	}
 	set := &Set{Tests: tests}
-	var errs ErrorList
+	var errs poserr.List
 	var docs []ruleDoc
 	var lexicons, extends []lexDoc
 	for _, rel := range files {
@@ -136,7 +137,7 @@ func load(fsys fs.FS, name string, read func(rel string) ([]byte, error)) (*Set,
 		path := filepath.Join(name, rel)
 		data, err := read(rel)
 		if err != nil {
-			errs = append(errs, &Error{File: path, Msg: err.Error()})
+			errs = append(errs, &poserr.Error{File: path, Msg: err.Error()})
 			continue
 		}
 		fd, fe := parseFile(path, data)
@@ -148,7 +149,7 @@ func load(fsys fs.FS, name string, read func(rel string) ([]byte, error)) (*Set,
 	lex, le := resolveLexicons(lexicons, extends)
 	errs = append(errs, le...)
 	if len(errs) > 0 {
-		return nil, errs.sorted()
+		return nil, errs.Err()
 	}
 	c, err := engine.NewCompiler(lex)
 	if err != nil {
@@ -166,9 +167,12 @@ func load(fsys fs.FS, name string, read func(rel string) ([]byte, error)) (*Set,
 		if err := c.Add(d.spec); err != nil {
 			errs = append(errs, d.position(err))
 		}
+		for i, n := range d.notify {
+			set.notify = append(set.notify, notifyRef{rule: d.spec.Name, notifier: d.spec.Notify[i], file: d.file, node: n})
+		}
 	}
 	if len(errs) > 0 {
-		return nil, errs.sorted()
+		return nil, errs.Err()
 	}
 	set.Rules = c.Finish()
 	return set, nil
@@ -213,59 +217,46 @@ func walk(fsys fs.FS) (files, tests []string, err error) {
 	return files, tests, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
-
 // bareInclude finds an unquoted "@" where a YAML value starts.
 var bareInclude = regexp.MustCompile(`(?:^\s*-\s+|[\[,:{]\s*)@`)
 
-// yamlError turns a YAML syntax error into an *Error with its line. The
-// YAML parser gives no column: point at the line's first character, or at
-// the offending ": " for the common unquoted "a ? b : c".
-func yamlError(path string, data []byte, err error) *Error {
-	e := &Error{File: path, Line: 1, Col: 1, Msg: err.Error()}
-	m := yamlLine.FindStringSubmatch(err.Error())
-	if m == nil {
+// yamlError turns a YAML syntax error into an *poserr.Error at its line
+// (see poserr.YAML), pointing at the offending ": " of the common unquoted
+// "a ? b : c", and at an unquoted "@name".
+func yamlError(path string, data []byte, err error) *poserr.Error {
+	e := poserr.YAML(path, data, err)
+	lines := strings.Split(string(data), "\n")
+	if e.Line < 1 || e.Line > len(lines) {
 		return e
 	}
-	if m[1] != "" {
-		e.Line, _ = strconv.Atoi(m[1])
-	}
-	e.Msg = m[2]
-	lines := strings.Split(string(data), "\n")
-	if e.Line-1 < len(lines) {
-		l := lines[e.Line-1]
-		e.Col = len(l) - len(strings.TrimLeft(l, " \t")) + 1
-		if strings.Contains(e.Msg, "mapping values are not allowed") {
-			if k := strings.LastIndex(l, ": "); k >= 0 && k+1 > e.Col {
-				e.Col = k + 1
-			}
-			e.Msg += " (quote an expression that contains \": \", or use a | block)"
+	l := lines[e.Line-1]
+	if strings.Contains(e.Msg, "mapping values are not allowed") {
+		if k := strings.LastIndex(l, ": "); k >= 0 && utf8.RuneCountInString(l[:k])+1 > e.Col {
+			e.Col = utf8.RuneCountInString(l[:k]) + 1
 		}
-		if strings.Contains(e.Msg, "cannot start any token") {
-			if loc := bareInclude.FindStringIndex(l); loc != nil {
-				e.Col = loc[1]
-				e.Msg += ` (YAML reserves "@" at the start of a plain value: quote a lexicon include, "@name")`
-			}
+		e.Msg += " (quote an expression that contains \": \", or use a | block)"
+	}
+	if strings.Contains(e.Msg, "cannot start any token") {
+		if loc := bareInclude.FindStringIndex(l); loc != nil {
+			e.Col = utf8.RuneCountInString(l[:loc[1]])
+			e.Msg += ` (YAML reserves "@" at the start of a plain value: quote a lexicon include, "@name")`
 		}
 	}
 	return e
 }
 
-func at(path string, n *yaml.Node, format string, args ...any) *Error {
-	e := &Error{File: path, Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		e.Line, e.Col = n.Line, n.Column
-	}
-	return e
+// at is an error at node n of the file at path.
+func at(path string, n *yaml.Node, format string, args ...any) *poserr.Error {
+	return poserr.At(path, n, format, args...)
 }
 
 // mapping checks that n is a mapping with known, unique keys and returns
 // its key and value nodes.
-func mapping(path string, n *yaml.Node, what string, known ...string) ([][2]*yaml.Node, ErrorList) {
+func mapping(path string, n *yaml.Node, what string, known ...string) ([][2]*yaml.Node, poserr.List) {
 	if n.Kind != yaml.MappingNode {
-		return nil, ErrorList{at(path, n, "%s must be a mapping", what)}
+		return nil, poserr.List{at(path, n, "%s must be a mapping", what)}
 	}
-	var errs ErrorList
+	var errs poserr.List
 	var out [][2]*yaml.Node
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -294,11 +285,11 @@ func contains(list []string, s string) bool {
 }
 
 // parseFile parses one rule file.
-func parseFile(path string, data []byte) (fileDoc, ErrorList) {
+func parseFile(path string, data []byte) (fileDoc, poserr.List) {
 	var fd fileDoc
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return fd, ErrorList{yamlError(path, data, err)}
+		return fd, poserr.List{yamlError(path, data, err)}
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return fd, nil // empty file
@@ -359,7 +350,7 @@ var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 var ruleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 
-func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
+func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, poserr.List) {
 	d := ruleDoc{file: path, node: n, raw: raw}
 	kvs, errs := mapping(path, n, "rule", ruleKeys...)
 	str := func(v *yaml.Node, key string) string {
@@ -435,7 +426,7 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
 			}
 		case "notify":
 			if v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
-				d.spec.Notify = []string{v.Value}
+				d.spec.Notify, d.notify = []string{v.Value}, []*yaml.Node{v}
 				continue
 			}
 			if v.Kind != yaml.SequenceNode {
@@ -444,6 +435,7 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
 			}
 			for _, x := range v.Content {
 				d.spec.Notify = append(d.spec.Notify, str(x, "notify entry"))
+				d.notify = append(d.notify, x)
 			}
 		}
 	}
@@ -457,7 +449,7 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
 }
 
 // position maps a compile error of the rule to its place in the file.
-func (d *ruleDoc) position(err error) *Error {
+func (d *ruleDoc) position(err error) *poserr.Error {
 	var ee *engine.ExprError
 	if !errors.As(err, &ee) {
 		msg := err.Error()
@@ -478,46 +470,8 @@ func (d *ruleDoc) position(err error) *Error {
 	if n == nil || ee.Line == 0 {
 		return e
 	}
-	switch n.Style {
-	case yaml.LiteralStyle, yaml.FoldedStyle:
-		// Content starts on the line after the indicator, indented.
-		line := n.Line + ee.Line
-		if n.Style == yaml.FoldedStyle {
-			line = n.Line + 1
-		}
-		e.Line, e.Col = line, d.blockIndent(n)+ee.Column
-	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-		e.Line, e.Col = n.Line+ee.Line-1, n.Column+ee.Column
-		if ee.Line > 1 {
-			e.Col = ee.Column
-		}
-	default:
-		e.Line, e.Col = n.Line+ee.Line-1, n.Column+ee.Column-1
+	if p, ok := valuePlace(d.raw, n, ee.Line, ee.Column); ok {
+		e.Line, e.Col = p.line, p.col
 	}
 	return e
-}
-
-// blockIndent is the indentation of the content of block scalar n: that of
-// its first line that is not blank. A later line indented further keeps
-// the extra spaces in its text, so they count in the expression's column.
-func (d *ruleDoc) blockIndent(n *yaml.Node) int {
-	for i := n.Line; i < len(d.raw); i++ { // d.raw[n.Line] is the line after the indicator
-		if l := d.raw[i]; strings.TrimSpace(l) != "" {
-			return len(l) - len(strings.TrimLeft(l, " "))
-		}
-	}
-	return 0
-}
-
-func (l ErrorList) sorted() ErrorList {
-	sort.SliceStable(l, func(i, j int) bool {
-		if l[i].File != l[j].File {
-			return l[i].File < l[j].File
-		}
-		if l[i].Line != l[j].Line {
-			return l[i].Line < l[j].Line
-		}
-		return l[i].Col < l[j].Col
-	})
-	return l
 }

@@ -344,3 +344,87 @@ func TestLoadHugeExpression(t *testing.T) {
 		t.Errorf("error %v\nwant %s", err, want)
 	}
 }
+
+// TestCheckNotifiers reports a notify entry naming a notifier the config
+// lacks at the entry's place, in a list and as a single name.
+func TestCheckNotifiers(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"a.yaml": "rules:\n  - name: a\n    when: mentions('x')\n    notify: [ops, pager]\n" +
+			"  - name: b\n    when: mentions('y')\n    notify:\n      - pager\n      - ops\n",
+		"b.yaml": "rules:\n  - name: c\n    when: mentions('z')\n    notify: siem\n",
+	})
+	set, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := func(name string) bool { return name == "ops" }
+	err = set.CheckNotifiers(known)
+	if err == nil {
+		t.Fatal("no error for notifiers the config lacks")
+	}
+	want := `a.yaml:4:19: rule "a": notify: no notifier named "pager" in the config` + "\n" +
+		`a.yaml:8:9: rule "b": notify: no notifier named "pager" in the config` + "\n" +
+		`b.yaml:4:13: rule "c": notify: no notifier named "siem" in the config`
+	if got := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), ""); got != want {
+		t.Errorf("error\n%s\nwant\n%s", got, want)
+	}
+	if err := set.CheckNotifiers(func(string) bool { return true }); err != nil {
+		t.Errorf("every notifier known: %v", err)
+	}
+}
+
+// FuzzScalarPlaces checks, for every scalar of any YAML document, that the
+// places found for its characters are in the file and hold that character
+// (or the escape or line end it came from).
+func FuzzScalarPlaces(f *testing.F) {
+	for _, p := range []string{"scalar-plain", "scalar-single-quoted", "scalar-double-quoted", "scalar-literal", "scalar-folded"} {
+		data, err := os.ReadFile("testdata/" + p + ".yaml")
+		if err != nil {
+			f.Fatal(err)
+		}
+		var tc loadCase
+		if err := yaml.Unmarshal(data, &tc); err != nil {
+			f.Fatal(err)
+		}
+		f.Add([]byte(tc.Files["a.yaml"]))
+	}
+	f.Add([]byte("a: \"x\\\n  y\\u00e9\\\"\"\nb: 'it''s\n\n  z'\nc: >2-\n    a\n\n     b\n   c\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var root yaml.Node
+		if yaml.Unmarshal(data, &root) != nil {
+			return
+		}
+		lines := strings.Split(string(data), "\n")
+		var walk func(n *yaml.Node)
+		walk = func(n *yaml.Node) {
+			for _, c := range n.Content {
+				walk(c)
+			}
+			places := scalarPlaces(lines, n)
+			if places == nil {
+				return
+			}
+			value := []rune(n.Value)
+			if len(places) != len(value)+1 {
+				t.Fatalf("%d places for %q", len(places), n.Value)
+			}
+			for i, p := range places {
+				if p.line < 1 || p.line > len(lines) || p.col < 1 {
+					t.Fatalf("place %v of %q out of the file", p, n.Value)
+				}
+				row := []rune(strings.TrimSuffix(lines[p.line-1], "\r"))
+				if p.col > len(row)+2 {
+					t.Fatalf("place %v of %q beyond its line %q", p, n.Value, row)
+				}
+				if i == len(value) || p.col > len(row) {
+					continue
+				}
+				got, want := row[p.col-1], value[i]
+				if got != want && got != '\\' && got != '\'' && want != ' ' && want != '\n' {
+					t.Fatalf("rune %d %q of %q is at %v, which holds %q", i, want, n.Value, p, got)
+				}
+			}
+		}
+		walk(&root)
+	})
+}

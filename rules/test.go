@@ -13,6 +13,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/engine"
 	"github.com/watchfloor/watchfloor/ingest"
+	"github.com/watchfloor/watchfloor/internal/poserr"
 )
 
 // A rule unit test file (NAME_test.yaml) holds cases, each naming an
@@ -111,7 +112,7 @@ func Test(set *engine.RuleSet, files []string) ([]CaseResult, error) {
 		fieldsOf[r.Name] = names
 	}
 	var out []CaseResult
-	var errs ErrorList
+	var errs poserr.List
 	scorer := set.NewScorer()
 	for _, f := range files {
 		cases, err := readTests(f)
@@ -122,7 +123,7 @@ func Test(set *engine.RuleSet, files []string) ([]CaseResult, error) {
 		for _, tc := range cases {
 			arts, err := tc.articles(f)
 			if err != nil {
-				errs = append(errs, &Error{File: f, Line: tc.line, Col: 1, Msg: err.Error()})
+				errs = append(errs, &poserr.Error{File: f, Line: tc.line, Col: 1, Msg: err.Error()})
 				continue
 			}
 			cr := CaseResult{File: f, Line: tc.line, Name: tc.Name}
@@ -153,19 +154,19 @@ func Test(set *engine.RuleSet, files []string) ([]CaseResult, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return out, errs.sorted()
+		return out, errs.Err()
 	}
 	return out, nil
 }
 
-func readTests(path string) ([]testCase, ErrorList) {
+func readTests(path string) ([]testCase, poserr.List) {
 	data, err := readFile(path)
 	if err != nil {
-		return nil, ErrorList{{File: path, Msg: err.Error()}}
+		return nil, poserr.List{{File: path, Msg: err.Error()}}
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, ErrorList{yamlError(path, data, err)}
+		return nil, poserr.List{yamlError(path, data, err)}
 	}
 	if len(root.Content) == 0 {
 		return nil, nil
@@ -191,7 +192,7 @@ func readTests(path string) ([]testCase, ErrorList) {
 // testParser reads the nodes of a test file, collecting errors.
 type testParser struct {
 	path string
-	errs ErrorList
+	errs poserr.List
 }
 
 func (p *testParser) errorf(n *yaml.Node, format string, args ...any) {
@@ -213,7 +214,7 @@ func (p *testParser) str(n *yaml.Node, key string) string {
 }
 
 // parseCase reads one test case, checking every key.
-func parseCase(path string, cn *yaml.Node) (testCase, ErrorList) {
+func parseCase(path string, cn *yaml.Node) (testCase, poserr.List) {
 	p := &testParser{path: path}
 	tc := testCase{line: cn.Line}
 	for _, kv := range p.mapping(cn, "test case", caseKeys...) {
