@@ -1,7 +1,9 @@
 // Package rules reads rule and lexicon files from a rules directory,
 // validates them strictly, and compiles them into an engine.RuleSet. Every
-// problem is reported as FILE:LINE:COL: message, and a directory with any
-// problem yields no rule set at all: rules load all together or not at all.
+// problem is reported as FILE:LINE:COL: message, all of them at once (one
+// *poserr.Error each, in a poserr.List sorted by file and position), and a
+// directory with any problem yields no rule set at all: rules load all
+// together or not at all.
 //
 // The directory is read recursively; *.yaml and *.yml files are rule files,
 // except *_test.yaml and *_test.yml, which are rule unit tests (see Test).
@@ -76,11 +78,16 @@ type ruleDoc struct {
 	severityNode *yaml.Node
 	fields       map[string]*yaml.Node // field name → its expression node
 	notify       []*yaml.Node          // the node of each entry of spec.Notify
+	// compile is false when the rule's name or when is unusable; a rule
+	// with other errors is compiled all the same, for its expressions'
+	// errors, with the values in error left out of its spec.
+	compile bool
 	raw          []string              // the file's lines, to place errors inside values
 }
 
 // fileDoc is what one rule file holds.
 type fileDoc struct {
+	unparsed bool // not YAML: nothing of the file could be read
 	rules    []ruleDoc
 	lexicons []lexDoc // in file order
 	extends  []lexDoc // extend_lexicons entries, in file order
@@ -132,30 +139,36 @@ func load(fsys fs.FS, name string, read func(rel string) ([]byte, error)) (*Set,
 	var errs poserr.List
 	var docs []ruleDoc
 	var lexicons, extends []lexDoc
+	// unread is set when a file could not be read or parsed: it may have
+	// defined a lexicon that a rule names.
+	unread := false
 	for _, rel := range files {
 		set.Files = append(set.Files, rel)
 		path := filepath.Join(name, rel)
 		data, err := read(rel)
 		if err != nil {
 			errs = append(errs, &poserr.Error{File: path, Msg: err.Error()})
+			unread = true
 			continue
 		}
 		fd, fe := parseFile(path, data)
 		errs = append(errs, fe...)
+		unread = unread || fd.unparsed
 		lexicons = append(lexicons, fd.lexicons...)
 		extends = append(extends, fd.extends...)
 		docs = append(docs, fd.rules...)
 	}
+	// Every problem is reported at once: the rules are compiled even when
+	// files or lexicons have errors, against every lexicon that could be
+	// read (a broken one with the terms it has).
 	lex, le := resolveLexicons(lexicons, extends)
 	errs = append(errs, le...)
-	if len(errs) > 0 {
-		return nil, errs.Err()
-	}
 	c, err := engine.NewCompiler(lex)
 	if err != nil {
 		// Terms were checked with their positions in parseFile.
 		return nil, err
 	}
+	var probe *engine.Compiler // for the expressions after a broken one
 	names := map[string]*ruleDoc{}
 	for i := range docs {
 		d := &docs[i]
@@ -164,8 +177,13 @@ func load(fsys fs.FS, name string, read func(rel string) ([]byte, error)) (*Set,
 			continue
 		}
 		names[d.spec.Name] = d
-		if err := c.Add(d.spec); err != nil {
-			errs = append(errs, d.position(err))
+		if d.compile {
+			for _, e := range d.add(c, &probe, lex) {
+				if unread && strings.HasPrefix(e.Msg, fmt.Sprintf("rule %q: ", d.spec.Name)) && strings.Contains(e.Msg, ": unknown lexicon ") {
+					continue // maybe defined in the file that could not be read
+				}
+				errs = append(errs, e)
+			}
 		}
 		for i, n := range d.notify {
 			set.notify = append(set.notify, notifyRef{rule: d.spec.Name, notifier: d.spec.Notify[i], file: d.file, node: n})
@@ -289,6 +307,7 @@ func parseFile(path string, data []byte) (fileDoc, poserr.List) {
 	var fd fileDoc
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
+		fd.unparsed = true
 		return fd, poserr.List{yamlError(path, data, err)}
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
@@ -318,7 +337,7 @@ func parseFile(path string, data []byte) (fileDoc, poserr.List) {
 			for _, rn := range kv[1].Content {
 				d, e := parseRule(path, rn, raw)
 				errs = append(errs, e...)
-				if e == nil {
+				if d.nameNode != nil {
 					fd.rules = append(fd.rules, d)
 				}
 			}
@@ -353,25 +372,29 @@ var ruleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, poserr.List) {
 	d := ruleDoc{file: path, node: n, raw: raw}
 	kvs, errs := mapping(path, n, "rule", ruleKeys...)
+	isStr := func(v *yaml.Node) bool { return v.Kind == yaml.ScalarNode && v.Tag != "!!null" }
 	str := func(v *yaml.Node, key string) string {
-		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+		if !isStr(v) {
 			errs = append(errs, at(path, v, "%s must be a string", key))
 			return ""
 		}
 		return v.Value
 	}
+	nameOK, whenOK := false, false
 	for _, kv := range kvs {
 		k, v := kv[0], kv[1]
 		switch k.Value {
 		case "name":
 			d.spec.Name, d.nameNode = str(v, "name"), v
-			if d.spec.Name != "" && !ruleName.MatchString(d.spec.Name) {
+			nameOK = d.spec.Name != ""
+			if nameOK && !ruleName.MatchString(d.spec.Name) {
 				errs = append(errs, at(path, v, "rule name %q: use letters, digits and - _ . :", d.spec.Name))
 			}
 		case "description":
 			d.spec.Description = str(v, "description")
 		case "when":
 			d.spec.When, d.when = str(v, "when"), v
+			whenOK = isStr(v)
 		case "score":
 			d.spec.Score, d.score = str(v, "score"), v
 		case "min_score":
@@ -382,18 +405,21 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, poserr.List) {
 			d.spec.MinScore = f
 		case "severity":
 			d.spec.Severity, d.severityNode = str(v, "severity"), v
-			if engine.SeverityRank(d.spec.Severity) < 0 {
+			if isStr(v) && engine.SeverityRank(d.spec.Severity) < 0 {
 				errs = append(errs, at(path, v, "unknown severity %q (want one of %s)", d.spec.Severity, strings.Join(engine.Severities, ", ")))
+				d.spec.Severity = ""
 			}
 		case "polarity":
 			d.spec.Polarity = str(v, "polarity")
 			if v.Kind == yaml.ScalarNode && !contains(polarities, d.spec.Polarity) {
 				errs = append(errs, at(path, v, "unknown polarity %q (want one of %s)", d.spec.Polarity, strings.Join(polarities, ", ")))
+				d.spec.Polarity = ""
 			}
 		case "quotes":
 			d.spec.Quotes = str(v, "quotes")
 			if v.Kind == yaml.ScalarNode && !contains(quoteModes, d.spec.Quotes) {
 				errs = append(errs, at(path, v, "unknown quotes %q (want one of %s)", d.spec.Quotes, strings.Join(quoteModes, ", ")))
+				d.spec.Quotes = ""
 			}
 		case "fields":
 			if v.Kind != yaml.MappingNode {
@@ -410,6 +436,9 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, poserr.List) {
 					continue
 				}
 				expr := str(f[1], "field "+strconv.Quote(name))
+				if !isStr(f[1]) {
+					continue
+				}
 				d.fields[name] = f[1]
 				d.spec.Fields = append(d.spec.Fields, engine.FieldSpec{Name: name, Expr: expr})
 			}
@@ -445,7 +474,56 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, poserr.List) {
 	if d.when == nil {
 		errs = append(errs, at(path, n, "rule %q has no when", d.spec.Name))
 	}
+	if !nameOK {
+		d.nameNode = nil // not a rule to compile or to count as a name
+	}
+	d.compile = nameOK && whenOK
 	return d, errs
+}
+
+// add compiles the rule into c and returns its errors, each at its place.
+// The compiler stops at the rule's first broken expression (when, score,
+// then the fields in order): each expression after it is compiled alone,
+// in a rule of its own on the probe compiler (made over lex when first
+// needed), so that every broken expression of the rule is reported.
+func (d *ruleDoc) add(c *engine.Compiler, probe **engine.Compiler, lex map[string][]string) poserr.List {
+	err := c.Add(d.spec)
+	if err == nil {
+		return nil
+	}
+	errs := poserr.List{d.position(err)}
+	var ee *engine.ExprError
+	if !errors.As(err, &ee) {
+		return errs
+	}
+	var rest []engine.RuleSpec
+	after := ee.Field == "when"
+	if after && d.spec.Score != "" {
+		rest = append(rest, engine.RuleSpec{When: "true", Score: d.spec.Score})
+	}
+	after = after || ee.Field == "score"
+	for _, f := range d.spec.Fields {
+		if after {
+			rest = append(rest, engine.RuleSpec{When: "true", Fields: []engine.FieldSpec{f}})
+		}
+		after = after || ee.Field == "fields."+f.Name
+	}
+	if len(rest) == 0 {
+		return errs
+	}
+	if *probe == nil {
+		if *probe, err = engine.NewCompiler(lex); err != nil {
+			return errs
+		}
+	}
+	for i, spec := range rest {
+		// A name of its own, so that no probe clashes with another.
+		spec.Name = fmt.Sprintf("%s\x00%d", d.spec.Name, i)
+		if err := (*probe).Add(spec); errors.As(err, &ee) {
+			errs = append(errs, d.position(err))
+		}
+	}
+	return errs
 }
 
 // position maps a compile error of the rule to its place in the file.
