@@ -78,11 +78,11 @@ type ruleDoc struct {
 	severityNode *yaml.Node
 	fields       map[string]*yaml.Node // field name → its expression node
 	notify       []*yaml.Node          // the node of each entry of spec.Notify
+	raw          []string              // the file's lines, to place errors inside values
 	// compile is false when the rule's name or when is unusable; a rule
 	// with other errors is compiled all the same, for its expressions'
 	// errors, with the values in error left out of its spec.
 	compile bool
-	raw          []string              // the file's lines, to place errors inside values
 }
 
 // fileDoc is what one rule file holds.
