@@ -27,13 +27,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/watchfloor/watchfloor/internal/httpx"
+	"github.com/watchfloor/watchfloor/internal/poserr"
 )
 
 // Config is the whole configuration; see Default for the defaults.
@@ -253,23 +253,9 @@ func (c *Config) Notifier(name string) (Notifier, bool) {
 	return Notifier{}, false
 }
 
-// Error is one problem of a config file, at a position when it has one.
-type Error struct {
-	File string
-	// Line and Col are 1-based; 0 when the problem has no position, such
-	// as a default that no longer fits the rest of the file.
-	Line, Col int
-	Msg       string
-}
-
-// Error formats the problem as FILE:LINE:COL: message, or FILE: message
-// without a position.
-func (e *Error) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-}
+// Error is one problem of a config file, at a position when it has one:
+// the positioned error that rule files share (FILE:LINE:COL: message).
+type Error = poserr.Error
 
 // Load reads the config file at path and parses it with the process
 // environment (see Parse).
@@ -385,28 +371,10 @@ func readDocument(name string, data []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-// yamlError turns a YAML syntax error into an *Error. The YAML parser
-// gives a line but no column: point at the line's first character, and at
-// line 1 when it gives no line either.
+// yamlError turns a YAML syntax error into an *Error at the line where
+// the parser stopped (see poserr.YAML).
 func yamlError(name string, data []byte, err error) *Error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	e := &Error{File: name, Line: 1, Col: 1, Msg: msg}
-	rest, ok := strings.CutPrefix(msg, "line ")
-	if !ok {
-		return e
-	}
-	num, after, ok := strings.Cut(rest, ": ")
-	var line int
-	if _, err := fmt.Sscanf(num, "%d", &line); !ok || err != nil || line < 1 {
-		return e
-	}
-	e.Line, e.Msg = line, after
-	lines := strings.Split(string(data), "\n")
-	if line <= len(lines) {
-		l := lines[line-1]
-		e.Col = len(l) - len(strings.TrimLeft(l, " ")) + 1
-	}
-	return e
+	return poserr.YAML(name, data, err)
 }
 
 // parser collects the problems of one file with their positions.
@@ -443,24 +411,7 @@ func newParser(file string, getenv func(string) (string, bool)) *parser {
 
 // err joins the problems, sorted by position; those without one last.
 func (p *parser) err() error {
-	if len(p.errs) == 0 {
-		return nil
-	}
-	sort.SliceStable(p.errs, func(i, j int) bool {
-		a, b := p.errs[i], p.errs[j]
-		if (a.Line == 0) != (b.Line == 0) {
-			return b.Line == 0
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Col < b.Col
-	})
-	errs := make([]error, len(p.errs))
-	for i, e := range p.errs {
-		errs[i] = e
-	}
-	return errors.Join(errs...)
+	return poserr.List(p.errs).Err()
 }
 
 // errAt records a problem at node n (nil: no position).

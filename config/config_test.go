@@ -97,6 +97,7 @@ func TestBadConfigs(t *testing.T) {
 		{"webhook_no_url", `conf.webhook_no_url.yml:2:5: notifier "siem": webhook needs a url`},
 		{"wrong_type", `conf.wrong_type.yml:2:3: feeds must be a list, not a mapping`},
 		{"yaml_syntax", `conf.yaml_syntax.yml:1:1: did not find expected ',' or ']'`},
+		{"yaml_syntax_late", `conf.yaml_syntax_late.yml:4:2: did not find expected key`},
 		{"zero_duration", `conf.zero_duration.yml:2:12: delivery.max_age must be positive, not 0s`},
 	}
 	covered := map[string]bool{}

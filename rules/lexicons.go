@@ -6,6 +6,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/internal/poserr"
 )
 
 // Lexicons compose. A list entry "@name" includes lexicon name, with
@@ -37,7 +38,7 @@ type lexDoc struct {
 
 // parseLexicons reads the mapping under "lexicons" or "extend_lexicons"
 // (key), in file order.
-func parseLexicons(path string, n *yaml.Node, key string) ([]lexDoc, ErrorList) {
+func parseLexicons(path string, n *yaml.Node, key string) ([]lexDoc, poserr.List) {
 	kvs, errs := mapping(path, n, key)
 	prefix := ""
 	if key == "extend_lexicons" {
@@ -48,6 +49,11 @@ func parseLexicons(path string, n *yaml.Node, key string) ([]lexDoc, ErrorList) 
 		name := kv[0].Value
 		if kv[1].Kind != yaml.SequenceNode {
 			errs = append(errs, at(path, kv[1], "%slexicon %q must be a list of terms", prefix, name))
+			if prefix == "" {
+				// Defined all the same, so that rules naming it do not
+				// add an error of their own.
+				out = append(out, lexDoc{name: name, file: path, node: kv[0]})
+			}
 			continue
 		}
 		l := lexDoc{name: name, file: path, node: kv[0]}
@@ -86,9 +92,11 @@ func parseLexicons(path string, n *yaml.Node, key string) ([]lexDoc, ErrorList) 
 // resolveLexicons applies the extensions to the definitions, checks every
 // name, finds include cycles and flattens each lexicon into its terms.
 // defs and exts are in load order, which fixes the order of the terms and
-// of the errors.
-func resolveLexicons(defs, exts []lexDoc) (map[string][]string, ErrorList) {
-	var errs ErrorList
+// of the errors. Every lexicon defined is in the map, even when there are
+// errors (a missing include or a cycle leaves out what it would add), so
+// that the rules can be checked against them all the same.
+func resolveLexicons(defs, exts []lexDoc) (map[string][]string, poserr.List) {
+	var errs poserr.List
 	byName := map[string]*lexDoc{}
 	var order []string
 	for i := range defs {
@@ -155,16 +163,13 @@ func resolveLexicons(defs, exts []lexDoc) (map[string][]string, ErrorList) {
 			visit(name)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-
 	flat := make(map[string][]string, len(order))
 	var flatten func(name string) []string
 	flatten = func(name string) []string {
 		if ts, ok := flat[name]; ok {
-			return ts
+			return ts // nil while name is being flattened: a cycle
 		}
+		flat[name] = nil
 		var ts []string
 		seen := map[string]bool{}
 		add := func(t string) {
@@ -178,6 +183,9 @@ func resolveLexicons(defs, exts []lexDoc) (map[string][]string, ErrorList) {
 				add(it.term)
 				continue
 			}
+			if byName[it.include] == nil {
+				continue
+			}
 			for _, t := range flatten(it.include) {
 				add(t)
 			}
@@ -188,7 +196,7 @@ func resolveLexicons(defs, exts []lexDoc) (map[string][]string, ErrorList) {
 	for _, name := range order {
 		flatten(name)
 	}
-	return flat, nil
+	return flat, errs
 }
 
 // suggest returns ` (did you mean "x"?)` when one known name is a close

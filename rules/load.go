@@ -1,7 +1,9 @@
 // Package rules reads rule and lexicon files from a rules directory,
 // validates them strictly, and compiles them into an engine.RuleSet. Every
-// problem is reported as FILE:LINE:COL: message, and a directory with any
-// problem yields no rule set at all: rules load all together or not at all.
+// problem is reported as FILE:LINE:COL: message, all of them at once (one
+// *poserr.Error each, in a poserr.List sorted by file and position), and a
+// directory with any problem yields no rule set at all: rules load all
+// together or not at all.
 //
 // The directory is read recursively; *.yaml and *.yml files are rule files,
 // except *_test.yaml and *_test.yml, which are rule unit tests (see Test).
@@ -26,36 +28,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/internal/poserr"
 )
-
-// Error is one problem at a position in a rules file.
-type Error struct {
-	File      string
-	Line, Col int
-	Msg       string
-}
-
-func (e *Error) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-}
-
-// ErrorList is every problem found while loading, in file and line order.
-type ErrorList []*Error
-
-func (l ErrorList) Error() string {
-	msgs := make([]string, len(l))
-	for i, e := range l {
-		msgs[i] = e.Error()
-	}
-	return strings.Join(msgs, "\n")
-}
 
 // Set is a loaded rules directory.
 type Set struct {
@@ -64,6 +43,29 @@ type Set struct {
 	Files []string
 	// Tests are the rule unit test files found, relative to the directory.
 	Tests []string
+	// notify holds where each rule names each of its notifiers.
+	notify []notifyRef
+}
+
+// notifyRef is one entry of a rule's notify list, with its place.
+type notifyRef struct {
+	rule, notifier, file string
+	node                 *yaml.Node
+}
+
+// CheckNotifiers returns an error for every notify entry of a rule that
+// names a notifier for which known is false, at the entry's place in its
+// file: FILE:LINE:COL: rule "r": notify: no notifier named "x" in the
+// config. The errors are sorted by file and position; nil when every
+// entry is known.
+func (s *Set) CheckNotifiers(known func(name string) bool) error {
+	var errs poserr.List
+	for _, r := range s.notify {
+		if !known(r.notifier) {
+			errs = append(errs, at(r.file, r.node, "rule %q: notify: no notifier named %q in the config", r.rule, r.notifier))
+		}
+	}
+	return errs.Err()
 }
 
 // ruleDoc is one parsed rule with the nodes needed to position errors.
@@ -75,11 +77,17 @@ type ruleDoc struct {
 	nameNode     *yaml.Node
 	severityNode *yaml.Node
 	fields       map[string]*yaml.Node // field name → its expression node
-	raw          []string              // the file's lines, for block scalar indentation
+	notify       []*yaml.Node          // the node of each entry of spec.Notify
+	raw          []string              // the file's lines, to place errors inside values
+	// compile is false when the rule's name or when is unusable; a rule
+	// with other errors is compiled all the same, for its expressions'
+	// errors, with the values in error left out of its spec.
+	compile bool
 }
 
 // fileDoc is what one rule file holds.
 type fileDoc struct {
+	unparsed bool // not YAML: nothing of the file could be read
 	rules    []ruleDoc
 	lexicons []lexDoc // in file order
 	extends  []lexDoc // extend_lexicons entries, in file order
@@ -128,33 +136,39 @@ func load(fsys fs.FS, name string, read func(rel string) ([]byte, error)) (*Set,
 		return nil, err
 	}
 	set := &Set{Tests: tests}
-	var errs ErrorList
+	var errs poserr.List
 	var docs []ruleDoc
 	var lexicons, extends []lexDoc
+	// unread is set when a file could not be read or parsed: it may have
+	// defined a lexicon that a rule names.
+	unread := false
 	for _, rel := range files {
 		set.Files = append(set.Files, rel)
 		path := filepath.Join(name, rel)
 		data, err := read(rel)
 		if err != nil {
-			errs = append(errs, &Error{File: path, Msg: err.Error()})
+			errs = append(errs, &poserr.Error{File: path, Msg: err.Error()})
+			unread = true
 			continue
 		}
 		fd, fe := parseFile(path, data)
 		errs = append(errs, fe...)
+		unread = unread || fd.unparsed
 		lexicons = append(lexicons, fd.lexicons...)
 		extends = append(extends, fd.extends...)
 		docs = append(docs, fd.rules...)
 	}
+	// Every problem is reported at once: the rules are compiled even when
+	// files or lexicons have errors, against every lexicon that could be
+	// read (a broken one with the terms it has).
 	lex, le := resolveLexicons(lexicons, extends)
 	errs = append(errs, le...)
-	if len(errs) > 0 {
-		return nil, errs.sorted()
-	}
 	c, err := engine.NewCompiler(lex)
 	if err != nil {
 		// Terms were checked with their positions in parseFile.
 		return nil, err
 	}
+	var probe *engine.Compiler // for the expressions after a broken one
 	names := map[string]*ruleDoc{}
 	for i := range docs {
 		d := &docs[i]
@@ -163,12 +177,20 @@ func load(fsys fs.FS, name string, read func(rel string) ([]byte, error)) (*Set,
 			continue
 		}
 		names[d.spec.Name] = d
-		if err := c.Add(d.spec); err != nil {
-			errs = append(errs, d.position(err))
+		if d.compile {
+			for _, e := range d.add(c, &probe, lex) {
+				if unread && strings.HasPrefix(e.Msg, fmt.Sprintf("rule %q: ", d.spec.Name)) && strings.Contains(e.Msg, ": unknown lexicon ") {
+					continue // maybe defined in the file that could not be read
+				}
+				errs = append(errs, e)
+			}
+		}
+		for i, n := range d.notify {
+			set.notify = append(set.notify, notifyRef{rule: d.spec.Name, notifier: d.spec.Notify[i], file: d.file, node: n})
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errs.sorted()
+		return nil, errs.Err()
 	}
 	set.Rules = c.Finish()
 	return set, nil
@@ -213,59 +235,46 @@ func walk(fsys fs.FS) (files, tests []string, err error) {
 	return files, tests, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
-
 // bareInclude finds an unquoted "@" where a YAML value starts.
 var bareInclude = regexp.MustCompile(`(?:^\s*-\s+|[\[,:{]\s*)@`)
 
-// yamlError turns a YAML syntax error into an *Error with its line. The
-// YAML parser gives no column: point at the line's first character, or at
-// the offending ": " for the common unquoted "a ? b : c".
-func yamlError(path string, data []byte, err error) *Error {
-	e := &Error{File: path, Line: 1, Col: 1, Msg: err.Error()}
-	m := yamlLine.FindStringSubmatch(err.Error())
-	if m == nil {
+// yamlError turns a YAML syntax error into an *poserr.Error at its line
+// (see poserr.YAML), pointing at the offending ": " of the common unquoted
+// "a ? b : c", and at an unquoted "@name".
+func yamlError(path string, data []byte, err error) *poserr.Error {
+	e := poserr.YAML(path, data, err)
+	lines := strings.Split(string(data), "\n")
+	if e.Line < 1 || e.Line > len(lines) {
 		return e
 	}
-	if m[1] != "" {
-		e.Line, _ = strconv.Atoi(m[1])
-	}
-	e.Msg = m[2]
-	lines := strings.Split(string(data), "\n")
-	if e.Line-1 < len(lines) {
-		l := lines[e.Line-1]
-		e.Col = len(l) - len(strings.TrimLeft(l, " \t")) + 1
-		if strings.Contains(e.Msg, "mapping values are not allowed") {
-			if k := strings.LastIndex(l, ": "); k >= 0 && k+1 > e.Col {
-				e.Col = k + 1
-			}
-			e.Msg += " (quote an expression that contains \": \", or use a | block)"
+	l := lines[e.Line-1]
+	if strings.Contains(e.Msg, "mapping values are not allowed") {
+		if k := strings.LastIndex(l, ": "); k >= 0 && utf8.RuneCountInString(l[:k])+1 > e.Col {
+			e.Col = utf8.RuneCountInString(l[:k]) + 1
 		}
-		if strings.Contains(e.Msg, "cannot start any token") {
-			if loc := bareInclude.FindStringIndex(l); loc != nil {
-				e.Col = loc[1]
-				e.Msg += ` (YAML reserves "@" at the start of a plain value: quote a lexicon include, "@name")`
-			}
+		e.Msg += " (quote an expression that contains \": \", or use a | block)"
+	}
+	if strings.Contains(e.Msg, "cannot start any token") {
+		if loc := bareInclude.FindStringIndex(l); loc != nil {
+			e.Col = utf8.RuneCountInString(l[:loc[1]])
+			e.Msg += ` (YAML reserves "@" at the start of a plain value: quote a lexicon include, "@name")`
 		}
 	}
 	return e
 }
 
-func at(path string, n *yaml.Node, format string, args ...any) *Error {
-	e := &Error{File: path, Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		e.Line, e.Col = n.Line, n.Column
-	}
-	return e
+// at is an error at node n of the file at path.
+func at(path string, n *yaml.Node, format string, args ...any) *poserr.Error {
+	return poserr.At(path, n, format, args...)
 }
 
 // mapping checks that n is a mapping with known, unique keys and returns
 // its key and value nodes.
-func mapping(path string, n *yaml.Node, what string, known ...string) ([][2]*yaml.Node, ErrorList) {
+func mapping(path string, n *yaml.Node, what string, known ...string) ([][2]*yaml.Node, poserr.List) {
 	if n.Kind != yaml.MappingNode {
-		return nil, ErrorList{at(path, n, "%s must be a mapping", what)}
+		return nil, poserr.List{at(path, n, "%s must be a mapping", what)}
 	}
-	var errs ErrorList
+	var errs poserr.List
 	var out [][2]*yaml.Node
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -294,11 +303,12 @@ func contains(list []string, s string) bool {
 }
 
 // parseFile parses one rule file.
-func parseFile(path string, data []byte) (fileDoc, ErrorList) {
+func parseFile(path string, data []byte) (fileDoc, poserr.List) {
 	var fd fileDoc
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return fd, ErrorList{yamlError(path, data, err)}
+		fd.unparsed = true
+		return fd, poserr.List{yamlError(path, data, err)}
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return fd, nil // empty file
@@ -327,7 +337,7 @@ func parseFile(path string, data []byte) (fileDoc, ErrorList) {
 			for _, rn := range kv[1].Content {
 				d, e := parseRule(path, rn, raw)
 				errs = append(errs, e...)
-				if e == nil {
+				if d.nameNode != nil {
 					fd.rules = append(fd.rules, d)
 				}
 			}
@@ -359,28 +369,32 @@ var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 var ruleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 
-func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
+func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, poserr.List) {
 	d := ruleDoc{file: path, node: n, raw: raw}
 	kvs, errs := mapping(path, n, "rule", ruleKeys...)
+	isStr := func(v *yaml.Node) bool { return v.Kind == yaml.ScalarNode && v.Tag != "!!null" }
 	str := func(v *yaml.Node, key string) string {
-		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+		if !isStr(v) {
 			errs = append(errs, at(path, v, "%s must be a string", key))
 			return ""
 		}
 		return v.Value
 	}
+	nameOK, whenOK := false, false
 	for _, kv := range kvs {
 		k, v := kv[0], kv[1]
 		switch k.Value {
 		case "name":
 			d.spec.Name, d.nameNode = str(v, "name"), v
-			if d.spec.Name != "" && !ruleName.MatchString(d.spec.Name) {
+			nameOK = d.spec.Name != ""
+			if nameOK && !ruleName.MatchString(d.spec.Name) {
 				errs = append(errs, at(path, v, "rule name %q: use letters, digits and - _ . :", d.spec.Name))
 			}
 		case "description":
 			d.spec.Description = str(v, "description")
 		case "when":
 			d.spec.When, d.when = str(v, "when"), v
+			whenOK = isStr(v)
 		case "score":
 			d.spec.Score, d.score = str(v, "score"), v
 		case "min_score":
@@ -391,18 +405,21 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
 			d.spec.MinScore = f
 		case "severity":
 			d.spec.Severity, d.severityNode = str(v, "severity"), v
-			if engine.SeverityRank(d.spec.Severity) < 0 {
+			if isStr(v) && engine.SeverityRank(d.spec.Severity) < 0 {
 				errs = append(errs, at(path, v, "unknown severity %q (want one of %s)", d.spec.Severity, strings.Join(engine.Severities, ", ")))
+				d.spec.Severity = ""
 			}
 		case "polarity":
 			d.spec.Polarity = str(v, "polarity")
 			if v.Kind == yaml.ScalarNode && !contains(polarities, d.spec.Polarity) {
 				errs = append(errs, at(path, v, "unknown polarity %q (want one of %s)", d.spec.Polarity, strings.Join(polarities, ", ")))
+				d.spec.Polarity = ""
 			}
 		case "quotes":
 			d.spec.Quotes = str(v, "quotes")
 			if v.Kind == yaml.ScalarNode && !contains(quoteModes, d.spec.Quotes) {
 				errs = append(errs, at(path, v, "unknown quotes %q (want one of %s)", d.spec.Quotes, strings.Join(quoteModes, ", ")))
+				d.spec.Quotes = ""
 			}
 		case "fields":
 			if v.Kind != yaml.MappingNode {
@@ -419,6 +436,9 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
 					continue
 				}
 				expr := str(f[1], "field "+strconv.Quote(name))
+				if !isStr(f[1]) {
+					continue
+				}
 				d.fields[name] = f[1]
 				d.spec.Fields = append(d.spec.Fields, engine.FieldSpec{Name: name, Expr: expr})
 			}
@@ -435,7 +455,7 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
 			}
 		case "notify":
 			if v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
-				d.spec.Notify = []string{v.Value}
+				d.spec.Notify, d.notify = []string{v.Value}, []*yaml.Node{v}
 				continue
 			}
 			if v.Kind != yaml.SequenceNode {
@@ -444,6 +464,7 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
 			}
 			for _, x := range v.Content {
 				d.spec.Notify = append(d.spec.Notify, str(x, "notify entry"))
+				d.notify = append(d.notify, x)
 			}
 		}
 	}
@@ -453,11 +474,60 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, ErrorList) {
 	if d.when == nil {
 		errs = append(errs, at(path, n, "rule %q has no when", d.spec.Name))
 	}
+	if !nameOK {
+		d.nameNode = nil // not a rule to compile or to count as a name
+	}
+	d.compile = nameOK && whenOK
 	return d, errs
 }
 
+// add compiles the rule into c and returns its errors, each at its place.
+// The compiler stops at the rule's first broken expression (when, score,
+// then the fields in order): each expression after it is compiled alone,
+// in a rule of its own on the probe compiler (made over lex when first
+// needed), so that every broken expression of the rule is reported.
+func (d *ruleDoc) add(c *engine.Compiler, probe **engine.Compiler, lex map[string][]string) poserr.List {
+	err := c.Add(d.spec)
+	if err == nil {
+		return nil
+	}
+	errs := poserr.List{d.position(err)}
+	var ee *engine.ExprError
+	if !errors.As(err, &ee) {
+		return errs
+	}
+	var rest []engine.RuleSpec
+	after := ee.Field == "when"
+	if after && d.spec.Score != "" {
+		rest = append(rest, engine.RuleSpec{When: "true", Score: d.spec.Score})
+	}
+	after = after || ee.Field == "score"
+	for _, f := range d.spec.Fields {
+		if after {
+			rest = append(rest, engine.RuleSpec{When: "true", Fields: []engine.FieldSpec{f}})
+		}
+		after = after || ee.Field == "fields."+f.Name
+	}
+	if len(rest) == 0 {
+		return errs
+	}
+	if *probe == nil {
+		if *probe, err = engine.NewCompiler(lex); err != nil {
+			return errs
+		}
+	}
+	for i, spec := range rest {
+		// A name of its own, so that no probe clashes with another.
+		spec.Name = fmt.Sprintf("%s\x00%d", d.spec.Name, i)
+		if err := (*probe).Add(spec); errors.As(err, &ee) {
+			errs = append(errs, d.position(err))
+		}
+	}
+	return errs
+}
+
 // position maps a compile error of the rule to its place in the file.
-func (d *ruleDoc) position(err error) *Error {
+func (d *ruleDoc) position(err error) *poserr.Error {
 	var ee *engine.ExprError
 	if !errors.As(err, &ee) {
 		msg := err.Error()
@@ -478,46 +548,8 @@ func (d *ruleDoc) position(err error) *Error {
 	if n == nil || ee.Line == 0 {
 		return e
 	}
-	switch n.Style {
-	case yaml.LiteralStyle, yaml.FoldedStyle:
-		// Content starts on the line after the indicator, indented.
-		line := n.Line + ee.Line
-		if n.Style == yaml.FoldedStyle {
-			line = n.Line + 1
-		}
-		e.Line, e.Col = line, d.blockIndent(n)+ee.Column
-	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-		e.Line, e.Col = n.Line+ee.Line-1, n.Column+ee.Column
-		if ee.Line > 1 {
-			e.Col = ee.Column
-		}
-	default:
-		e.Line, e.Col = n.Line+ee.Line-1, n.Column+ee.Column-1
+	if p, ok := valuePlace(d.raw, n, ee.Line, ee.Column); ok {
+		e.Line, e.Col = p.line, p.col
 	}
 	return e
-}
-
-// blockIndent is the indentation of the content of block scalar n: that of
-// its first line that is not blank. A later line indented further keeps
-// the extra spaces in its text, so they count in the expression's column.
-func (d *ruleDoc) blockIndent(n *yaml.Node) int {
-	for i := n.Line; i < len(d.raw); i++ { // d.raw[n.Line] is the line after the indicator
-		if l := d.raw[i]; strings.TrimSpace(l) != "" {
-			return len(l) - len(strings.TrimLeft(l, " "))
-		}
-	}
-	return 0
-}
-
-func (l ErrorList) sorted() ErrorList {
-	sort.SliceStable(l, func(i, j int) bool {
-		if l[i].File != l[j].File {
-			return l[i].File < l[j].File
-		}
-		if l[i].Line != l[j].Line {
-			return l[i].Line < l[j].Line
-		}
-		return l[i].Col < l[j].Col
-	})
-	return l
 }

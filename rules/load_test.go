@@ -157,6 +157,9 @@ type loadCase struct {
 	// Errors is the whole error text, one FILE:LINE:COL: message a line,
 	// with FILE relative to the directory.
 	Errors string `yaml:"errors"`
+	// TestErrors is, for a directory that loads, the whole error text of
+	// running its rule unit tests (*_test.yaml), as Errors.
+	TestErrors string `yaml:"test_errors"`
 	// Articles must each be matched by exactly the rules listed.
 	Articles []struct {
 		Title string   `yaml:"title"`
@@ -186,8 +189,14 @@ func TestLoadTestdata(t *testing.T) {
 			if err := dec.Decode(&tc); err != nil {
 				t.Fatalf("%s: %v", p, err)
 			}
-			if (tc.Errors == "") == (len(tc.Articles) == 0) {
-				t.Fatalf("%s: give either errors or articles", p)
+			given := 0
+			for _, g := range []bool{tc.Errors != "", len(tc.Articles) > 0, tc.TestErrors != ""} {
+				if g {
+					given++
+				}
+			}
+			if given != 1 {
+				t.Fatalf("%s: give one of errors, articles and test_errors", p)
 			}
 			dir := writeFiles(t, tc.Files)
 			set, err := Load(dir)
@@ -206,6 +215,21 @@ func TestLoadTestdata(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.TestErrors != "" {
+				var files []string
+				for _, f := range set.Tests {
+					files = append(files, filepath.Join(dir, f))
+				}
+				_, err := Test(set.Rules, files)
+				if err == nil {
+					t.Fatalf("tests ran, want errors\n%s", tc.TestErrors)
+				}
+				got := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
+				if want := strings.TrimSuffix(tc.TestErrors, "\n"); got != want {
+					t.Errorf("test errors\n%s\nwant\n%s", got, want)
+				}
+				return
 			}
 			s := set.Rules.NewScorer()
 			for _, a := range tc.Articles {
@@ -343,4 +367,88 @@ func TestLoadHugeExpression(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v\nwant %s", err, want)
 	}
+}
+
+// TestCheckNotifiers reports a notify entry naming a notifier the config
+// lacks at the entry's place, in a list and as a single name.
+func TestCheckNotifiers(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"a.yaml": "rules:\n  - name: a\n    when: mentions('x')\n    notify: [ops, pager]\n" +
+			"  - name: b\n    when: mentions('y')\n    notify:\n      - pager\n      - ops\n",
+		"b.yaml": "rules:\n  - name: c\n    when: mentions('z')\n    notify: siem\n",
+	})
+	set, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := func(name string) bool { return name == "ops" }
+	err = set.CheckNotifiers(known)
+	if err == nil {
+		t.Fatal("no error for notifiers the config lacks")
+	}
+	want := `a.yaml:4:19: rule "a": notify: no notifier named "pager" in the config` + "\n" +
+		`a.yaml:8:9: rule "b": notify: no notifier named "pager" in the config` + "\n" +
+		`b.yaml:4:13: rule "c": notify: no notifier named "siem" in the config`
+	if got := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), ""); got != want {
+		t.Errorf("error\n%s\nwant\n%s", got, want)
+	}
+	if err := set.CheckNotifiers(func(string) bool { return true }); err != nil {
+		t.Errorf("every notifier known: %v", err)
+	}
+}
+
+// FuzzScalarPlaces checks, for every scalar of any YAML document, that the
+// places found for its characters are in the file and hold that character
+// (or the escape or line end it came from).
+func FuzzScalarPlaces(f *testing.F) {
+	for _, p := range []string{"scalar-plain", "scalar-single-quoted", "scalar-double-quoted", "scalar-literal", "scalar-folded"} {
+		data, err := os.ReadFile("testdata/" + p + ".yaml")
+		if err != nil {
+			f.Fatal(err)
+		}
+		var tc loadCase
+		if err := yaml.Unmarshal(data, &tc); err != nil {
+			f.Fatal(err)
+		}
+		f.Add([]byte(tc.Files["a.yaml"]))
+	}
+	f.Add([]byte("a: \"x\\\n  y\\u00e9\\\"\"\nb: 'it''s\n\n  z'\nc: >2-\n    a\n\n     b\n   c\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var root yaml.Node
+		if yaml.Unmarshal(data, &root) != nil {
+			return
+		}
+		lines := strings.Split(string(data), "\n")
+		var walk func(n *yaml.Node)
+		walk = func(n *yaml.Node) {
+			for _, c := range n.Content {
+				walk(c)
+			}
+			places := scalarPlaces(lines, n)
+			if places == nil {
+				return
+			}
+			value := []rune(n.Value)
+			if len(places) != len(value)+1 {
+				t.Fatalf("%d places for %q", len(places), n.Value)
+			}
+			for i, p := range places {
+				if p.line < 1 || p.line > len(lines) || p.col < 1 {
+					t.Fatalf("place %v of %q out of the file", p, n.Value)
+				}
+				row := []rune(strings.TrimSuffix(lines[p.line-1], "\r"))
+				if p.col > len(row)+2 {
+					t.Fatalf("place %v of %q beyond its line %q", p, n.Value, row)
+				}
+				if i == len(value) || p.col > len(row) {
+					continue
+				}
+				got, want := row[p.col-1], value[i]
+				if got != want && got != '\\' && got != '\'' && want != ' ' && want != '\n' {
+					t.Fatalf("rune %d %q of %q is at %v, which holds %q", i, want, n.Value, p, got)
+				}
+			}
+		}
+		walk(&root)
+	})
 }

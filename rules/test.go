@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/engine"
 	"github.com/watchfloor/watchfloor/ingest"
+	"github.com/watchfloor/watchfloor/internal/poserr"
 )
 
 // A rule unit test file (NAME_test.yaml) holds cases, each naming an
@@ -21,7 +24,7 @@ import (
 //	tests:
 //	  - name: seed 002 reports a leader killed
 //	    file: ../testdata/seeds/002.txt   # relative to this file; or:
-//	    article: {title: "…", body: "…", url: "…"}
+//	    article: {title: "…", body: "…", url: "…", lang: en, published: "2024-05-01T08:00:00Z"}
 //	    expect:
 //	      - rule: high-value-leader-killed
 //	        min_score: 3
@@ -31,7 +34,9 @@ import (
 //
 // An expectation holds when the rule matches (match: true, the default)
 // with at least min_score and a severity at least min_severity, or when it
-// does not match (match: false). Every rule named must exist.
+// does not match (match: false). Every rule named must exist. Every key
+// is checked (an unknown one is an error listing the known ones), and
+// published must be an RFC 3339 time; docs/rules.md lists every key.
 //
 // An expectation may also check event fields of the match, only those it
 // names:
@@ -60,7 +65,8 @@ type CaseResult struct {
 func (c CaseResult) Passed() bool { return len(c.Failures) == 0 }
 
 type testArticle struct {
-	Title, Body, URL, Published, Lang string
+	Title, Body, URL, Lang string
+	Published              time.Time
 }
 
 type expectation struct {
@@ -84,11 +90,12 @@ type fieldExpect struct {
 }
 
 type testCase struct {
-	Name    string
-	File    string
-	Article *testArticle
-	Expect  []expectation
-	line    int
+	Name     string
+	File     string
+	Article  *testArticle
+	Expect   []expectation
+	line     int
+	fileNode *yaml.Node // the value of file, for errors
 }
 
 // Keys of the mappings of a test file.
@@ -111,21 +118,14 @@ func Test(set *engine.RuleSet, files []string) ([]CaseResult, error) {
 		fieldsOf[r.Name] = names
 	}
 	var out []CaseResult
-	var errs ErrorList
+	var errs poserr.List
 	scorer := set.NewScorer()
 	for _, f := range files {
-		cases, err := readTests(f)
-		if err != nil {
-			errs = append(errs, err...)
-			continue
-		}
+		// The cases that parse are run even when others do not, so that
+		// every problem of the file is reported at once.
+		cases, perrs := readTests(f)
+		errs = append(errs, perrs...)
 		for _, tc := range cases {
-			arts, err := tc.articles(f)
-			if err != nil {
-				errs = append(errs, &Error{File: f, Line: tc.line, Col: 1, Msg: err.Error()})
-				continue
-			}
-			cr := CaseResult{File: f, Line: tc.line, Name: tc.Name}
 			for _, e := range tc.Expect {
 				fields, known := fieldsOf[e.Rule]
 				if !known {
@@ -144,6 +144,12 @@ func Test(set *engine.RuleSet, files []string) ([]CaseResult, error) {
 					}
 				}
 			}
+			arts, err := tc.articles(f)
+			if err != nil {
+				errs = append(errs, at(f, tc.fileNode, "%v", err))
+				continue
+			}
+			cr := CaseResult{File: f, Line: tc.line, Name: tc.Name}
 			for _, a := range arts {
 				res := scorer.Score(a)
 				cr.Results = append(cr.Results, res)
@@ -153,19 +159,19 @@ func Test(set *engine.RuleSet, files []string) ([]CaseResult, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return out, errs.sorted()
+		return out, errs.Err()
 	}
 	return out, nil
 }
 
-func readTests(path string) ([]testCase, ErrorList) {
+func readTests(path string) ([]testCase, poserr.List) {
 	data, err := readFile(path)
 	if err != nil {
-		return nil, ErrorList{{File: path, Msg: err.Error()}}
+		return nil, poserr.List{{File: path, Msg: err.Error()}}
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, ErrorList{yamlError(path, data, err)}
+		return nil, poserr.List{yamlError(path, data, err)}
 	}
 	if len(root.Content) == 0 {
 		return nil, nil
@@ -191,7 +197,7 @@ func readTests(path string) ([]testCase, ErrorList) {
 // testParser reads the nodes of a test file, collecting errors.
 type testParser struct {
 	path string
-	errs ErrorList
+	errs poserr.List
 }
 
 func (p *testParser) errorf(n *yaml.Node, format string, args ...any) {
@@ -213,7 +219,7 @@ func (p *testParser) str(n *yaml.Node, key string) string {
 }
 
 // parseCase reads one test case, checking every key.
-func parseCase(path string, cn *yaml.Node) (testCase, ErrorList) {
+func parseCase(path string, cn *yaml.Node) (testCase, poserr.List) {
 	p := &testParser{path: path}
 	tc := testCase{line: cn.Line}
 	for _, kv := range p.mapping(cn, "test case", caseKeys...) {
@@ -222,7 +228,7 @@ func parseCase(path string, cn *yaml.Node) (testCase, ErrorList) {
 		case "name":
 			tc.Name = p.str(v, "name")
 		case "file":
-			tc.File = p.str(v, "file")
+			tc.File, tc.fileNode = p.str(v, "file"), v
 		case "article":
 			if v.Kind != yaml.MappingNode {
 				p.errorf(v, "article must be a mapping (keys: %s)", strings.Join(articleKeys, ", "))
@@ -239,7 +245,15 @@ func parseCase(path string, cn *yaml.Node) (testCase, ErrorList) {
 				case "url":
 					a.URL = val
 				case "published":
-					a.Published = val
+					if val == "" {
+						continue
+					}
+					t, err := time.Parse(time.RFC3339, val)
+					if err != nil {
+						p.errorf(akv[1], "published %q is not a time in RFC 3339 form, such as 2024-05-01T08:00:00Z", val)
+						continue
+					}
+					a.Published = t
 				case "lang":
 					a.Lang = val
 				}
@@ -363,14 +377,8 @@ func scalarValue(v *yaml.Node) (any, bool) {
 
 func (tc *testCase) articles(testFile string) ([]engine.Article, error) {
 	if tc.Article != nil {
-		a := engine.Article{Title: tc.Article.Title, Body: tc.Article.Body, URL: tc.Article.URL, Lang: tc.Article.Lang, Source: "test:" + tc.Name}
-		if tc.Article.Published != "" {
-			t, err := time.Parse(time.RFC3339, tc.Article.Published)
-			if err != nil {
-				return nil, fmt.Errorf("case %q: published: %w", tc.Name, err)
-			}
-			a.Published = t
-		}
+		a := engine.Article{Title: tc.Article.Title, Body: tc.Article.Body, URL: tc.Article.URL, Lang: tc.Article.Lang,
+			Published: tc.Article.Published, Source: "test:" + tc.Name}
 		a.EnsureID()
 		return []engine.Article{a}, nil
 	}
@@ -380,7 +388,12 @@ func (tc *testCase) articles(testFile string) ([]engine.Article, error) {
 	}
 	arts, err := ingest.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("case %q: %w", tc.Name, err)
+		// Name the file as the test does, not as the reader reached it.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("case %q: cannot read %s: %w", tc.Name, tc.File, pe.Err)
+		}
+		return nil, fmt.Errorf("case %q: %s: %w", tc.Name, tc.File, err)
 	}
 	return arts, nil
 }

@@ -159,7 +159,7 @@ func TestReadTestsErrors(t *testing.T) {
 			if errs == nil {
 				t.Fatalf("no error, want %s", tt.want)
 			}
-			got := strings.ReplaceAll(errs.sorted().Error(), filepath.Dir(p)+string(filepath.Separator), "")
+			got := strings.ReplaceAll(errs.Err().Error(), filepath.Dir(p)+string(filepath.Separator), "")
 			if got != tt.want {
 				t.Errorf("error\n  %s\nwant\n  %s", got, tt.want)
 			}
