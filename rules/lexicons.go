@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -97,12 +98,24 @@ func parseLexicons(path string, n *yaml.Node, key string) ([]lexDoc, poserr.List
 // that the rules can be checked against them all the same.
 func resolveLexicons(defs, exts []lexDoc) (map[string][]string, poserr.List) {
 	var errs poserr.List
+	// Lexicon names are global across the files of a directory. A name
+	// defined more than once is an error at each definition, naming them
+	// all: the file at fault may be either.
+	places := map[string][]string{}
+	for _, d := range defs {
+		places[d.name] = append(places[d.name], fmt.Sprintf("%s:%d:%d", d.file, d.node.Line, d.node.Column))
+	}
+	for _, d := range defs {
+		if p := places[d.name]; len(p) > 1 {
+			errs = append(errs, at(d.file, d.node, "lexicon %q is defined %d times, at %s: lexicon names are global across the files of a directory; rename one, or add terms to the other with extend_lexicons",
+				d.name, len(p), strings.Join(p[:len(p)-1], ", ")+" and "+p[len(p)-1]))
+		}
+	}
 	byName := map[string]*lexDoc{}
 	var order []string
 	for i := range defs {
 		d := &defs[i]
-		if prev, ok := byName[d.name]; ok {
-			errs = append(errs, at(d.file, d.node, "lexicon %q already defined at %s:%d", d.name, prev.file, prev.node.Line))
+		if _, ok := byName[d.name]; ok {
 			continue
 		}
 		l := *d

@@ -173,7 +173,7 @@ func load(fsys fs.FS, name string, read func(rel string) ([]byte, error)) (*Set,
 	for i := range docs {
 		d := &docs[i]
 		if prev, ok := names[d.spec.Name]; ok {
-			errs = append(errs, at(d.file, d.nameNode, "rule %q already defined at %s:%d", d.spec.Name, prev.file, prev.nameNode.Line))
+			errs = append(errs, at(d.file, d.nameNode, "rule %q already defined at %s:%d:%d", d.spec.Name, prev.file, prev.nameNode.Line, prev.nameNode.Column))
 			continue
 		}
 		names[d.spec.Name] = d

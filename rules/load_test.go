@@ -95,7 +95,7 @@ func TestLoadErrors(t *testing.T) {
 			"b.yaml": "rules:\n  - name: a\n    when: 'false'\n"},
 			`b.yaml:2:11: rule "a" already defined at`},
 		{"duplicate lexicon across files", map[string]string{"a.yaml": goodLex, "b.yaml": goodLex},
-			`b.yaml:2:3: lexicon "isis" already defined at`},
+			`b.yaml:2:3: lexicon "isis" is defined 2 times, at `},
 		{"missing when", map[string]string{"a.yaml": "rules:\n  - name: a\n"}, `a.yaml:2:5: rule "a" has no when`},
 		{"too long", map[string]string{"a.yaml": "rules:\n  - name: a\n    when: '" + strings.Repeat("1 + ", 3000) + "1 > 0'\n"},
 			`a.yaml:3:`},
@@ -451,4 +451,65 @@ func FuzzScalarPlaces(f *testing.F) {
 		}
 		walk(&root)
 	})
+}
+
+// TestDocsLexiconNames checks the section "Lexicon names are global" of
+// docs/rules.md against the shipped pack: the names it lists as taken by
+// each file, and the error it shows for a desk file that takes one.
+func TestDocsLexiconNames(t *testing.T) {
+	doc, err := os.ReadFile("../docs/rules.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(doc), "### Lexicon names are global\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	files := map[string]string{}
+	entries, err := os.ReadDir("../rules.d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join("../rules.d", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = string(data)
+		if !IsRuleFile(e.Name()) {
+			continue
+		}
+		fd, errs := parseFile(e.Name(), data)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		var names []string
+		for _, l := range fd.lexicons {
+			names = append(names, "`"+l.name+"`")
+		}
+		if len(names) == 0 {
+			continue
+		}
+		sort.Slice(names, func(i, j int) bool { return strings.Trim(names[i], "`") < strings.Trim(names[j], "`") })
+		m := regexp.MustCompile("(?s)- `rules\\.d/" + regexp.QuoteMeta(e.Name()) + "`: (.*?)\\.\n").FindStringSubmatch(section)
+		if m == nil {
+			t.Errorf("docs/rules.md does not list the lexicons of rules.d/%s", e.Name())
+			continue
+		}
+		if got := strings.Join(strings.Fields(m[1]), " "); got != strings.Join(names, ", ") {
+			t.Errorf("docs/rules.md lists for rules.d/%s\n  %s\nthe file defines\n  %s", e.Name(), got, strings.Join(names, ", "))
+		}
+	}
+	blocks := regexp.MustCompile("(?s)```(yaml)?\n(.*?)```").FindAllStringSubmatch(section, -1)
+	if len(blocks) != 2 {
+		t.Fatalf("want the desk file and the error in the section, found %d blocks", len(blocks))
+	}
+	files["desk.yaml"] = blocks[0][2]
+	dir := writeFiles(t, files)
+	_, err = Load(dir)
+	if err == nil {
+		t.Fatal("the desk file loaded")
+	}
+	got := strings.ReplaceAll(err.Error(), dir, "rules.d")
+	if want := strings.TrimSpace(blocks[1][2]); !strings.Contains(got+"\n", want+"\n") {
+		t.Errorf("errors\n%s\ndo not hold the docs' line\n%s", got, want)
+	}
 }
