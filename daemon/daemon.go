@@ -150,7 +150,7 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
-	if err := CheckRoutes(cfg, set.Rules); err != nil {
+	if err := CheckRoutes(cfg, set); err != nil {
 		return nil, err
 	}
 	d.rules.Store(newRuleState(set))
@@ -351,7 +351,7 @@ func (d *Daemon) Reload(reason string) error {
 	defer d.reloadMu.Unlock()
 	set, err := rules.Load(d.cfg.RulesDir)
 	if err == nil {
-		err = CheckRoutes(d.cfg, set.Rules)
+		err = CheckRoutes(d.cfg, set)
 	}
 	if err != nil {
 		d.m.reloads.WithLabelValues("failure").Inc()
@@ -550,20 +550,14 @@ func AlertID(articleID, dest string) string {
 }
 
 // CheckRoutes reports rules whose notify names a destination the config
-// lacks, and a default_notify that names one.
-func CheckRoutes(cfg config.Config, rs *engine.RuleSet) error {
+// lacks (at the entry's FILE:LINE:COL), and a default_notify that names
+// one.
+func CheckRoutes(cfg config.Config, set *rules.Set) error {
 	known := map[string]bool{}
 	for _, n := range cfg.Notifiers {
 		known[n.Name] = true
 	}
-	var errs []error
-	for _, r := range rs.Rules() {
-		for _, n := range r.Notify {
-			if !known[n] {
-				errs = append(errs, fmt.Errorf("rule %s: notify: no notifier named %q in the config", r.Name, n))
-			}
-		}
-	}
+	errs := []error{set.CheckNotifiers(func(name string) bool { return known[name] })}
 	for _, n := range cfg.DefaultNotify {
 		if !known[n] {
 			errs = append(errs, fmt.Errorf("default_notify: no notifier named %q", n))
@@ -577,8 +571,8 @@ func CheckRoutes(cfg config.Config, rs *engine.RuleSet) error {
 // sending: the routes of the rules and every notifier (so a webhook
 // secret whose base64 is broken fails here as it would at start). It is
 // what `watchfloor check` runs.
-func Check(cfg config.Config, rs *engine.RuleSet) error {
-	errs := []error{CheckRoutes(cfg, rs)}
+func Check(cfg config.Config, set *rules.Set) error {
+	errs := []error{CheckRoutes(cfg, set)}
 	if _, err := BuildNotifiers(cfg, io.Discard, &http.Client{}, "check", ""); err != nil {
 		errs = append(errs, err)
 	}

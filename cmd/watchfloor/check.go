@@ -71,11 +71,11 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 	} else if !failed {
 		// Build what run builds from a config that parsed, short of
 		// opening the store, binding and sending.
-		if err := daemon.Check(cfg, set.Rules); err != nil {
+		if err := daemon.Check(cfg, set); err != nil {
 			fmt.Fprintln(std.err, err)
 			failed = true
 		}
-	} else if err := daemon.CheckRoutes(cfg, set.Rules); err != nil {
+	} else if err := daemon.CheckRoutes(cfg, set); err != nil {
 		fmt.Fprintln(std.err, err)
 	}
 	if failed {

@@ -132,7 +132,7 @@ func TestCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errs = run(t, "", "check", "--rules", routed)
-	if code != 1 || !strings.Contains(errs, `rule r: notify: no notifier named "pager"`) {
+	if code != 1 || !strings.Contains(errs, filepath.Join(routed, "r.yaml")+`:4:14: rule "r": notify: no notifier named "pager"`) {
 		t.Errorf("unknown notify: exit %d, stderr %q", code, errs)
 	}
 	// A config that parses but that run would refuse when it builds the
