@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -37,6 +36,18 @@ type Scorer struct {
 	// snips caches the snippets of this article by position and length:
 	// rules that share a term share its snippets.
 	snips map[uint64]string
+	// evs holds the evidence built for this article, one per term and set
+	// of ignored occurrences: evAt[4*term+dropIndex] indexes it when
+	// evMark of the same index is stamp (-1: nothing left to show).
+	evs          []Evidence
+	evMark       []uint32
+	evAt         []int32
+	intBlock     []int
+	evidenceHook func(*Scorer, *rule) []Evidence // tests: another way to build evidence
+	evBlock      []Evidence                      // the article's evidence lists are carved from it
+	lastMatches  int                             // matches of the last article
+	order        []int32                         // sortMatches' buffers
+	sorted       []Match
 
 	// SummarySentences is how many sentences a summary holds (default 3;
 	// negative for none).
@@ -49,7 +60,9 @@ type Scorer struct {
 
 // NewScorer returns a Scorer for rs.
 func (rs *RuleSet) NewScorer() *Scorer {
-	return &Scorer{rs: rs, mark: make([]uint32, len(rs.rules)), snips: map[uint64]string{}, SummarySentences: DefaultSummarySentences}
+	return &Scorer{rs: rs, mark: make([]uint32, len(rs.rules)), snips: map[uint64]string{},
+		evMark: make([]uint32, 4*len(rs.terms)), evAt: make([]int32, 4*len(rs.terms)),
+		SummarySentences: DefaultSummarySentences}
 }
 
 // Score matches art against every rule and returns the matches, their
@@ -60,12 +73,14 @@ func (s *Scorer) Score(art Article) Result {
 	a.reset(art.Title, art.Body, len(rs.terms), true)
 	rs.matcher.scan(a)
 	clear(s.snips)
+	s.evs = s.evs[:0]
 
 	// Candidates: rules that always run, and gated rules one of whose
 	// terms occurred.
 	s.stamp++
 	if s.stamp == 0 {
 		clear(s.mark)
+		clear(s.evMark)
 		s.stamp = 1
 	}
 	s.cand = append(s.cand[:0], rs.always...)
@@ -92,6 +107,10 @@ func (s *Scorer) Score(art Article) Result {
 		clear(s.env.dyn.pos)
 	}
 	res := Result{Article: art}
+	if s.lastMatches > 0 {
+		// Articles alike match alike: room for as many as the last one.
+		res.Matches = make([]Match, 0, min(s.lastMatches, len(s.cand)))
+	}
 	for _, ri := range s.cand {
 		r := &rs.rules[ri]
 		if !s.mayMatch(r) {
@@ -125,12 +144,8 @@ func (s *Scorer) Score(art Article) Result {
 		res.Matches = append(res.Matches, m)
 	}
 	s.env.drop = 0
-	sort.SliceStable(res.Matches, func(i, j int) bool {
-		if res.Matches[i].Score != res.Matches[j].Score {
-			return res.Matches[i].Score > res.Matches[j].Score
-		}
-		return res.Matches[i].Rule < res.Matches[j].Rule
-	})
+	s.sortMatches(res.Matches)
+	s.lastMatches = len(res.Matches)
 	if s.SummarySentences >= 0 && (len(res.Matches) > 0 || s.SummarizeAll) {
 		n := s.SummarySentences
 		if n == 0 {
@@ -139,6 +154,35 @@ func (s *Scorer) Score(art Article) Result {
 		res.Summary = s.summary(res.Matches, n)
 	}
 	return res
+}
+
+// sortMatches orders matches by score, highest first, then by rule name.
+// Matches are large: it sorts their indexes, then moves each match once.
+func (s *Scorer) sortMatches(ms []Match) {
+	if len(ms) < 2 {
+		return
+	}
+	order := s.order[:0]
+	for i := range ms {
+		order = append(order, int32(i))
+	}
+	s.order = order
+	slices.SortStableFunc(order, func(i, j int32) int {
+		x, y := &ms[i], &ms[j]
+		if x.Score != y.Score {
+			if x.Score > y.Score {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(x.Rule, y.Rule)
+	})
+	sorted := append(s.sorted[:0], ms...)
+	for k, i := range order {
+		ms[k] = sorted[i]
+	}
+	clear(sorted) // let the copies go
+	s.sorted = sorted[:0]
 }
 
 // mayMatch reports whether every term set the rule requires occurred: a
@@ -241,44 +285,116 @@ func fieldValue(v any) any {
 }
 
 // evidence lists the rule's literal terms that occurred, by first position,
-// leaving out the occurrences the rule ignores.
+// leaving out the occurrences the rule ignores. Each term's Evidence is
+// built once per article (for each set of ignored occurrences) and shared
+// by every rule that matched with it: its Positions and Snippets are the
+// same slices in every match.
 func (s *Scorer) evidence(r *rule) []Evidence {
-	a := &s.a
+	if s.evidenceHook != nil {
+		return s.evidenceHook(s, r)
+	}
 	var ev []Evidence
 	for _, t := range r.terms {
-		h := a.hits[t]
-		if len(h) == 0 {
+		if len(s.a.hits[t]) == 0 {
 			continue
 		}
-		if r.drop != 0 {
-			var kept []int32
-			for _, p := range h {
-				if a.flagsOf(p)&r.drop == 0 {
-					kept = append(kept, p)
-				}
+		if e := s.termEvidence(t, r.drop); e != nil {
+			if ev == nil {
+				ev = s.evidenceList(len(r.terms))
 			}
-			if h = kept; len(h) == 0 {
-				continue
-			}
+			ev = append(ev, *e)
 		}
-		e := Evidence{Term: s.rs.terms[t].src, Count: len(h), Positions: make([]int, len(h))}
-		for i, p := range h {
-			e.Positions[i] = int(p)
-		}
-		n := len(s.rs.terms[t].words)
-		for i := 0; i < len(h) && i < maxSnippets; i++ {
-			key := uint64(h[i])<<16 | uint64(n)
-			sn, ok := s.snips[key]
-			if !ok {
-				sn = a.snippet(int(h[i]), n)
-				s.snips[key] = sn
-			}
-			e.Snippets = append(e.Snippets, sn)
-		}
-		ev = append(ev, e)
 	}
-	sort.SliceStable(ev, func(i, j int) bool { return ev[i].Positions[0] < ev[j].Positions[0] })
+	if len(ev) > 1 {
+		slices.SortStableFunc(ev, func(x, y Evidence) int { return x.Positions[0] - y.Positions[0] })
+	}
 	return ev
+}
+
+// termEvidence returns the Evidence of term t for a rule that ignores the
+// occurrences with the flags in drop, or nil when none is left; built on
+// first use in the article.
+func (s *Scorer) termEvidence(t int32, drop uint8) *Evidence {
+	k := int(t)*4 + dropIndex(drop)
+	if s.evMark[k] == s.stamp {
+		if i := s.evAt[k]; i >= 0 {
+			return &s.evs[i]
+		}
+		return nil
+	}
+	s.evMark[k] = s.stamp
+	s.evAt[k] = -1
+	a := &s.a
+	h := a.hits[t]
+	n := len(h)
+	if drop != 0 {
+		n = 0
+		for _, p := range h {
+			if a.flagsOf(p)&drop == 0 {
+				n++
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+	e := Evidence{Term: s.rs.terms[t].src, Count: n, Positions: s.ints(n)}
+	i := 0
+	for _, p := range h {
+		if drop == 0 || a.flagsOf(p)&drop == 0 {
+			e.Positions[i] = int(p)
+			i++
+		}
+	}
+	words := len(s.rs.terms[t].words)
+	e.Snippets = make([]string, 0, min(n, maxSnippets))
+	for _, p := range e.Positions[:min(n, maxSnippets)] {
+		key := uint64(p)<<16 | uint64(words)
+		sn, ok := s.snips[key]
+		if !ok {
+			sn = a.snippet(p, words)
+			s.snips[key] = sn
+		}
+		e.Snippets = append(e.Snippets, sn)
+	}
+	s.evAt[k] = int32(len(s.evs))
+	s.evs = append(s.evs, e)
+	return &s.evs[len(s.evs)-1]
+}
+
+// evidenceList returns an empty list with room for n, carved from a block
+// allocated for the article (never reused: results outlive the article).
+func (s *Scorer) evidenceList(n int) []Evidence {
+	if len(s.evBlock)+n > cap(s.evBlock) {
+		s.evBlock = make([]Evidence, 0, max(n, 256))
+	}
+	l := len(s.evBlock)
+	s.evBlock = s.evBlock[:l+n]
+	return s.evBlock[l : l : l+n]
+}
+
+// dropIndex numbers the sets of ignored occurrences a rule can have.
+func dropIndex(drop uint8) int {
+	i := 0
+	if drop&(flagNegated|flagHedged) != 0 {
+		i |= 1
+	}
+	if drop&flagQuoted != 0 {
+		i |= 2
+	}
+	return i
+}
+
+// ints returns n ints carved from a block allocated for the article: the
+// evidence of an article costs a few allocations, not one per term. The
+// block is never reused, since results outlive the next article.
+func (s *Scorer) ints(n int) []int {
+	if len(s.intBlock)+n > cap(s.intBlock) {
+		s.intBlock = make([]int, 0, max(n, 1024))
+	}
+	b := s.intBlock[len(s.intBlock) : len(s.intBlock)+n : len(s.intBlock)+n]
+	s.intBlock = s.intBlock[:len(s.intBlock)+n]
+	return b
 }
 
 // snippet returns about snippetChars characters of original text around
@@ -291,11 +407,19 @@ func (a *analysis) snippet(pos, n int) string {
 	budget := max(snippetChars-utf8.RuneCountInString(text[s:e]), 20) / 2
 	left := s
 	for i := 0; i < budget && left > 0; i++ {
+		if text[left-1] < utf8.RuneSelf {
+			left--
+			continue
+		}
 		_, size := utf8.DecodeLastRuneInString(text[:left])
 		left -= size
 	}
 	right := e
 	for i := 0; i < budget && right < len(text); i++ {
+		if text[right] < utf8.RuneSelf {
+			right++
+			continue
+		}
 		_, size := utf8.DecodeRuneInString(text[right:])
 		right += size
 	}

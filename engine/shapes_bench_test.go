@@ -3,8 +3,13 @@ package engine
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
+	"unicode/utf8"
 )
 
 // Rule shapes that once left the one-pass path, each benchmarked next to
@@ -22,6 +27,8 @@ type shape struct {
 	lex   func() map[string][]string
 	// arts, when set, rewrites the articles the shape is scored on.
 	arts func([]Article) []Article
+	// setup, when set, adjusts the Scorer (to time an older way).
+	setup func(*Scorer)
 }
 
 // capitalised returns w with its first letter upper-cased.
@@ -52,6 +59,101 @@ var shapes = []shape{
 	// with each lexicon written out in the rule as a literal list.
 	{name: "lexicon-shared", rules: 1000, gen: lexiconRule(false), lex: benchLexicons},
 	{name: "lexicon-literal", rules: 1000, gen: lexiconRule(true), lex: benchLexicons},
+	// Many rules matching each article: 1,000 rules whose terms are words
+	// found in 3–25% of the paragraphs of the real articles under
+	// testdata/seeds, scored on those articles.
+	{name: "common-words", rules: 1000, gen: commonWordRule, arts: realArticles},
+	{name: "common-words-before", rules: 1000, gen: commonWordRule, arts: realArticles, setup: before},
+}
+
+// before makes a Scorer build its matches as it did before evidence was
+// shared between rules, for comparison in the same run.
+func before(s *Scorer) {
+	s.evidenceHook = evidenceUnshared
+}
+
+// realArticles returns the articles under testdata/seeds, in place of the
+// generated ones.
+func realArticles([]Article) []Article {
+	var out []Article
+	for i, t := range englishSeeds() {
+		out = append(out, Article{ID: fmt.Sprintf("seed:%d", i), Title: t[0], Body: t[1], Source: "bench"})
+	}
+	return out
+}
+
+// englishSeeds returns the title and body of each article under
+// testdata/seeds.
+func englishSeeds() [][2]string {
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "seeds", "*.txt"))
+	var out [][2]string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			panic(err)
+		}
+		title, body, _ := strings.Cut(string(b), "\n")
+		out = append(out, [2]string{title, body})
+	}
+	return out
+}
+
+// commonVocab returns the words whose document frequency over the
+// paragraphs of the seed articles is between 3% and 25%, in a stable order.
+var commonVocab = sync.OnceValue(func() []string {
+	df := map[string]int{}
+	docs := 0
+	for _, t := range englishSeeds() {
+		for _, para := range strings.Split(t[0]+"\n"+t[1], "\n") {
+			if strings.TrimSpace(para) == "" {
+				continue
+			}
+			docs++
+			seen := map[string]bool{}
+			for _, tok := range refTokens("", para) {
+				if !seen[tok.lower] && utf8.RuneCountInString(tok.lower) > 1 {
+					seen[tok.lower] = true
+					df[tok.lower]++
+				}
+			}
+		}
+	}
+	var out []string
+	for w, n := range df {
+		if f := float64(n) / float64(docs); f >= 0.03 && f <= 0.25 {
+			out = append(out, w)
+		}
+	}
+	sort.Strings(out)
+	return out
+})
+
+// commonWordRule is genRule's shapes over commonVocab.
+func commonWordRule(r *rand.Rand, _ int) RuleSpec {
+	vocab := commonVocab()
+	w := func() string { return vocab[r.IntN(len(vocab))] }
+	var spec RuleSpec
+	switch r.IntN(6) {
+	case 0:
+		spec.When = fmt.Sprintf(`mentions(%q, %q)`, w(), w())
+	case 1:
+		spec.When = fmt.Sprintf(`mentions(%q) && near(%q, [%q, %q], 10)`, w()+"~", w(), w(), w()+" "+w())
+	case 2:
+		spec.When = fmt.Sprintf(`count(%q, %q) >= 2 || in_title(%q)`, w(), w(), w())
+	case 3:
+		spec.When = fmt.Sprintf(`same_sentence(%q, [%q, %q])`, w(), w(), w())
+	case 4:
+		spec.When = fmt.Sprintf(`before(%q, [%q, %q], 8) || mentions(%q)`, w(), w(), w(), w())
+	default:
+		spec.When = fmt.Sprintf(`any(numbers_near(%q, 4), # >= 2) || mentions(%q)`, w(), w())
+	}
+	if r.IntN(4) == 0 {
+		spec.Polarity = "asserted"
+	}
+	if r.IntN(3) == 0 {
+		spec.Fields = []FieldSpec{{Name: "what", Expr: fmt.Sprintf(`matched(%q, %q)`, w(), w())}}
+	}
+	return spec
 }
 
 // benchLexicons returns ten lexicons of 50 topic words each, some with
@@ -163,8 +265,11 @@ func (sh shape) build(b *testing.B) *RuleSet {
 // benchScore scores arts with rs and reports articles per second of wall
 // clock and of process CPU time (the steadier figure on a busy machine: run
 // with -cpu 1 so that only one goroutine scores), and matches per article.
-func benchScore(b *testing.B, rs *RuleSet, arts []Article) {
+func benchScore(b *testing.B, rs *RuleSet, arts []Article, setup func(*Scorer)) {
 	s := rs.NewScorer()
+	if setup != nil {
+		setup(s)
+	}
 	matched := 0
 	b.ResetTimer()
 	cpu := processCPU()
