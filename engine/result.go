@@ -6,6 +6,8 @@ import (
 )
 
 // Evidence is one term of a matched rule that occurred in the article.
+// The matches of one Result that share a term share its Positions and
+// Snippets slices: treat them as read-only.
 type Evidence struct {
 	// Term is the term as written in the rule or lexicon.
 	Term string `json:"term"`
