@@ -21,7 +21,7 @@ import (
 type memOutbox struct {
 	mu        sync.Mutex
 	items     map[int64]*store.OutboxItem
-	failReads int // DueAlerts fails this many more times
+	failReads int   // DueAlerts fails this many more times
 	countsErr error // OutboxCounts fails with it
 	delivered chan int64
 }
