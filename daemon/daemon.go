@@ -263,12 +263,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 
 	var wg sync.WaitGroup
-	var failOnce sync.Once
-	var runErr error
-	fail := func(err error) {
-		failOnce.Do(func() { runErr = err })
-		stop(err)
-	}
+	// The first failure is the cause of runCtx's end; later ones are lost
+	// in the shutdown it started.
+	fail := func(err error) { stop(err) }
 	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -311,6 +308,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	<-runCtx.Done()
 	// The grace period starts now and bounds everything that follows.
 	graceEnd := time.Now().Add(d.opts.ShutdownGrace)
+	runErr := context.Cause(runCtx)
+	if ctx.Err() != nil && errors.Is(runErr, context.Cause(ctx)) {
+		runErr = nil // the caller stopped the daemon: no failure
+	}
 	if runErr != nil {
 		d.log.Error("a component failed, shutting down", "err", runErr)
 	}
