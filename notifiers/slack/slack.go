@@ -125,9 +125,9 @@ func (n *Notifier) Notify(ctx context.Context, a notifiers.Alert) (bool, error) 
 // escape makes text safe wherever Slack parses it (a message's text, mrkdwn
 // blocks, fields, context): with &, < and > escaped, no text from an
 // article can make a mention (<!channel>) or a link of its own.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func escape(s string) string { return slackEscaper.Replace(s) }
+
+var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // cut shortens s to at most n characters, ending with "…" when it cut.
 func cut(s string, n int) string {
