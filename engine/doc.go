@@ -1,45 +1,84 @@
 // Package engine scores news articles against analysts' rules.
 //
-// An article is read once: its title and body are normalised (NFKD, marks
-// dropped, NFC, Arabic letter and digit folds, curly quotes and dashes to
-// ASCII) with a map back to the original bytes, and split into tokens, each
-// hashed as it is cut. One pass of the matcher over the tokens then finds
-// every occurrence of every term of every rule: terms are indexed by their
-// first word (exact words, inflections written with ~ expanded when the rule
-// set is compiled, prefixes written with *, case-sensitive terms written
-// with =, and Arabic words with their proclitics), so the cost of the pass
-// does not grow with the number of rules.
+// # Compile time
 //
-// Only the rules one of whose terms occurred are evaluated (a presearcher,
-// as stored-query engines call it), plus those that can be true with no term
-// at all, found by evaluating every rule once on an empty article when the
-// set is compiled (a rule that calls one of expr's time functions, now,
-// date, duration or timezone, is never gated: that probe says nothing about
-// later articles); and of those, only the ones in which every helper joined
-// by && at the top of when (mentions, near, before, …) has a term that
-// occurred. Rules are expr-lang programs compiled once; helper calls
-// with literal terms are rewritten at compile time to refer to interned
-// term sets, so at run time a helper reads the occurrence lists directly.
-// A term argument computed from literals and lexicons alone is computed
-// then too and becomes literal terms; one that chooses between such values
-// has all its choices interned; only one computed from the article is
-// looked up at run time, in a word index built once per article
-// (computed.go, wordindex.go; RuleSet.SlowRules lists those rules).
+// A Compiler (compile.go) turns each RuleSpec into a rule: every term is
+// parsed once (terms.go; inflections written with ~ from wordforms.go and
+// irregular.go, Arabic proclitics from arabic.go), the when, score and
+// field expressions are checked for size (guard.go), type-checked by expr
+// against the helpers' public signatures (compile_helpers.go) after the
+// checker (compile_check.go) has validated their term arguments, and then
+// rewritten by the patcher (compile_patch.go): a helper call with literal
+// terms becomes a call of an internal form that takes interned term-set
+// ids, a term argument computed from literals and lexicons alone is
+// computed then (computed.go), and only one computed from the article is
+// left to run time. Finish builds the matcher over every term of every
+// rule and decides how each rule is gated (below). A RuleSet is immutable
+// and safe to share; a Scorer (score.go) holds one worker's buffers and
+// expression VM.
 //
-// What the helpers need beyond occurrences is computed lazily, once per
-// article: sentences, quantities (numbers_near), and each token's polarity
-// and quotation flags (negated, hedged, quoted), which rules with
-// polarity: asserted or quotes: ignore use to leave occurrences out.
+// # Run time: the data flow of one article
 //
-// A rule matches when its when expression is true and its score reaches
-// min_score. A match carries the evidence (each term that counted, with
-// positions and snippets), the rule's event fields (evaluated only then),
-// and the positions where its conditions held, whose sentences lead the
-// article's summary. Arithmetic that gives a float is checked as it runs:
-// a result that is not finite (a division by zero) is an error of the rule
-// for that article, never a match. An expression's source is bounded
-// (MaxExprLen, MaxExprDepth) before it is parsed, and its tree by MaxNodes.
+// Scorer.Score reads an article once, in this order:
 //
-// A RuleSet is immutable and safe to share; a Scorer holds one worker's
-// buffers and expression VM.
+//  1. Normalise (normalize.go): title and body are folded as DESIGN
+//     "Terms" says (NFKD, marks dropped, NFC, Arabic letter and digit
+//     folds, curly quotes and dashes to ASCII), keeping a map back to the
+//     original bytes for snippets and summaries.
+//  2. Tokenise (analyze.go): maximal runs of letters, marks and digits,
+//     each hashed (a rotate-xor hash) as it is cut; positions count from
+//     0 over the title, then the body.
+//  3. One matcher pass (matcher.go): terms are indexed by their first
+//     word (exact words, word forms, prefixes written with *,
+//     case-sensitive terms written with =, Arabic words with proclitics),
+//     so the pass finds every occurrence of every term at a cost that does
+//     not grow with the number of rules. Its output is, per term, the
+//     sorted start positions of its occurrences.
+//  4. Gating (score.go, Score and mayMatch): only candidate rules run.
+//  5. Expression evaluation: each candidate's when, then its score. The
+//     rewritten helper calls read the occurrence lists directly
+//     (run_sets.go); terms computed from the article are looked up in a
+//     word index built once per article (run_dynamic.go, wordindex.go;
+//     RuleSet.SlowRules lists those rules). What helpers need beyond
+//     occurrences is computed lazily, once per article: sentences
+//     (analyze.go), quantities for numbers_near (numbers.go), and each
+//     token's negation, hedge and quotation flags (polarity.go), which
+//     rules with polarity: asserted or quotes: ignore use to leave
+//     occurrences out. Arithmetic that gives a float is checked as it
+//     runs (guard.go): a result that is not finite is an error of the rule
+//     for that article, never a match.
+//  6. Scoring (score.go, eval): see below.
+//  7. Evidence and summary: a match carries its evidence (score.go), its
+//     event fields (evaluated only for a match) and the positions where
+//     its conditions held; the matches are sorted by score and name, and
+//     the summary (summary.go) picks sentences led by those positions.
+//     Result and its pinned JSON form are in result.go.
+//
+// # Gating
+//
+// Like the presearcher of a stored-query engine, gating skips the rules
+// that cannot match. A rule is gated unless it reads the article other
+// than through its terms (title, body, lang, …), has a term argument whose
+// possible terms are known only at run time (mentions(lower(title))),
+// calls one of expr's time functions (now, date, duration, timezone: its
+// value can change between articles with the same terms), or is true on
+// an empty article, which Finish finds by evaluating every gated rule once
+// on one. A gated rule is a candidate only when one of its terms (or a term
+// its computed arguments can take) occurred; the others always run. A
+// candidate is then evaluated only when every helper joined by && at the
+// top of its when (mentions, near, before, …) has a term that occurred
+// (requiredSets in compile.go, mayMatch in score.go).
+//
+// # Scoring
+//
+// A rule matches when its when expression is true and its score (1 when it
+// has none) is at least min_score; a score that is not a finite number is
+// an error of the rule. A rule whose expression fails at run time does not
+// match, and the failure is reported in Result.Errors. The evidence of a
+// match lists each of the rule's literal terms that occurred, by first
+// position, without the occurrences the rule ignores: its count, its
+// positions and up to three snippets with the term marked. Evidence is
+// built once per term and article and shared by every match that uses it.
+// An expression's source is bounded (MaxExprLen, MaxExprDepth) before it is
+// parsed, and its tree by MaxNodes.
 package engine

@@ -1,0 +1,183 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+)
+
+// Compile time: the table of rule helpers and their registration with
+// expr, both the signatures users see and the rewritten forms that the
+// patcher (compile_patch.go) calls. What the rewritten forms do at run time
+// is in run_sets.go (literal terms) and run_dynamic.go (computed terms).
+
+// helper describes one rule helper: which arguments are terms, and its
+// public signature for type checking.
+type helper struct {
+	name      string
+	termArgs  int  // leading arguments that are terms (all of them when variadic)
+	variadic  bool // every argument is a term
+	signature any
+}
+
+var helpers = map[string]helper{
+	"mentions":      {name: "mentions", variadic: true, signature: new(func(...any) bool)},
+	"count":         {name: "count", variadic: true, signature: new(func(...any) int)},
+	"in_title":      {name: "in_title", variadic: true, signature: new(func(...any) bool)},
+	"near":          {name: "near", termArgs: 2, signature: new(func(any, any, int) bool)},
+	"same_sentence": {name: "same_sentence", termArgs: 2, signature: new(func(any, any) bool)},
+	"numbers_near":  {name: "numbers_near", termArgs: 1, signature: new(func(any, int) []float64)},
+	"negated":       {name: "negated", variadic: true, signature: new(func(...any) int)},
+	"hedged":        {name: "hedged", variadic: true, signature: new(func(...any) int)},
+	"before":        {name: "before", termArgs: 2, signature: new(func(any, any, int) bool)},
+	"in_lead":       {name: "in_lead", termArgs: 1, signature: new(func(any, int) bool)},
+	"distinct":      {name: "distinct", variadic: true, signature: new(func(...any) int)},
+	"matched":       {name: "matched", variadic: true, signature: new(func(...any) []string)},
+}
+
+// publicHelpers declares the helpers with the signatures users see. Their
+// calls are always rewritten by the patcher, so these bodies never run.
+func publicHelpers() []expr.Option {
+	var opts []expr.Option
+	for name, h := range helpers {
+		name := name
+		opts = append(opts, expr.Function(name, func(...any) (any, error) {
+			return nil, fmt.Errorf("%s: internal error: call not compiled", name)
+		}, h.signature))
+	}
+	return opts
+}
+
+// internalHelpers declares the rewritten forms: __NAME($env, set ids…, n)
+// for literal terms, and __NAME_dyn($env, args…) for computed ones.
+func internalHelpers() []expr.Option {
+	return []expr.Option{
+		expr.Function("__mentions", func(p ...any) (any, error) { return envOf(p).mentionsSet(p[1].(int)), nil }, new(func(any, int) bool)),
+		expr.Function("__count", func(p ...any) (any, error) { e := envOf(p); return len(e.setPositions(p[1].(int), 0)), nil }, new(func(any, int) int)),
+		expr.Function("__in_title", func(p ...any) (any, error) { return envOf(p).inTitleSet(p[1].(int)), nil }, new(func(any, int) bool)),
+		expr.Function("__near", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.near(e.setPositions(p[1].(int), 0), e.setPositions(p[2].(int), 1), p[3].(int)), nil
+		}, new(func(any, int, int, int) bool)),
+		expr.Function("__same_sentence", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.sameSentence(e.setPositions(p[1].(int), 0), e.setPositions(p[2].(int), 1)), nil
+		}, new(func(any, int, int) bool)),
+		expr.Function("__numbers_near", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.numbersNear(e.setPositions(p[1].(int), 0), p[2].(int)), nil
+		}, new(func(any, int, int) []float64)),
+		expr.Function("__negated", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.countFlagged(e.setPositionsKeeping(p[1].(int), 0, flagNegated|flagHedged), flagNegated), nil
+		}, new(func(any, int) int)),
+		expr.Function("__hedged", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.countFlagged(e.setPositionsKeeping(p[1].(int), 0, flagNegated|flagHedged), flagHedged), nil
+		}, new(func(any, int) int)),
+		expr.Function("__before", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.before(e.setPositions(p[1].(int), 0), e.setPositions(p[2].(int), 1), p[3].(int)), nil
+		}, new(func(any, int, int, int) bool)),
+		expr.Function("__in_lead", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.inLead(e.setPositions(p[1].(int), 0), p[2].(int)), nil
+		}, new(func(any, int, int) bool)),
+		expr.Function("__distinct", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.distinct(e.termHits(e.rs.sets[p[1].(int)])), nil
+		}, new(func(any, int) int)),
+		expr.Function("__matched", func(p ...any) (any, error) {
+			e := envOf(p)
+			return e.matched(e.termHits(e.rs.sets[p[1].(int)])), nil
+		}, new(func(any, int) []string)),
+
+		expr.Function("__mentions_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			pos, err := e.dynPositions(p[1:], 0)
+			return len(e.keep(pos)) > 0, err
+		}, new(func(any, ...any) bool)),
+		expr.Function("__count_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			pos, err := e.dynPositions(p[1:], 0)
+			return len(e.keep(pos)), err
+		}, new(func(any, ...any) int)),
+		expr.Function("__in_title_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			pos, err := e.dynPositions(p[1:], 0)
+			pos = e.keep(pos)
+			return len(pos) > 0 && int(pos[0]) < e.a.titleToks, err
+		}, new(func(any, ...any) bool)),
+		expr.Function("__near_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			a, b, err := e.dynPair(p[1], p[2])
+			if err != nil {
+				return false, err
+			}
+			return e.near(a, b, p[3].(int)), nil
+		}, new(func(any, any, any, int) bool)),
+		expr.Function("__same_sentence_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			a, b, err := e.dynPair(p[1], p[2])
+			if err != nil {
+				return false, err
+			}
+			return e.sameSentence(a, b), nil
+		}, new(func(any, any, any) bool)),
+		expr.Function("__numbers_near_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			a, err := e.dynPositions(p[1:2], 0)
+			return e.numbersNear(e.keep(a), p[2].(int)), err
+		}, new(func(any, any, int) []float64)),
+		expr.Function("__negated_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			pos, err := e.dynPositions(p[1:], 0)
+			return e.countFlagged(e.keepOnly(pos, flagNegated|flagHedged), flagNegated), err
+		}, new(func(any, ...any) int)),
+		expr.Function("__hedged_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			pos, err := e.dynPositions(p[1:], 0)
+			return e.countFlagged(e.keepOnly(pos, flagNegated|flagHedged), flagHedged), err
+		}, new(func(any, ...any) int)),
+		expr.Function("__before_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			a, b, err := e.dynPair(p[1], p[2])
+			if err != nil {
+				return false, err
+			}
+			return e.before(a, b, p[3].(int)), nil
+		}, new(func(any, any, any, int) bool)),
+		expr.Function("__in_lead_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			a, err := e.dynPositions(p[1:2], 0)
+			return e.inLead(e.keep(a), p[2].(int)), err
+		}, new(func(any, any, int) bool)),
+		expr.Function("__distinct_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			hits, err := e.dynTermHits(p[1:])
+			return e.distinct(hits), err
+		}, new(func(any, ...any) int)),
+		expr.Function("__matched_dyn", func(p ...any) (any, error) {
+			e := envOf(p)
+			hits, err := e.dynTermHits(p[1:])
+			return e.matched(hits), err
+		}, new(func(any, ...any) []string)),
+	}
+}
+
+func envOf(p []any) *Env { return p[0].(*Env) }
+
+// helperCall returns the helper a node calls, if it calls one.
+func helperCall(node ast.Node) (*ast.CallNode, helper, bool) {
+	n, ok := node.(*ast.CallNode)
+	if !ok {
+		return nil, helper{}, false
+	}
+	id, ok := n.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return nil, helper{}, false
+	}
+	h, ok := helpers[id.Value]
+	return n, h, ok
+}

@@ -1,0 +1,348 @@
+package engine
+
+import (
+	"slices"
+)
+
+// Run time: the helpers' operations on the sorted occurrence lists that
+// the matcher found for literal term sets.
+
+// mentionsSet reports whether any term of set id occurred.
+func (e *Env) mentionsSet(id int) bool {
+	for _, t := range e.rs.sets[id] {
+		for _, p := range e.a.hits[t] {
+			if e.kept(p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (e *Env) inTitleSet(id int) bool {
+	for _, t := range e.rs.sets[id] {
+		for _, p := range e.a.hits[t] {
+			if int(p) >= e.a.titleToks {
+				break
+			}
+			if e.kept(p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// kept reports whether the occurrence at token p counts for the rule being
+// evaluated (see RuleSpec.Polarity and RuleSpec.Quotes).
+func (e *Env) kept(p int32) bool {
+	return e.drop == 0 || e.a.flagsOf(p)&e.drop == 0
+}
+
+// setPositions returns the sorted, distinct start positions of the terms of
+// set id that count for the rule, in scratch buffer k (0 or 1) when they
+// must be merged or filtered.
+func (e *Env) setPositions(id, k int) []int32 {
+	return e.setPositionsKeeping(id, k, 0)
+}
+
+// setPositionsKeeping is setPositions with the flags in keep not dropped
+// even when the rule drops them (negated and hedged count those).
+func (e *Env) setPositionsKeeping(id, k int, keep uint8) []int32 {
+	set := e.rs.sets[id]
+	drop := e.drop &^ keep
+	if drop == 0 && len(set) == 1 {
+		return e.a.hits[set[0]]
+	}
+	buf := e.scratch[k][:0]
+	if drop == 0 {
+		for _, t := range set {
+			buf = append(buf, e.a.hits[t]...)
+		}
+	} else {
+		for _, t := range set {
+			for _, p := range e.a.hits[t] {
+				if e.a.flagsOf(p)&drop == 0 {
+					buf = append(buf, p)
+				}
+			}
+		}
+	}
+	e.scratch[k] = buf
+	if len(set) == 1 {
+		return buf
+	}
+	return sortDistinct(buf)
+}
+
+// keep filters positions computed at run time (which are in a scratch
+// buffer of their own) in place, as setPositions does.
+func (e *Env) keep(pos []int32) []int32 { return e.keepOnly(pos, 0) }
+
+func (e *Env) keepOnly(pos []int32, keep uint8) []int32 {
+	drop := e.drop &^ keep
+	if drop == 0 || len(pos) == 0 {
+		return pos
+	}
+	out := pos[:0]
+	for _, p := range pos {
+		if e.a.flagsOf(p)&drop == 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// countFlagged counts the positions whose token has flag f.
+func (e *Env) countFlagged(pos []int32, f uint8) int {
+	if len(pos) == 0 {
+		return 0
+	}
+	n := 0
+	for _, p := range pos {
+		if e.a.flagsOf(p)&f != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// event records that a condition of the rule held at token p; the
+// sentences of events lead the summary.
+func (e *Env) event(p ...int32) { e.events = append(e.events, p...) }
+
+func sortDistinct(p []int32) []int32 {
+	if len(p) < 2 {
+		return p
+	}
+	slices.Sort(p)
+	return slices.Compact(p)
+}
+
+// near reports whether some position of a is within n of one of b (both
+// sorted), and records every such occurrence of a as an event.
+func (e *Env) near(a, b []int32, n int) bool {
+	i, j, ok := nearPair(a, b, n)
+	if !ok {
+		return false
+	}
+	e.event(b[j])
+	// Record the rest too: the summary wants every sentence where the
+	// condition held. b is swept once alongside a.
+	lo := j
+	for ; i < len(a) && len(e.events) < maxEvents; i++ {
+		for lo < len(b) && int(b[lo]) < int(a[i])-n {
+			lo++
+		}
+		if lo < len(b) && int(b[lo]) <= int(a[i])+n {
+			e.event(a[i])
+		}
+	}
+	return true
+}
+
+// maxEvents bounds the events one rule records on one article.
+const maxEvents = 64
+
+// nearPair returns indexes of a position of a and one of b at most n apart.
+func nearPair(a, b []int32, n int) (int, int, bool) {
+	if n < 0 {
+		return 0, 0, false
+	}
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		d := int(a[i]) - int(b[j])
+		if d <= n && d >= -n {
+			return i, j, true
+		}
+		if a[i] < b[j] {
+			i++
+		} else {
+			j++
+		}
+	}
+	return 0, 0, false
+}
+
+func (e *Env) sameSentence(a, b []int32) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	sent := e.a.sentenceIDs()
+	// Both lists are sorted by position, so sentence ids are sorted too.
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		sa, sb := sent[a[i]], sent[b[j]]
+		switch {
+		case sa == sb:
+			// Record every occurrence of a in a sentence that has one of b.
+			for ; i < len(a) && j < len(b) && len(e.events) < maxEvents; i++ {
+				for j < len(b) && sent[b[j]] < sent[a[i]] {
+					j++
+				}
+				if j < len(b) && sent[b[j]] == sent[a[i]] {
+					e.event(a[i])
+				}
+			}
+			return true
+		case sa < sb:
+			i++
+		default:
+			j++
+		}
+	}
+	return false
+}
+
+// before reports whether an occurrence in a is followed, in the same
+// sentence, by one in b starting 1..n tokens later (both sorted).
+func (e *Env) before(a, b []int32, n int) bool {
+	if n < 1 || len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	var sent []int32
+	found := false
+	j := 0
+	for _, pa := range a {
+		for j < len(b) && b[j] <= pa {
+			j++
+		}
+		for k := j; k < len(b) && int(b[k]) <= int(pa)+n; k++ {
+			if sent == nil {
+				sent = e.a.sentenceIDs()
+			}
+			if sent[pa] == sent[b[k]] {
+				// Go on through a: the summary wants every sentence
+				// where the order held.
+				found = true
+				e.event(pa, b[k])
+				break
+			}
+		}
+		if found && len(e.events) >= maxEvents {
+			break
+		}
+	}
+	return found
+}
+
+// inLead reports whether one of the sorted positions lies in the first k
+// sentences of the body.
+func (e *Env) inLead(pos []int32, k int) bool {
+	if k < 1 {
+		return false
+	}
+	for _, p := range pos {
+		if int(p) < e.a.titleToks {
+			continue
+		}
+		sent := e.a.sentenceIDs()
+		base := int32(max(len(e.a.sentences(fieldTitle)), 1))
+		return int(sent[p]-base) < k
+	}
+	return false
+}
+
+// termHit is the occurrences of one term that count for the rule.
+type termHit struct {
+	words int // words of the term
+	pos   []int32
+}
+
+// termHits returns, for each term of the set, its occurrences that count.
+func (e *Env) termHits(set []int32) []termHit {
+	out := e.hitBuf[:0]
+	for _, t := range set {
+		h := e.a.hits[t]
+		if len(h) == 0 {
+			continue
+		}
+		if e.drop != 0 {
+			var kept []int32
+			for _, p := range h {
+				if e.kept(p) {
+					kept = append(kept, p)
+				}
+			}
+			h = kept
+		}
+		out = append(out, termHit{words: len(e.rs.terms[t].words), pos: h})
+	}
+	e.hitBuf = out
+	return out
+}
+
+// distinct counts the terms that occurred.
+func (e *Env) distinct(hits []termHit) int {
+	n := 0
+	for _, h := range hits {
+		if len(h.pos) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// matched returns the distinct surface forms of the occurrences, as
+// written in the article, in document order. Where terms overlap, the
+// longest occurrence at a position wins and occurrences inside it are
+// skipped; forms differing only in case or normalisation are one.
+func (e *Env) matched(hits []termHit) []string {
+	out := []string{}
+	if len(hits) == 0 {
+		return out
+	}
+	type occ struct{ pos, end int32 }
+	var occs []occ
+	for _, h := range hits {
+		for _, p := range h.pos {
+			occs = append(occs, occ{p, p + int32(h.words) - 1})
+		}
+	}
+	slices.SortFunc(occs, func(x, y occ) int {
+		if x.pos != y.pos {
+			return int(x.pos - y.pos)
+		}
+		return int(y.end - x.end)
+	})
+	seen := map[string]bool{}
+	last := int32(-1)
+	for _, o := range occs {
+		if o.pos <= last {
+			continue
+		}
+		last = o.end
+		fi, s, en := e.a.origSpan(int(o.pos), int(min(o.end, int32(len(e.a.toks)-1))))
+		form := collapseSpace(e.a.fields[fi].orig[s:en])
+		key := lowerString(Normalize(form))
+		if form == "" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, form)
+	}
+	return out
+}
+
+// numbersNear returns the numbers that lie within n tokens of one of the
+// sorted positions (a number of several tokens, "1,200", counts from its
+// nearest token).
+func (e *Env) numbersNear(pos []int32, n int) []float64 {
+	out := []float64{}
+	if n < 0 || len(pos) == 0 {
+		return out
+	}
+	j := 0
+	for _, num := range e.a.numbers() {
+		for j < len(pos) && int(pos[j]) < int(num.pos)-n {
+			j++
+		}
+		if j < len(pos) && int(pos[j]) <= int(num.end)+n {
+			out = append(out, num.value)
+			if len(e.events) < maxEvents {
+				e.event(pos[j], num.pos)
+			}
+		}
+	}
+	return out
+}
