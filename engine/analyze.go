@@ -28,7 +28,7 @@ type token struct {
 	c0     byte   // first byte of the lower-cased token, for the matcher's first-byte tables
 	ns, ne int32  // byte range in field.n.s
 	ls, le int32  // byte range in field.lower
-	hash   uint64 // FNV-1a of the lower-cased token
+	hash   uint64 // rotate-xor hash (hashWord) of the lower-cased token
 }
 
 // analysis is the per-article state: tokens, term hits, and what the

@@ -10,12 +10,13 @@ import (
 // matcher finds every occurrence of every term of a rule set in one pass
 // over the tokens of an article.
 //
-// Terms are indexed by their first word. Each token is hashed once (FNV-1a
-// over its lower-cased bytes); the running hash at each length where some
-// prefix word ends is the hash of that prefix, so exact words and prefix
-// words are probed in the same loop. A bit filter in front of the maps
-// rejects almost every token without a map lookup. A word written with '~'
-// is indexed under each of its forms, so it costs what exact words cost.
+// Terms are indexed by their first word. Each token is hashed once (a
+// rotate-xor rolling hash over its lower-cased bytes, hashStep); the
+// running hash at each length where some prefix word ends is the hash of
+// that prefix, so exact words and prefix words are probed in the same loop.
+// A bit filter in front of the maps rejects almost every token without a
+// map lookup. A word written with '~' is indexed under each of its forms,
+// so it costs what exact words cost.
 // Written by hand because the generic Aho–Corasick libraries match bytes,
 // not whole words with prefixes, and cannot report token positions.
 type matcher struct {
