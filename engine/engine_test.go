@@ -93,7 +93,10 @@ func TestTermSemantics(t *testing.T) {
 		{"numbers_near multiplier", `3e6 in numbers_near("displaced", 3)`, "", "3 million displaced", true},
 		{"dynamic terms", `mentions(lower(title))`, "Daesh", "daesh here", true},
 		{"dynamic list", `near([title], "beta", 1)`, "alpha", "beta", true},
-		{"article fields", `words == 3 && lang == "en" || words == 3`, "the", "one two", true},
+		{"article fields", `words == 3 && lang == "en"`, "the", "one two", true},
+		{"lang detected en is not ar", `lang == "ar"`, "the", "one two", false},
+		{"lang detected ar", `lang == "ar"`, "", "مقاتلو داعش في الموصل", true},
+		{"lang undetected is empty", `lang == ""`, "", "uno dos tres", true},
 		{"not mentions runs without hits", `!mentions("zzz")`, "", "nothing here", true},
 	}
 	for _, tt := range tests {
@@ -101,6 +104,32 @@ func TestTermSemantics(t *testing.T) {
 			rs := compile(t, testLex, tt.when)
 			if got := matches(t, rs, tt.title, tt.body); got != tt.want {
 				t.Errorf("%s on title %q body %q = %v, want %v", tt.when, tt.title, tt.body, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLangMetadata checks that an article's own lang wins over detection,
+// and that detection fills it in only when it is empty.
+func TestLangMetadata(t *testing.T) {
+	tests := []struct {
+		name, when, lang string
+		want             bool
+	}{
+		{"metadata wins over detection", `lang == "ar"`, "ar", true},
+		{"metadata is not overwritten", `lang == "en"`, "ar", false},
+		{"detected when absent", `lang == "en"`, "", true},
+		{"metadata passed as given", `lang == "fr"`, "fr", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := compile(t, nil, tt.when)
+			res := rs.NewScorer().Score(Article{Title: "The report", Body: "The army said that the road was open.", Lang: tt.lang})
+			for _, e := range res.Errors {
+				t.Errorf("run-time error: %v", e)
+			}
+			if got := len(res.Matches) > 0; got != tt.want {
+				t.Errorf("%s with lang %q = %v, want %v", tt.when, tt.lang, got, tt.want)
 			}
 		})
 	}
