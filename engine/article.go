@@ -98,34 +98,12 @@ func CanonicalURL(rawURL string) string {
 
 // collapseSpace trims s and turns every run of white space into one space.
 func collapseSpace(s string) string {
-	// Fast path: already clean.
-	clean := true
-	prevSpace := true
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == ' ' && prevSpace {
-				clean = false
-				break
-			}
-			prevSpace = c == ' '
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if isSpaceRune(r) {
-			clean = false
-			break
-		}
-		prevSpace = false
-		i += size
-	}
-	if clean && !prevSpace {
+	if singleSpaced(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	appendCollapsed(&b, s)
+	appendCollapsedRuns(&b, s)
 	return b.String()
 }
 

@@ -171,7 +171,7 @@ func BenchmarkScore(b *testing.B) {
 		if sh.arts != nil {
 			sarts = sh.arts(arts)
 		}
-		b.Run(fmt.Sprintf("shape=%s/rules=%d", sh.name, sh.rules), func(b *testing.B) { benchScore(b, rs, sarts, sh.setup) })
+		b.Run(fmt.Sprintf("shape=%s/rules=%d", sh.name, sh.rules), func(b *testing.B) { benchScore(b, rs, sarts, sh.setup, sh.render) })
 	}
 }
 

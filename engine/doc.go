@@ -52,7 +52,9 @@
 //     event fields (evaluated only for a match) and the positions where
 //     its conditions held; the matches are sorted by score and name, and
 //     the summary (summary.go) picks sentences led by those positions.
-//     Result and its pinned JSON form are in result.go.
+//     Snippets are cut in snippets.go, while scoring or, with
+//     Scorer.LazySnippets, when the result is marshalled. Result and its
+//     pinned JSON form are in result.go.
 //
 // # Gating
 //
@@ -78,7 +80,8 @@
 // match lists each of the rule's literal terms that occurred, by first
 // position, without the occurrences the rule ignores: its count, its
 // positions and up to three snippets with the term marked. Evidence is
-// built once per term and article and shared by every match that uses it.
+// built once per term and article and shared by every match that uses it,
+// and a snippet is cut once per position and term length.
 // An expression's source is bounded (MaxExprLen, MaxExprDepth) before it is
 // parsed, and its tree by MaxNodes.
 package engine

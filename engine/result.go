@@ -16,8 +16,12 @@ type Evidence struct {
 	// Positions are the token positions where the term starts, in order.
 	Positions []int `json:"positions"`
 	// Snippets are up to three excerpts of about 160 characters, cut at word
-	// boundaries, with the term marked **like this**.
+	// boundaries, with the term marked **like this**. A Scorer with
+	// LazySnippets leaves them nil until they are marshalled or cut
+	// (Result.CutSnippets).
 	Snippets []string `json:"snippets"`
+	// lazy cuts Snippets when the Scorer left them for later.
+	lazy *lazySnippets
 }
 
 // Match is one rule that matched an article.
@@ -91,7 +95,8 @@ func (r Result) MarshalJSON() ([]byte, error) {
 
 // NonNilMatches returns ms, or an empty slice when ms is nil, with every
 // nil Labels, Positions and Snippets replaced by an empty one, so JSON shows
-// [] and {} rather than null.
+// [] and {} rather than null, and the snippets a Scorer with LazySnippets
+// left for later cut.
 func NonNilMatches(ms []Match) []Match {
 	if ms == nil {
 		return []Match{}
@@ -109,7 +114,7 @@ func NonNilMatches(ms []Match) []Match {
 			if e.Positions == nil {
 				e.Positions = []int{}
 			}
-			e.Snippets = nonNilStrings(e.Snippets)
+			e.Snippets = nonNilStrings(e.snippets())
 			ev[j] = e
 		}
 		m.Evidence = ev

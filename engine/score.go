@@ -34,8 +34,13 @@ type Scorer struct {
 	mark  []uint32 // mark[rule] == stamp: rule is a candidate
 	cand  []int32
 	// snips caches the snippets of this article by position and length:
-	// rules that share a term share its snippets.
-	snips map[uint64]string
+	// rules that share a term share its snippets. With LazySnippets,
+	// snipAt indexes artSnips.spans the same way, and lazyBlock holds the
+	// article's lazySnippets (snippets.go).
+	snips     map[uint64]string
+	snipAt    map[uint64]int32
+	artSnips  *articleSnippets
+	lazyBlock []lazySnippets
 	// evs holds the evidence built for this article, one per term and set
 	// of ignored occurrences: evAt[4*term+dropIndex] indexes it when
 	// evMark of the same index is stamp (-1: nothing left to show).
@@ -56,11 +61,18 @@ type Scorer struct {
 	// their lead); by default only matched articles get a summary, since
 	// nothing is sent for the others.
 	SummarizeAll bool
+	// LazySnippets leaves Evidence.Snippets nil in the results of Score:
+	// they are cut when the Result is marshalled (Result.MarshalJSON,
+	// NonNilMatches) or by Result.CutSnippets, and are then the same as
+	// without it. Set it where results are only marshalled or where
+	// snippets are not shown; leave it unset where Evidence.Snippets is
+	// read directly.
+	LazySnippets bool
 }
 
 // NewScorer returns a Scorer for rs.
 func (rs *RuleSet) NewScorer() *Scorer {
-	return &Scorer{rs: rs, mark: make([]uint32, len(rs.rules)), snips: map[uint64]string{},
+	return &Scorer{rs: rs, mark: make([]uint32, len(rs.rules)), snips: map[uint64]string{}, snipAt: map[uint64]int32{},
 		evMark: make([]uint32, 4*len(rs.terms)), evAt: make([]int32, 4*len(rs.terms)),
 		SummarySentences: DefaultSummarySentences}
 }
@@ -73,6 +85,8 @@ func (s *Scorer) Score(art Article) Result {
 	a.reset(art.Title, art.Body, len(rs.terms), true)
 	rs.matcher.scan(a)
 	clear(s.snips)
+	clear(s.snipAt)
+	s.artSnips = nil
 	s.evs = s.evs[:0]
 
 	// Candidates: rules that always run, and gated rules one of whose
@@ -92,7 +106,21 @@ func (s *Scorer) Score(art Article) Result {
 			}
 		}
 	}
-	slices.Sort(s.cand)
+	if len(s.cand) > len(rs.rules)/8 {
+		// Many candidates (common words): reading them from the marks in
+		// rule order costs less than sorting them.
+		for _, r := range rs.always {
+			s.mark[r] = s.stamp
+		}
+		s.cand = s.cand[:0]
+		for r, m := range s.mark {
+			if m == s.stamp {
+				s.cand = append(s.cand, int32(r))
+			}
+		}
+	} else {
+		slices.Sort(s.cand)
+	}
 
 	lang := art.Lang
 	if lang == "" && len(s.cand) > 0 && rs.usesLang {
@@ -346,17 +374,7 @@ func (s *Scorer) termEvidence(t int32, drop uint8) *Evidence {
 			i++
 		}
 	}
-	words := len(s.rs.terms[t].words)
-	e.Snippets = make([]string, 0, min(n, maxSnippets))
-	for _, p := range e.Positions[:min(n, maxSnippets)] {
-		key := uint64(p)<<16 | uint64(words)
-		sn, ok := s.snips[key]
-		if !ok {
-			sn = a.snippet(p, words)
-			s.snips[key] = sn
-		}
-		e.Snippets = append(e.Snippets, sn)
-	}
+	s.snippetsOf(&e, e.Positions, len(s.rs.terms[t].words))
 	s.evAt[k] = int32(len(s.evs))
 	s.evs = append(s.evs, e)
 	return &s.evs[len(s.evs)-1]
@@ -395,106 +413,6 @@ func (s *Scorer) ints(n int) []int {
 	b := s.intBlock[len(s.intBlock) : len(s.intBlock)+n : len(s.intBlock)+n]
 	s.intBlock = s.intBlock[:len(s.intBlock)+n]
 	return b
-}
-
-// snippet returns about snippetChars characters of original text around
-// the occurrence of an n-word term at token pos, cut at word boundaries,
-// with the occurrence marked **like this**.
-func (a *analysis) snippet(pos, n int) string {
-	end := min(pos+n-1, len(a.toks)-1)
-	fi, s, e := a.origSpan(pos, end)
-	text := a.fields[fi].orig
-	budget := max(snippetChars-utf8.RuneCountInString(text[s:e]), 20) / 2
-	left := s
-	for i := 0; i < budget && left > 0; i++ {
-		if text[left-1] < utf8.RuneSelf {
-			left--
-			continue
-		}
-		_, size := utf8.DecodeLastRuneInString(text[:left])
-		left -= size
-	}
-	right := e
-	for i := 0; i < budget && right < len(text); i++ {
-		if text[right] < utf8.RuneSelf {
-			right++
-			continue
-		}
-		_, size := utf8.DecodeRuneInString(text[right:])
-		right += size
-	}
-	// Cut at word boundaries: drop the partial word at each end.
-	if left > 0 {
-		if k := strings.IndexFunc(text[left:s], unicode.IsSpace); k >= 0 {
-			left += k
-		}
-	}
-	if right < len(text) {
-		if k := strings.LastIndexFunc(text[e:right], unicode.IsSpace); k >= 0 {
-			right = e + k
-		}
-	}
-	var b strings.Builder
-	b.Grow(right - left + 16)
-	if left > 0 {
-		b.WriteString("…")
-	}
-	appendCollapsed(&b, text[left:s])
-	if left < s && isSpaceBefore(text, s) {
-		b.WriteByte(' ')
-	}
-	b.WriteString("**")
-	b.WriteString(text[s:e])
-	b.WriteString("**")
-	if e < right && isSpaceAt(text, e) {
-		b.WriteByte(' ')
-	}
-	appendCollapsed(&b, text[e:right])
-	if right < len(text) {
-		b.WriteString("…")
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// appendCollapsed writes t with leading and trailing white space dropped
-// and inner runs of it turned into one space.
-func appendCollapsed(b *strings.Builder, t string) {
-	space := false
-	run := -1
-	wrote := false
-	for i := 0; i < len(t); {
-		r, size := rune(t[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(t[i:])
-		}
-		if isSpaceRune(r) {
-			if run >= 0 {
-				b.WriteString(t[run:i])
-				run = -1
-			}
-			space = wrote
-		} else if run < 0 {
-			if space {
-				b.WriteByte(' ')
-				space = false
-			}
-			run, wrote = i, true
-		}
-		i += size
-	}
-	if run >= 0 {
-		b.WriteString(t[run:])
-	}
-}
-
-func isSpaceBefore(s string, i int) bool {
-	r, _ := utf8.DecodeLastRuneInString(s[:i])
-	return unicode.IsSpace(r)
-}
-
-func isSpaceAt(s string, i int) bool {
-	r, _ := utf8.DecodeRuneInString(s[i:])
-	return unicode.IsSpace(r)
 }
 
 // detectLang guesses the language from the script and common words of the

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -29,6 +30,9 @@ type shape struct {
 	arts func([]Article) []Article
 	// setup, when set, adjusts the Scorer (to time an older way).
 	setup func(*Scorer)
+	// render also marshals each result to JSON, as classify --format json
+	// and the daemon's alerts do, so that work left for later is counted.
+	render bool
 }
 
 // capitalised returns w with its first letter upper-cased.
@@ -61,10 +65,19 @@ var shapes = []shape{
 	{name: "lexicon-literal", rules: 1000, gen: lexiconRule(true), lex: benchLexicons},
 	// Many rules matching each article: 1,000 rules whose terms are words
 	// found in 3–25% of the paragraphs of the real articles under
-	// testdata/seeds, scored on those articles.
+	// testdata/seeds, scored on those articles: with snippets cut while
+	// scoring (the default), with LazySnippets, and each also marshalled
+	// to JSON; and with evidence built per rule, as before it was shared.
 	{name: "common-words", rules: 1000, gen: commonWordRule, arts: realArticles},
+	{name: "common-words-lazy", rules: 1000, gen: commonWordRule, arts: realArticles, setup: lazyScorer},
+	{name: "common-words-json", rules: 1000, gen: commonWordRule, arts: realArticles, render: true},
+	{name: "common-words-lazy-json", rules: 1000, gen: commonWordRule, arts: realArticles, setup: lazyScorer, render: true},
 	{name: "common-words-before", rules: 1000, gen: commonWordRule, arts: realArticles, setup: before},
 }
+
+// lazyScorer makes a Scorer leave snippets to be cut when the result is
+// marshalled.
+func lazyScorer(s *Scorer) { s.LazySnippets = true }
 
 // before makes a Scorer build its matches as it did before evidence was
 // shared between rules, for comparison in the same run.
@@ -265,7 +278,7 @@ func (sh shape) build(b *testing.B) *RuleSet {
 // benchScore scores arts with rs and reports articles per second of wall
 // clock and of process CPU time (the steadier figure on a busy machine: run
 // with -cpu 1 so that only one goroutine scores), and matches per article.
-func benchScore(b *testing.B, rs *RuleSet, arts []Article, setup func(*Scorer)) {
+func benchScore(b *testing.B, rs *RuleSet, arts []Article, setup func(*Scorer), render bool) {
 	s := rs.NewScorer()
 	if setup != nil {
 		setup(s)
@@ -274,7 +287,13 @@ func benchScore(b *testing.B, rs *RuleSet, arts []Article, setup func(*Scorer)) 
 	b.ResetTimer()
 	cpu := processCPU()
 	for i := 0; i < b.N; i++ {
-		matched += len(s.Score(arts[i%len(arts)]).Matches)
+		res := s.Score(arts[i%len(arts)])
+		matched += len(res.Matches)
+		if render {
+			if _, err := json.Marshal(res); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 	if cpu := processCPU() - cpu; cpu > 0 {
 		b.ReportMetric(float64(b.N)/cpu.Seconds(), "articles/cpu-s")
