@@ -284,17 +284,6 @@ func TestRuntimeErrorDoesNotMatch(t *testing.T) {
 	}
 }
 
-func TestTruncateWords(t *testing.T) {
-	s := strings.Repeat("word ", 200)
-	got := truncateWords(s, 400)
-	if n := len([]rune(got)); n > 400 || !strings.HasSuffix(got, "word…") {
-		t.Errorf("truncated to %d runes: %q", n, got[len(got)-20:])
-	}
-	if truncateWords("short", 400) != "short" {
-		t.Error("short string changed")
-	}
-}
-
 func FuzzTermsAndScore(f *testing.F) {
 	f.Add("cross-border", "Cross border smuggling", "داعش")
 	f.Add("=IS", "IS claimed", "smuggl*")

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/watchfloor/watchfloor/internal/textcut"
 )
 
 // proxyWindow is how close, in tokens, two different evidence terms of a
@@ -154,7 +156,7 @@ func (s *Scorer) summary(matches []Match, n int) []string {
 	out := make([]string, 0, sel.used)
 	for k := range st {
 		if st[k].picked {
-			out = append(out, truncateWords(collapseSpace(body[sp[k].Start:sp[k].End]), summaryChars))
+			out = append(out, textcut.Words(collapseSpace(body[sp[k].Start:sp[k].End]), summaryChars))
 		}
 	}
 	return out
@@ -357,25 +359,4 @@ func firstWord(s string) (string, string) {
 		end = len(s)
 	}
 	return s[:end], s[end:]
-}
-
-// truncateWords cuts s to at most max characters at a word boundary,
-// ending with "…" when it cut.
-func truncateWords(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	cut, n := 0, 0
-	for i := range s {
-		if n == max-1 {
-			cut = i
-			break
-		}
-		n++
-	}
-	t := s[:cut]
-	if k := strings.LastIndexFunc(t, unicode.IsSpace); k > 0 {
-		t = t[:k]
-	}
-	return strings.TrimRightFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) && r != ')' && r != '"' }) + "…"
 }

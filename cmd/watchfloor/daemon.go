@@ -17,6 +17,7 @@ import (
 
 	"github.com/watchfloor/watchfloor"
 	"github.com/watchfloor/watchfloor/daemon"
+	"github.com/watchfloor/watchfloor/internal/textcut"
 	"github.com/watchfloor/watchfloor/store"
 )
 
@@ -187,11 +188,7 @@ func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 }
 
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
+	return textcut.Runes(strings.Join(strings.Fields(s), " "), n)
 }
 
 func cmdHealthcheck(ctx context.Context, args []string, std stdio) int {

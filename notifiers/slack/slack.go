@@ -17,6 +17,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/watchfloor/watchfloor/internal/httpx"
+	"github.com/watchfloor/watchfloor/internal/textcut"
 	"github.com/watchfloor/watchfloor/notifiers"
 )
 
@@ -129,22 +130,6 @@ func escape(s string) string { return slackEscaper.Replace(s) }
 
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// cut shortens s to at most n characters, ending with "…" when it cut.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	i, k := 0, 0
-	for j := range s {
-		if k == n-1 {
-			i = j
-			break
-		}
-		k++
-	}
-	return s[:i] + "…"
-}
-
 // cutEscaped escapes s and keeps the result within n characters without
 // splitting an entity.
 func cutEscaped(s string, n int) string {
@@ -153,7 +138,7 @@ func cutEscaped(s string, n int) string {
 		// Keep the share of s that escapes to about n characters; every
 		// round cuts at least one character.
 		rs, re := utf8.RuneCountInString(s), utf8.RuneCountInString(e)
-		s = cut(s, max(min(rs*n/re, rs-1), 1))
+		s = textcut.Runes(s, max(min(rs*n/re, rs-1), 1))
 		e = escape(s)
 	}
 	return e
@@ -171,7 +156,7 @@ func Blocks(a notifiers.Alert) []slack.Block {
 		heading = "*<" + link + "|" + cutEscaped(title, maxSection-200-len(link)) + ">*"
 	}
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, cut(headerText(a), maxHeader), false, false)),
+		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, textcut.Runes(headerText(a), maxHeader), false, false)),
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, heading, false, false), nil, nil),
 	}
 	shown := a.Matches
@@ -195,7 +180,7 @@ func Blocks(a notifiers.Alert) []slack.Block {
 		if extra := len(m.Fields) - len(fields); extra > 0 {
 			fmt.Fprintf(&b, "\n+%d more fields", extra)
 		}
-		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cut(b.String(), maxSection), false, false), fields, nil))
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, textcut.Runes(b.String(), maxSection), false, false), fields, nil))
 	}
 	if extra := len(a.Matches) - len(shown); extra > 0 {
 		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("+%d more rules", extra), false, false)))
@@ -206,7 +191,7 @@ func Blocks(a notifiers.Alert) []slack.Block {
 			b.WriteString("• " + escape(s) + "\n")
 		}
 		blocks = append(blocks, slack.NewDividerBlock(),
-			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, cut(strings.TrimSpace(b.String()), maxSection), false, false), nil, nil))
+			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, textcut.Runes(strings.TrimSpace(b.String()), maxSection), false, false), nil, nil))
 	}
 	meta := cutEscaped(a.Article.Source, maxContext-30)
 	when := a.Article.Published
