@@ -300,3 +300,62 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("watchfloor_alerts_silenced_total %v, want %v", got, want)
 	}
 }
+
+// TestFilterIntoOutbox routes one article's matches to two destinations
+// the way the daemon does (Filter per destination, the alert enqueued
+// from it) on a real store: the destination left with no rule gets a
+// silenced alert, never due, also after the silence is expired and the
+// store reopened; the other gets a pending alert without the silenced
+// rule.
+func TestFilterIntoOutbox(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	sil, err := Add(ctx, st, Spec{Rules: []string{"attack"}, Duration: "1h", Reason: "r", Author: "a"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := NewCache(st)
+	if err := cache.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	routes := map[string][]engine.Match{
+		"ops":  {{Rule: "attack"}},
+		"siem": {{Rule: "attack"}, {Rule: "coup"}},
+	}
+	var alerts []store.NewAlert
+	for _, dest := range []string{"ops", "siem"} {
+		f := Filter(cache.Active(now), routes[dest], "feed:afp", now)
+		ms := f.Kept
+		if f.Silenced() {
+			ms = routes[dest] // kept as it would have been sent
+		}
+		alerts = append(alerts, store.NewAlert{AlertID: "al-" + dest, Notifier: dest, ArticleID: "a1", Rules: rulesOf(ms),
+			Payload: []byte("{}"), Status: f.Status(), SilencedBy: f.SilenceIDs()})
+	}
+	if _, err := st.CommitArticle(ctx, store.ArticleRecord{ID: "a1", Source: "feed:afp"}, nil, alerts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Expire(ctx, st, sil.ID, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if st, err = store.Open(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	due, err := st.DueAlerts(ctx, now.Add(24*time.Hour), 0)
+	if err != nil || len(due) != 1 || due[0].Notifier != "siem" || !reflect.DeepEqual(due[0].Rules, []string{"coup"}) ||
+		!reflect.DeepEqual(due[0].SilencedBy, []string{sil.ID}) {
+		t.Fatalf("due: %+v %v; want only siem with coup", due, err)
+	}
+	quiet, err := st.ListAlerts(ctx, store.StatusSilenced, 0)
+	if err != nil || len(quiet) != 1 || quiet[0].Notifier != "ops" || !reflect.DeepEqual(quiet[0].Rules, []string{"attack"}) ||
+		!reflect.DeepEqual(quiet[0].SilencedBy, []string{sil.ID}) {
+		t.Fatalf("silenced: %+v %v", quiet, err)
+	}
+}
