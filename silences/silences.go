@@ -132,7 +132,7 @@ func New(spec Spec, now time.Time) (Silence, error) {
 	} else if v <= 0 {
 		bad("duration %s: must be more than zero", spec.Duration)
 	} else if v > MaxDuration {
-		bad("duration %s: at most %s (30d); add a new silence when it ends", spec.Duration, config.Duration(MaxDuration))
+		bad("duration %s: at most %s (30d), so that no silence is forgotten", spec.Duration, config.Duration(MaxDuration))
 	} else {
 		d = v
 	}
