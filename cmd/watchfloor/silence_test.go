@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,5 +225,147 @@ func TestSilenceHelp(t *testing.T) {
 	}
 	if _, _, errs := run(t, "", "--help"); !strings.Contains(errs, "silence") {
 		t.Errorf("the command list lacks silence:\n%s", errs)
+	}
+}
+
+// shellWords splits a command line of the docs as a POSIX shell would,
+// for the quoting they use ('…' and "…"), dropping a trailing # comment.
+func shellWords(line string) []string {
+	var words []string
+	var cur strings.Builder
+	in, quote := false, byte(0)
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteByte(c)
+		case c == '\'' || c == '"':
+			quote, in = c, true
+		case c == '#' && !in:
+			return words
+		case c == ' ' || c == '\t':
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteByte(c)
+			in = true
+		}
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// TestSilenceDocsExamples runs the commands and curl requests of the
+// Silences section of docs/alerts.md: the commands as real processes on a
+// store held as by the daemon, the requests against Handler; every one
+// must succeed. The example id is replaced by that of a silence added.
+func TestSilenceDocsExamples(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repo, "docs/alerts.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := string(doc)
+	i := strings.Index(sec, "\n## Silences\n")
+	if i < 0 {
+		t.Fatal("docs/alerts.md has no Silences section")
+	}
+	sec = sec[i+1:]
+	if j := strings.Index(sec[3:], "\n## "); j >= 0 {
+		sec = sec[:j+3]
+	}
+	const exampleID = "74ajallcb2u76"
+	var commands, requests [][]string
+	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(sec, -1) {
+		block := strings.ReplaceAll(m[1], "\\\n", " ")
+		for _, line := range strings.Split(block, "\n") {
+			w := shellWords(line)
+			switch {
+			case len(w) == 0:
+			case w[0] == "watchfloor":
+				commands = append(commands, w[1:])
+			case w[0] == "curl":
+				requests = append(requests, w[1:])
+			default:
+				t.Errorf("unknown example command %q", line)
+			}
+		}
+	}
+	if len(commands) < 5 || len(requests) < 3 {
+		t.Fatalf("found %d commands and %d requests", len(commands), len(requests))
+	}
+
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, filepath.Join(dir, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	id := ""
+	for _, args := range commands {
+		for k, a := range args {
+			if a == exampleID && id != "" {
+				args[k] = id
+			}
+		}
+		code, out, errs := runBinary(t, dir, args...)
+		if code != 0 {
+			t.Errorf("watchfloor %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+		}
+		if m := addedRe.FindStringSubmatch(out); m != nil && id == "" {
+			id = m[1]
+		}
+	}
+
+	mux := http.NewServeMux()
+	h := silences.Handler(st, silences.NewCache(st))
+	mux.Handle(silences.APIPath, h)
+	mux.Handle(silences.APIPath+"/", h)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, args := range requests {
+		method, body, target := "GET", "", ""
+		hdr := http.Header{}
+		for k := 0; k < len(args); k++ {
+			switch a := args[k]; a {
+			case "-sS":
+			case "-X":
+				k++
+				method = args[k]
+			case "-H":
+				k++
+				name, value, _ := strings.Cut(args[k], ":")
+				hdr.Set(name, strings.TrimSpace(value))
+			case "-d":
+				k++
+				body = args[k]
+			default:
+				target = strings.Replace(a, "http://127.0.0.1:9464", srv.URL, 1)
+				if id != "" {
+					target = strings.Replace(target, exampleID, id, 1)
+				}
+			}
+		}
+		req, err := http.NewRequest(method, target, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header = hdr
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			t.Errorf("curl %s: %s %s", strings.Join(args, " "), resp.Status, b)
+		}
 	}
 }
