@@ -79,6 +79,7 @@ type InvalidError struct {
 	Problems []string
 }
 
+// Error lists the problems in one line.
 func (e *InvalidError) Error() string {
 	return "silences: invalid silence: " + strings.Join(e.Problems, "; ")
 }
