@@ -450,11 +450,10 @@ func (w *Watcher) handleItems(ctx context.Context, f Config, feed *gofeed.Feed) 
 			}
 		}
 		a := engine.Article{Title: ItemTitle(it.Title), URL: link, Published: pub, Lang: feed.Language, Source: "feed:" + f.Name}
-		text := it.Content
-		if len(HTMLText(it.Description)) > len(HTMLText(text)) {
-			text = it.Description
+		a.Body = ingest.HTMLText(it.Content)
+		if desc := ingest.HTMLText(it.Description); len(desc) > len(a.Body) {
+			a.Body = desc
 		}
-		a.Body = HTMLText(text)
 		if f.FullText && link != "" {
 			if full, err := w.fullText(ctx, link); err != nil {
 				w.o.Logger.Warn("full text fetch failed; using the feed's text", "feed", f.Name, "url", link, "err", err)
