@@ -284,7 +284,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
 			lost(fmt.Errorf("inbox: directory %s is gone: %w", w.dir, err)) // returned, logged by the caller
 		default:
-			w.o.Logger.Error("scan failed; trying again at the next rescan", "err", err)
+			w.o.Logger.Error("scan failed; trying again at the next rescan", "err", fmt.Errorf("inbox: scan: %w", err))
 		}
 	}
 	rescan()
@@ -360,11 +360,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 }
 
 // rescan considers every file in the directory. An error reading the
-// directory is returned, for the caller to log or act on.
+// directory is returned as os.ReadDir gives it (it names the directory),
+// for the caller to prefix and log or act on.
 func (w *Watcher) rescan() error {
 	des, err := os.ReadDir(w.dir)
 	if err != nil {
-		return fmt.Errorf("inbox: scan: %w", err)
+		return err
 	}
 	now := time.Now()
 	for _, de := range des {
