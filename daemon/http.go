@@ -35,8 +35,8 @@ func (d *Daemon) Handler() http.Handler {
 			http.Error(w, "store: not ready", http.StatusServiceUnavailable)
 			return
 		}
-		if errp := d.commitErr.Load(); errp != nil {
-			http.Error(w, "store: commits failing: "+(*errp).Error(), http.StatusServiceUnavailable)
+		if err := d.commits.Err(); err != nil {
+			http.Error(w, "store: commits failing: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		if d.rules.Load() == nil {
