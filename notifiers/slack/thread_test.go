@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -222,7 +223,7 @@ func TestStoryThreadsAcrossRestart(t *testing.T) {
 	// Restart between the second report and the third.
 	k.close()
 	k.open()
-	third := k.enqueue(feedCopy("three", "https://three.example/a?utm_source=x", "Market bomb toll rises to 15",
+	third := k.enqueue(feedCopy("three", "https://three.example/a", "Market bomb toll rises to 15",
 		strings.Replace(report, "killing at least 12 people", "killing at least 15 people", 1)),
 		bombing("critical", 15), engine.Match{Rule: "mass-casualty", Score: 2, Severity: "critical"})
 	k.drain()
@@ -262,6 +263,10 @@ func TestStoryThreadsAcrossRestart(t *testing.T) {
 		if p.Get("blocks") != "" {
 			t.Errorf("reply %d has blocks", i+1)
 		}
+	}
+	// docs/alerts.md shows this reply.
+	if doc, err := os.ReadFile("../../docs/alerts.md"); err != nil || !strings.Contains(string(doc), "\n"+posts[2].Get("text")+"\n") {
+		t.Errorf("docs/alerts.md does not show the reply %q (%v)", posts[2].Get("text"), err)
 	}
 	// The webhook got every alert, each with the story.
 	k.hook.mu.Lock()
