@@ -14,9 +14,10 @@
 // The threshold was measured on a development corpus of real reports
 // (MUC-4, CENTCOM, re3d; see corpus_test.go): copies edited as
 // republishers do (a new headline, boilerplate lines, the last paragraph
-// dropped, one word in twenty changed) join at 0.5 in 95% of cases, while
-// no pair of distinct events joined; the pairs that did were verbatim or
-// near-verbatim re-issues of one report. Independent reports of one event
+// dropped, one word in twenty changed) join at 0.5 in 95% of cases; of
+// about 24,500 pairs of distinct reports, 11 joined: 9 verbatim or
+// near-verbatim re-issues of one report, and 2 press releases whose later
+// one repeats half of the earlier one word for word. Independent reports of one event
 // written by different people share few shingles (similarity under 0.1)
 // and join only by URL or title.
 //
