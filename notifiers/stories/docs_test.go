@@ -9,7 +9,7 @@ import (
 
 // TestDocsExamples checks the URL and title examples of docs/alerts.md.
 func TestDocsExamples(t *testing.T) {
-	doc, err := os.ReadFile("../docs/alerts.md")
+	doc, err := os.ReadFile("../../docs/alerts.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -563,7 +563,12 @@ func (w *Watcher) fail(log *slog.Logger, path string, reason error) (outcome, er
 		return retry, fmt.Errorf("inbox: moving to %s (%v): %w", FailedDir, reason, err)
 	}
 	msg := fmt.Sprintf("%s: %v\nfailed at %s\n", filepath.Base(path), reason, time.Now().UTC().Format(time.RFC3339))
-	if err := os.WriteFile(dst+".error", []byte(msg), 0o640); err != nil {
+	// Written under a temporary name and renamed, so whoever watches
+	// failed/ never reads a reason half written.
+	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".error.tmp")
+	if err := os.WriteFile(tmp, []byte(msg), 0o640); err != nil {
+		log.Error("writing the reason", "err", err)
+	} else if err := os.Rename(tmp, dst+".error"); err != nil {
 		log.Error("writing the reason", "err", err)
 	}
 	w.metrics.files.WithLabelValues("failed").Inc()
