@@ -29,6 +29,9 @@ type NewAlert struct {
 	ArticleID string
 	Rules     []string
 	Payload   []byte // the alert JSON, delivered as is
+	// Status is "" (pending: to deliver now) or StatusQueued: the alert
+	// waits for its destination's next digest.
+	Status string
 }
 
 // Commit is one article to record with its dedupe keys and alerts.
@@ -93,11 +96,19 @@ func (s *Store) CommitArticles(ctx context.Context, batch []Commit) (ok []bool, 
 			}
 		}
 		for _, al := range c.Alerts {
+			status := al.Status
+			switch status {
+			case "", "pending":
+				status = "pending"
+			case StatusQueued:
+			default:
+				return nil, fmt.Errorf("store: enqueue alert %s: unknown status %q", al.AlertID, al.Status)
+			}
 			payload := al.Payload
 			if payload == nil {
 				payload = []byte{} // the column is NOT NULL
 			}
-			if _, err := insAlert.ExecContext(ctx, al.AlertID, al.Notifier, al.ArticleID, jsonList(al.Rules), payload, now, now); err != nil {
+			if _, err := insAlert.ExecContext(ctx, al.AlertID, al.Notifier, al.ArticleID, jsonList(al.Rules), payload, status, now, now); err != nil {
 				return nil, fmt.Errorf("store: enqueue alert %s: %w", al.AlertID, err)
 			}
 		}
@@ -212,7 +223,7 @@ type OutboxItem struct {
 	AlertID, Notifier, ArticleID string
 	Rules                        []string
 	Payload                      []byte
-	Status                       string // pending, delivered or dead
+	Status                       string // pending, delivered, dead, queued or digested
 	Attempts                     int
 	CreatedAt, NextAttempt       time.Time
 	DeliveredAt                  time.Time // zero unless delivered

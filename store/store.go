@@ -96,6 +96,12 @@ var migrations = []string{
 		last_success  INTEGER NOT NULL,
 		last_checked  INTEGER NOT NULL
 	);`,
+	// Rate limits and digests (see digests.go): an alert past its
+	// destination's max_per_hour, or of digest rules only, is kept with
+	// status 'queued' until a digest takes it; it is then 'digested', with
+	// the alert id of the digest that carried it.
+	`ALTER TABLE outbox ADD COLUMN digest_id TEXT NOT NULL DEFAULT '';
+	CREATE INDEX outbox_notifier ON outbox(notifier, status, created_at);`,
 }
 
 func (s *Store) prepare(ctx context.Context) error {
@@ -105,7 +111,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	}{
 		{&s.insArticle, `INSERT INTO articles (id, source, title, url, lang, body, published, seen_at, matches, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.insKey, `INSERT OR IGNORE INTO seen_keys (key, article_id, seen_at) VALUES (?, ?, ?)`},
-		{&s.insAlert, `INSERT INTO outbox (alert_id, notifier, article_id, rules, payload, status, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`},
+		{&s.insAlert, `INSERT INTO outbox (alert_id, notifier, article_id, rules, payload, status, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.seenKey, `SELECT 1 FROM seen_keys WHERE key = ?`},
 		{&s.delivered, `UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`},
 	} {
