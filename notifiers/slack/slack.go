@@ -98,6 +98,12 @@ func (n *Notifier) Notify(ctx context.Context, a notifiers.Alert) (bool, error) 
 	} else {
 		err = slack.PostWebhookCustomHTTPContext(ctx, n.cfg.WebhookURL, n.cfg.Client, &slack.WebhookMessage{Text: text, Blocks: &slack.Blocks{BlockSet: blocks}})
 	}
+	return classify(err)
+}
+
+// classify says whether a failed post is worth retrying, and wraps its
+// error; a nil error is a success.
+func classify(err error) (bool, error) {
 	if err == nil {
 		return false, nil
 	}
