@@ -30,6 +30,7 @@ import (
 	"github.com/watchfloor/watchfloor/config"
 	"github.com/watchfloor/watchfloor/notifiers"
 	"github.com/watchfloor/watchfloor/notifiers/registry"
+	"github.com/watchfloor/watchfloor/notifiers/silences"
 	"github.com/watchfloor/watchfloor/rules"
 	"github.com/watchfloor/watchfloor/store"
 	"github.com/watchfloor/watchfloor/watchers/feeds"
@@ -83,6 +84,10 @@ type Daemon struct {
 	// commits records articles in group commits; its Err makes the
 	// daemon not ready while commits fail.
 	commits *store.Committer
+	// silences are the silences in force, refreshed from the store (where
+	// the CLI adds them) and changed at once over the admin API.
+	silences       *silences.Cache
+	silenceMetrics *silences.Metrics
 }
 
 // ruleState is one loaded rule set with its pool of scorers.
@@ -152,6 +157,12 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.commits = store.NewCommitter(d.store, d.log.With("component", "store"))
+	d.silences = silences.NewCache(d.store)
+	if err := d.silences.Refresh(ctx); err != nil {
+		d.store.Close()
+		return nil, err
+	}
+	d.silenceMetrics = silences.NewMetrics(d.reg)
 	d.disp = notifiers.NewDispatcher(d.store, d.notifs, notifiers.DispatchOptions{
 		MinBackoff: time.Duration(cfg.Delivery.MinBackoff),
 		MaxBackoff: time.Duration(cfg.Delivery.MaxBackoff),

@@ -64,7 +64,8 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 		d.m.ruleErrors.WithLabelValues(e.Rule).Inc()
 		d.log.Warn("rule failed at run time", "rule", e.Rule, "article", a.ID, "err", e.Err)
 	}
-	alerts, err := router.Route(res, d.cfg.DefaultNotify, time.Now())
+	now := time.Now()
+	routed, err := router.Route(res, d.cfg.DefaultNotify, d.silences.Active(now), now)
 	if err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 		ID: a.ID, Source: a.Source, Title: a.Title, URL: a.URL, Lang: a.Lang, Body: a.Body,
 		Published: a.Published, SeenAt: time.Now(), Matches: names, Result: store.NewResult(res),
 	}
-	isNew, err := d.commits.Commit(ctx, store.Commit{Article: rec, Keys: keys, Alerts: alerts})
+	isNew, err := d.commits.Commit(ctx, store.Commit{Article: rec, Keys: keys, Alerts: routed.Alerts})
 	if err != nil {
 		return err
 	}
@@ -92,9 +93,13 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	if len(res.Matches) == 0 {
 		d.log.Debug("no match", "article", a.ID, "title", a.Title, "source", a.Source)
 	}
-	if len(alerts) > 0 {
+	for _, f := range routed.Silenced {
+		d.silenceMetrics.Observe(f)
+	}
+	if len(routed.Alerts) > 0 {
 		d.disp.Kick()
-		d.log.Info("article matched", "article", a.ID, "title", a.Title, "rules", strings.Join(names, ","), "alerts", len(alerts))
+		d.log.Info("article matched", "article", a.ID, "title", a.Title, "rules", strings.Join(names, ","), "alerts", len(routed.Alerts),
+			"silenced", len(routed.Silenced))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/watchfloor/watchfloor/notifiers/silences"
 	"github.com/watchfloor/watchfloor/watchers/rulesdir"
 )
 
@@ -76,6 +77,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	run("rules watcher", func(ctx context.Context) error {
 		return rulesdir.Watch(ctx, d.cfg.RulesDir, 0, d.log.With("component", "rules"), func() { _ = d.Reload("file change") },
 			func() { d.reloadIfChanged("changed while the watcher started") })
+	})
+	// Silences added with the CLI reach routing within RefreshEvery.
+	run("silences", func(ctx context.Context) error {
+		d.silences.Run(ctx, silences.RefreshEvery, d.log.With("component", "silences"))
+		return nil
 	})
 	// The outbox can change behind the daemon's back (watchfloor outbox
 	// retry), so look at it now and then even without a kick.

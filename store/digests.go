@@ -102,7 +102,8 @@ func (s *Store) CommitDigest(ctx context.Context, notifier string, limit int, bu
 		return 0, fmt.Errorf("store: digest of %s: %w", notifier, err)
 	}
 	now := nanos(time.Now())
-	if _, err := tx.StmtContext(ctx, s.insAlert).ExecContext(ctx, d.AlertID, notifier, "", jsonList(d.Rules), d.Payload, "pending", now, now); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (alert_id, notifier, article_id, rules, payload, status, created_at, next_attempt) VALUES (?, ?, '', ?, ?, 'pending', ?, ?)`,
+		d.AlertID, notifier, jsonList(d.Rules), d.Payload, now, now); err != nil {
 		return 0, fmt.Errorf("store: digest of %s: enqueue %s: %w", notifier, d.AlertID, err)
 	}
 	// The write transaction holds SQLite's one writer: no alert is queued

@@ -9,6 +9,7 @@
 //	watchfloor test     [--rules DIR] [PATH...]
 //	watchfloor eval     [--rules DIR] --labels FILE [--format text|json] [--min-precision P] [--min-recall R] PATH...
 //	watchfloor outbox   list|retry [--config FILE] …
+//	watchfloor silence  add|list|expire [--config FILE] …
 //	watchfloor healthcheck [--config FILE] [--url URL]
 //	watchfloor version
 package main
@@ -61,6 +62,7 @@ func commands() []command {
 		{"test", "run the rule unit tests (*_test.yaml)", cmdTest},
 		{"eval", "measure the rules on labelled articles: precision, recall, F1, errors", cmdEval},
 		{"outbox", "list alerts in the outbox and re-send dead letters", cmdOutbox},
+		{"silence", "add, list and expire silences: matching rules leave alerts for a while", cmdSilence},
 		{"healthcheck", "exit 0 when a running daemon reports ready", cmdHealthcheck},
 		{"version", "print the version", cmdVersion},
 	}

@@ -1,7 +1,9 @@
 // Package router turns an article's scoring result into the alerts the
 // outbox holds: one alert per destination, listing every match routed
 // there (a rule's notify list, else the config's default_notify), each
-// with an id that is the same across retries and restarts.
+// with an id that is the same across retries and restarts. Silences in
+// force take the rules they match out of an alert; an alert left with no
+// rule is kept with status silenced and never sent.
 package router
 
 import (
@@ -13,6 +15,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/engine"
 	"github.com/watchfloor/watchfloor/notifiers"
+	"github.com/watchfloor/watchfloor/notifiers/silences"
 	"github.com/watchfloor/watchfloor/store"
 )
 
@@ -23,11 +26,24 @@ func AlertID(articleID, dest string) string {
 	return "wf_" + hex.EncodeToString(h[:16])
 }
 
+// Routed is what Route made of one result.
+type Routed struct {
+	// Alerts are the outbox rows to commit with the article.
+	Alerts []store.NewAlert
+	// Silenced are, per alert that silences touched, what they removed:
+	// count them (silences.Metrics.Observe) once the article is committed
+	// as new.
+	Silenced []silences.Filtered
+}
+
 // Route groups the matches of res by destination: a match goes where its
 // rule's notify list says, else to defaultNotify. Destinations come in the
 // order their first match names them, and each alert lists its matches in
-// the result's order. The payload of each alert is the pinned alert JSON.
-func Route(res engine.Result, defaultNotify []string, now time.Time) ([]store.NewAlert, error) {
+// the result's order. The silences in active remove the matches they
+// match: an alert carries the rest, and one left with none is kept, as it
+// would have been, with status silenced. The payload of each alert is the
+// pinned alert JSON.
+func Route(res engine.Result, defaultNotify []string, active []silences.Silence, now time.Time) (Routed, error) {
 	var order []string
 	by := map[string][]engine.Match{}
 	for _, m := range res.Matches {
@@ -42,19 +58,27 @@ func Route(res engine.Result, defaultNotify []string, now time.Time) ([]store.Ne
 			by[dest] = append(by[dest], m)
 		}
 	}
-	out := make([]store.NewAlert, 0, len(order))
+	out := Routed{Alerts: make([]store.NewAlert, 0, len(order))}
 	for _, dest := range order {
 		ms := by[dest]
+		f := silences.Filter(active, ms, res.Article.Source, now)
+		if len(f.Removed) > 0 {
+			out.Silenced = append(out.Silenced, f)
+			if !f.Silenced() {
+				ms = f.Kept
+			}
+		}
 		al := notifiers.Alert{ID: AlertID(res.Article.ID, dest), CreatedAt: now.UTC(), Article: res.Article, Matches: ms, Summary: res.Summary}
 		payload, err := json.Marshal(al)
 		if err != nil {
-			return nil, fmt.Errorf("router: encode alert: %w", err)
+			return Routed{}, fmt.Errorf("router: encode alert: %w", err)
 		}
 		rules := make([]string, len(ms))
 		for i, m := range ms {
 			rules[i] = m.Rule
 		}
-		out = append(out, store.NewAlert{AlertID: al.ID, Notifier: dest, ArticleID: res.Article.ID, Rules: rules, Payload: payload})
+		out.Alerts = append(out.Alerts, store.NewAlert{AlertID: al.ID, Notifier: dest, ArticleID: res.Article.ID, Rules: rules, Payload: payload,
+			Status: f.Status(), SilencedBy: f.SilenceIDs()})
 	}
 	return out, nil
 }
