@@ -357,11 +357,12 @@ func (s *Store) ListAlerts(ctx context.Context, status string, limit int) ([]Out
 }
 
 // RetryAlert makes an item pending and due now, with its attempts reset
-// and its age counted from now. A delivered or silenced item is not
-// retried (ErrNotFound): a silenced alert is never sent, not even once
-// its silence has ended.
+// and its age counted from now. A delivered, silenced or digested item is
+// not retried (ErrNotFound): a silenced alert is never sent, not even once
+// its silence has ended, and a digested one went out in its digest (retry
+// the digest instead).
 func (s *Store) RetryAlert(ctx context.Context, id int64, now time.Time) error {
-	return s.update(ctx, "retry", id, `UPDATE outbox SET status = 'pending', attempts = 0, created_at = ?, next_attempt = ? WHERE id = ? AND status NOT IN ('delivered', 'silenced')`, nanos(now), nanos(now), id)
+	return s.update(ctx, "retry", id, `UPDATE outbox SET status = 'pending', attempts = 0, created_at = ?, next_attempt = ? WHERE id = ? AND status NOT IN ('delivered', 'silenced', 'digested')`, nanos(now), nanos(now), id)
 }
 
 // RetryAllDead does RetryAlert for every dead letter and says how many.
