@@ -118,6 +118,8 @@ type DigestEntry struct {
 	Alert Alert
 	// StoryID is the id of the alert's story, "" when it has none.
 	StoryID string
+	// Raw is the alert's pinned JSON, as queued.
+	Raw json.RawMessage
 }
 
 // DigestGroup is the alerts of a digest that share a story (or have
@@ -128,19 +130,30 @@ type DigestGroup struct {
 	Entries []DigestEntry
 }
 
-// DecodeDigest decodes the alerts of a digest. An alert that cannot be
-// decoded is an error naming its place.
+// DecodeDigest decodes the alerts of a digest (see DigestEntries).
 func DecodeDigest(d Digest) ([]DigestEntry, error) {
-	out := make([]DigestEntry, 0, len(d.Alerts))
-	for i, raw := range d.Alerts {
-		var e DigestEntry
-		if err := json.Unmarshal(raw, &e.Alert); err != nil {
-			return nil, fmt.Errorf("notifiers: digest %s: alert %d: %w", d.ID, i+1, err)
-		}
+	es, err := DigestEntries(d.Alerts)
+	if err != nil {
+		return nil, fmt.Errorf("notifiers: digest %s: %w", d.ID, err)
+	}
+	return es, nil
+}
+
+// DigestEntries decodes alert payloads, each the pinned alert JSON. An
+// alert that cannot be decoded is an error naming its place and id.
+func DigestEntries(alerts []json.RawMessage) ([]DigestEntry, error) {
+	out := make([]DigestEntry, 0, len(alerts))
+	for i, raw := range alerts {
+		e := DigestEntry{Raw: raw}
 		var s struct {
+			ID    string `json:"id"`
 			Story *struct {
 				ID string `json:"id"`
 			} `json:"story"`
+		}
+		if err := json.Unmarshal(raw, &e.Alert); err != nil {
+			_ = json.Unmarshal(raw, &s)
+			return nil, fmt.Errorf("alert %d (%q): %w", i+1, s.ID, err)
 		}
 		if err := json.Unmarshal(raw, &s); err == nil && s.Story != nil {
 			e.StoryID = s.Story.ID
