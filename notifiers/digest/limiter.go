@@ -29,6 +29,17 @@
 //     `outbox retry` counts from its re-send. A digest does not count.
 //   - Queued alerts of a destination that is no longer configured stay
 //     queued (`outbox list --status queued`) until it is configured again.
+//
+// Wiring, in the daemon: at start, after the store and the dispatcher,
+// NewMetrics(reg), NewLimiter(limits, m) with each notifier's
+// max_per_hour, Limiter.Seed(ctx, store, time.Now()), and
+// NewScheduler(store, destinations, SchedulerOptions{Kick:
+// dispatcher.Kick, Metrics: m}); Scheduler.Run beside the feeds. For each
+// article, after routing (and silences) and before the commit:
+//
+//	dec := limiter.Apply(routed.Alerts, res.Matches, now)
+//	isNew, err := commit(...)
+//	if err != nil || !isNew { dec.Cancel() } else { dec.Committed() }
 package digest
 
 import (
