@@ -59,6 +59,8 @@ type Config struct {
 	Delivery Delivery `yaml:"delivery"`
 	// FeedFetch holds the limits of feed polling shared by every feed.
 	FeedFetch FeedFetch `yaml:"feed_fetch"`
+	// Stories groups the alerts of articles that report one event.
+	Stories Stories `yaml:"stories"`
 	// Path is the file the config came from, "" for the defaults.
 	Path string `yaml:"-"`
 }
@@ -201,6 +203,14 @@ type Delivery struct {
 	Concurrency int `yaml:"concurrency"`
 }
 
+// Stories are the settings of stories: an article that reports the same
+// event as one alerted within the window joins its story.
+type Stories struct {
+	// Window is how long after an article alerted another one can join
+	// its story. Default 48h.
+	Window Duration `yaml:"window"`
+}
+
 // FeedFetch are the limits of feed polling shared by every feed.
 type FeedFetch struct {
 	// Concurrency is how many feeds are fetched at once, across all
@@ -253,6 +263,7 @@ func Default() Config {
 			StartJitter: Duration(30 * time.Second),
 			Timeout:     Duration(30 * time.Second),
 		},
+		Stories: Stories{Window: Duration(48 * time.Hour)},
 	}
 }
 

@@ -102,6 +102,7 @@ func TestBadConfigs(t *testing.T) {
 		{"yaml_syntax", `conf.yaml_syntax.yml:1:1: did not find expected ',' or ']'`},
 		{"yaml_syntax_late", `conf.yaml_syntax_late.yml:4:2: did not find expected key`},
 		{"zero_duration", `conf.zero_duration.yml:2:12: delivery.max_age must be positive, not 0s`},
+		{"stories_window", `conf.stories_window.yml:2:11: stories.window must be positive, not 0s`},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -169,6 +170,7 @@ func TestGoodConfigs(t *testing.T) {
 				DefaultNotify: []string{"console", "siem"},
 				Delivery:      Delivery{MinBackoff: Duration(2 * time.Second), MaxBackoff: Duration(10 * time.Minute), MaxAge: Duration(72 * time.Hour), Timeout: Duration(5 * time.Second), Concurrency: 2},
 				FeedFetch:     FeedFetch{Concurrency: 3, StartJitter: Duration(time.Minute), Timeout: Duration(10 * time.Second), AllowPrivate: []string{"10.1.0.0/16", "intranet.example"}},
+				Stories:       Stories{Window: Duration(24 * time.Hour)},
 				Path:          c.Path,
 			}
 			if !reflect.DeepEqual(c, want) {
@@ -243,7 +245,7 @@ func TestDefaults(t *testing.T) {
 		def.HTTP.Listen != "127.0.0.1:9464" || !def.HTTP.Enabled() ||
 		time.Duration(def.Inbox.Settle) != 200*time.Millisecond || time.Duration(def.Inbox.Rescan) != 30*time.Second ||
 		time.Duration(def.Delivery.MinBackoff) != time.Second || time.Duration(def.Delivery.MaxBackoff) != 5*time.Minute ||
-		time.Duration(def.Delivery.MaxAge) != 72*time.Hour || def.Path != "" {
+		time.Duration(def.Delivery.MaxAge) != 72*time.Hour || time.Duration(def.Stories.Window) != 48*time.Hour || def.Path != "" {
 		t.Errorf("defaults %+v", def)
 	}
 	if n, ok := def.Notifier("console"); !ok || n.Type != TypeLog || !reflect.DeepEqual(def.DefaultNotify, []string{"console"}) {

@@ -53,6 +53,7 @@ func (p *parser) validate(c *Config) {
 	if d.Concurrency < 1 {
 		p.check([]string{"delivery.concurrency"}, "delivery.concurrency must be at least 1, not %d", d.Concurrency)
 	}
+	p.positive("stories.window", c.Stories.Window)
 	ff := c.FeedFetch
 	if ff.Concurrency < 1 {
 		p.check([]string{"feed_fetch.concurrency"}, "feed_fetch.concurrency must be at least 1, not %d", ff.Concurrency)

@@ -366,7 +366,15 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 			d.dead(rctx, it, log, "undecodable alert payload: "+jerr.Error())
 			return
 		}
-		retry, err = n.Notify(actx, al)
+		if tn, ok := n.(ThreadNotifier); ok && al.Story != nil {
+			var waited bool
+			if retry, waited, err = d.notifyThread(actx, rctx, it, tn, al, log); waited {
+				cancel()
+				return
+			}
+		} else {
+			retry, err = n.Notify(actx, al)
+		}
 	}
 	cancel()
 	if err != nil && ctx.Err() != nil {
