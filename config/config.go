@@ -127,6 +127,14 @@ type Notifier struct {
 	URL            string `yaml:"url"`
 	Secret         string `yaml:"secret"`
 	SecretFile     string `yaml:"secret_file"`
+	// MaxPerHour is how many alerts the destination gets at once in any
+	// sliding hour; past it, alerts are queued for its next digest, never
+	// dropped. 0 (the default) means no limit.
+	MaxPerHour int `yaml:"max_per_hour"`
+	// Digest is the cron spec (as a feed's schedule) of when the alerts
+	// queued for the destination go out as one digest message.
+	// Default DefaultDigest.
+	Digest string `yaml:"digest"`
 }
 
 // Notifier types.
@@ -224,6 +232,10 @@ type FeedFetch struct {
 // DefaultSchedule is the schedule of a feed that gives none.
 const DefaultSchedule = schedule.Default
 
+// DefaultDigest is the digest schedule of a notifier that gives none: at
+// the top of every hour.
+const DefaultDigest = "0 * * * *"
+
 // Default returns the configuration used without a file: it runs on a
 // fresh machine, with one log notifier "console" that prints alerts on
 // standard output.
@@ -237,7 +249,7 @@ func Default() Config {
 			Rescan: Duration(30 * time.Second),
 		},
 		HTTP:          HTTP{Listen: "127.0.0.1:9464"},
-		Notifiers:     []Notifier{{Name: "console", Type: TypeLog}},
+		Notifiers:     []Notifier{{Name: "console", Type: TypeLog, Digest: DefaultDigest}},
 		DefaultNotify: []string{"console"},
 		Delivery: Delivery{
 			MinBackoff:  Duration(time.Second),
@@ -346,6 +358,11 @@ func parse(name string, data []byte, getenv func(string) (string, bool), local b
 	for i := range cfg.Feeds {
 		if cfg.Feeds[i].Schedule == "" {
 			cfg.Feeds[i].Schedule = DefaultSchedule
+		}
+	}
+	for i := range cfg.Notifiers {
+		if cfg.Notifiers[i].Digest == "" {
+			cfg.Notifiers[i].Digest = DefaultDigest
 		}
 	}
 	p.validate(&cfg)

@@ -159,6 +159,18 @@ func (p *parser) notifier(n Notifier, i int, names map[string]bool) {
 			p.check(at("url"), "%s: url %q must be an absolute http(s) URL", who, p.showURL(base+".url", n.URL))
 		}
 	}
+	if n.MaxPerHour < 0 {
+		p.check(at("max_per_hour"), "%s: max_per_hour must not be negative (0 means no limit), not %d", who, n.MaxPerHour)
+	}
+	if n.Digest != "" {
+		if _, err := schedule.Parse(n.Digest); err != nil {
+			if raw, ok := p.raw[base+".digest"]; ok {
+				p.check(at("digest"), "%s: invalid digest schedule %q", who, raw)
+			} else {
+				p.check(at("digest"), "%s: invalid digest schedule %q: %v", who, n.Digest, err)
+			}
+		}
+	}
 }
 
 // feed checks one feed and adds its name to names.

@@ -355,7 +355,9 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 	start := time.Now()
 	var retry bool
 	var err error
-	if pn, ok := n.(PayloadNotifier); ok && json.Valid(it.Payload) {
+	if IsDigest(it.Payload) {
+		retry, err = notifyDigest(actx, n, it.AlertID, it.Payload)
+	} else if pn, ok := n.(PayloadNotifier); ok && json.Valid(it.Payload) {
 		retry, err = pn.NotifyPayload(actx, it.AlertID, it.Payload)
 	} else {
 		var al Alert

@@ -148,6 +148,12 @@ var migrations = []string{
 	);
 	CREATE INDEX IF NOT EXISTS story_threads_updated_at ON story_threads(updated_at);
 	CREATE INDEX IF NOT EXISTS outbox_article ON outbox(article_id);`,
+	// Rate limits and digests (see digests.go): an alert past its
+	// destination's max_per_hour, or of digest rules only, is kept with
+	// status 'queued' until a digest takes it; it is then 'digested', with
+	// the alert id of the digest that carried it.
+	`ALTER TABLE outbox ADD COLUMN digest_id TEXT NOT NULL DEFAULT '';
+	CREATE INDEX outbox_notifier ON outbox(notifier, status, created_at);`,
 }
 
 func (s *Store) prepare(ctx context.Context) error {
