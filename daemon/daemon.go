@@ -29,6 +29,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/config"
 	"github.com/watchfloor/watchfloor/notifiers"
+	"github.com/watchfloor/watchfloor/notifiers/digest"
 	"github.com/watchfloor/watchfloor/notifiers/registry"
 	"github.com/watchfloor/watchfloor/notifiers/silences"
 	"github.com/watchfloor/watchfloor/notifiers/stories"
@@ -91,6 +92,10 @@ type Daemon struct {
 	silenceMetrics *silences.Metrics
 	// stories threads reports of one event: every alert carries its story.
 	stories *stories.Index
+	// limiter queues alerts past a destination's max_per_hour (and those
+	// of rules with delivery: digest) for digests, which sends them.
+	limiter *digest.Limiter
+	digests *digest.Scheduler
 }
 
 // ruleState is one loaded rule set with its pool of scorers.
@@ -182,6 +187,24 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		Logger:         d.log.With("component", "dispatcher"),
 		Metrics:        notifiers.NewMetrics(d.reg),
 	})
+	dm := digest.NewMetrics(d.reg)
+	limits := map[string]int{}
+	var dests []digest.Destination
+	for _, n := range cfg.Notifiers {
+		limits[n.Name] = n.MaxPerHour
+		dests = append(dests, digest.Destination{Name: n.Name, Schedule: n.Digest})
+	}
+	d.limiter = digest.NewLimiter(limits, dm)
+	if err := d.limiter.Seed(ctx, d.store, time.Now()); err != nil {
+		d.store.Close()
+		return nil, err
+	}
+	d.digests, err = digest.NewScheduler(d.store, dests, digest.SchedulerOptions{
+		Kick: d.disp.Kick, Logger: d.log.With("component", "digest"), Metrics: dm})
+	if err != nil {
+		d.store.Close()
+		return nil, err
+	}
 	d.inbox, err = inbox.New(inbox.Options{
 		Dir:        cfg.Inbox.Dir,
 		Settle:     time.Duration(cfg.Inbox.Settle),

@@ -88,9 +88,19 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 		ID: a.ID, Source: a.Source, Title: a.Title, URL: a.URL, Lang: a.Lang, Body: a.Body,
 		Published: a.Published, SeenAt: time.Now(), Matches: names, Result: store.NewResult(res),
 	}
+	// Alerts past a destination's hourly limit, and those of digest-only
+	// rules, are queued for its next digest; the slots they take are
+	// given back when the article turns out not to be new.
+	dec := d.limiter.Apply(routed.Alerts, res.Matches, now)
 	isNew, err := d.commits.Commit(ctx, store.Commit{Article: rec, Keys: keys, Alerts: routed.Alerts})
 	if err != nil {
+		dec.Cancel()
 		return err
+	}
+	if isNew {
+		dec.Committed()
+	} else {
+		dec.Cancel()
 	}
 	d.m.articles.WithLabelValues(source).Inc()
 	if !isNew {

@@ -74,6 +74,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	run("inbox", d.inbox.Run)
 	run("feeds", d.feeds.Run)
+	run("digests", d.digests.Run)
 	run("rules watcher", func(ctx context.Context) error {
 		return rulesdir.Watch(ctx, d.cfg.RulesDir, 0, d.log.With("component", "rules"), func() { _ = d.Reload("file change") },
 			func() { d.reloadIfChanged("changed while the watcher started") })

@@ -114,7 +114,7 @@ func newEnv(t *testing.T, dir string, maxPerHour int, ruleFiles map[string]strin
 func (e *env) process(t *testing.T, a engine.Article, now time.Time) {
 	t.Helper()
 	res := e.sc.Score(a)
-	routed, err := router.Route(res, []string{"siem"}, nil, now)
+	routed, err := router.Route(res, router.Params{DefaultNotify: []string{"siem"}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}

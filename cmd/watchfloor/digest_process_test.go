@@ -1,10 +1,3 @@
-// To enable: wire notifiers/digest into the daemon (see the package doc of
-// notifiers/digest: Limiter.Seed in daemon.New, Limiter.Apply before the
-// commit in process with Decision.Cancel on a failed or duplicate commit
-// and Decision.Committed after, Scheduler.Run beside the feeds in Run),
-// then rename this file to digest_process_test.go. Without the wiring it
-// fails: all 60 alerts go out at once.
-
 package main
 
 import (
