@@ -8,6 +8,7 @@
 //	watchfloor check    [--config FILE] [--rules DIR]
 //	watchfloor test     [--rules DIR] [PATH...]
 //	watchfloor eval     [--rules DIR] --labels FILE [--format text|json] [--min-precision P] [--min-recall R] PATH...
+//	watchfloor backtest [--config FILE] [--rules DIR] [--since DUR] [--format text|json]
 //	watchfloor outbox   list|retry [--config FILE] …
 //	watchfloor healthcheck [--config FILE] [--url URL]
 //	watchfloor version
@@ -60,6 +61,7 @@ func commands() []command {
 		{"check", "validate the config and the rules; exit 1 on error", cmdCheck},
 		{"test", "run the rule unit tests (*_test.yaml)", cmdTest},
 		{"eval", "measure the rules on labelled articles: precision, recall, F1, errors", cmdEval},
+		{"backtest", "replay the stored articles through a rules directory; nothing is sent", cmdBacktest},
 		{"outbox", "list alerts in the outbox and re-send dead letters", cmdOutbox},
 		{"healthcheck", "exit 0 when a running daemon reports ready", cmdHealthcheck},
 		{"version", "print the version", cmdVersion},
