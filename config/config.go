@@ -34,6 +34,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/httpx"
 	"github.com/watchfloor/watchfloor/internal/poserr"
+	"github.com/watchfloor/watchfloor/watchers/feeds/schedule"
 )
 
 // Config is the whole configuration; see Default for the defaults.
@@ -96,7 +97,7 @@ type Feed struct {
 	Name string `yaml:"name"`
 	// URL is the absolute http(s) URL of the feed.
 	URL string `yaml:"url"`
-	// Schedule is a cron spec accepted by ParseSchedule.
+	// Schedule is a cron spec accepted by schedule.Parse.
 	// Default DefaultSchedule.
 	Schedule string `yaml:"schedule"`
 	// FullText fetches each item's page and extracts its main text.
@@ -211,7 +212,7 @@ type FeedFetch struct {
 }
 
 // DefaultSchedule is the schedule of a feed that gives none.
-const DefaultSchedule = "@every 15m"
+const DefaultSchedule = schedule.Default
 
 // Default returns the configuration used without a file: it runs on a
 // fresh machine, with one log notifier "console" that prints alerts on
@@ -251,6 +252,13 @@ func (c *Config) Notifier(name string) (Notifier, bool) {
 		}
 	}
 	return Notifier{}, false
+}
+
+// HasNotifier reports whether a notifier is called name: what a rule's
+// notify entries are checked against (rules.Set.CheckNotifiers).
+func (c *Config) HasNotifier(name string) bool {
+	_, ok := c.Notifier(name)
+	return ok
 }
 
 // Error is one problem of a config file, at a position when it has one:

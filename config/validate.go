@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/watchfloor/watchfloor/internal/httpx"
+	"github.com/watchfloor/watchfloor/watchers/feeds/schedule"
 )
 
 // validate records every problem of c that the daemon would refuse.
@@ -177,7 +178,7 @@ func (p *parser) feed(f Feed, i int, names map[string]bool) {
 	case !httpURL(f.URL):
 		p.check(at("url"), "%s: url %q must be an absolute http(s) URL", who, p.show(base+".url", f.URL))
 	}
-	if _, err := parseSchedule(f.Schedule); err != nil {
+	if _, err := schedule.Parse(f.Schedule); err != nil {
 		if raw, ok := p.raw[base+".schedule"]; ok {
 			p.check(at("schedule"), "%s: invalid schedule %q", who, raw)
 		} else {

@@ -157,9 +157,6 @@ type loadCase struct {
 	// Errors is the whole error text, one FILE:LINE:COL: message a line,
 	// with FILE relative to the directory.
 	Errors string `yaml:"errors"`
-	// TestErrors is, for a directory that loads, the whole error text of
-	// running its rule unit tests (*_test.yaml), as Errors.
-	TestErrors string `yaml:"test_errors"`
 	// Articles must each be matched by exactly the rules listed.
 	Articles []struct {
 		Title string   `yaml:"title"`
@@ -190,13 +187,13 @@ func TestLoadTestdata(t *testing.T) {
 				t.Fatalf("%s: %v", p, err)
 			}
 			given := 0
-			for _, g := range []bool{tc.Errors != "", len(tc.Articles) > 0, tc.TestErrors != ""} {
+			for _, g := range []bool{tc.Errors != "", len(tc.Articles) > 0} {
 				if g {
 					given++
 				}
 			}
 			if given != 1 {
-				t.Fatalf("%s: give one of errors, articles and test_errors", p)
+				t.Fatalf("%s: give one of errors and articles", p)
 			}
 			dir := writeFiles(t, tc.Files)
 			set, err := Load(dir)
@@ -215,21 +212,6 @@ func TestLoadTestdata(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
-			}
-			if tc.TestErrors != "" {
-				var files []string
-				for _, f := range set.Tests {
-					files = append(files, filepath.Join(dir, f))
-				}
-				_, err := Test(set.Rules, files)
-				if err == nil {
-					t.Fatalf("tests ran, want errors\n%s", tc.TestErrors)
-				}
-				got := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
-				if want := strings.TrimSuffix(tc.TestErrors, "\n"); got != want {
-					t.Errorf("test errors\n%s\nwant\n%s", got, want)
-				}
-				return
 			}
 			s := set.Rules.NewScorer()
 			for _, a := range tc.Articles {

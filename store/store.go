@@ -96,6 +96,23 @@ var migrations = []string{
 		last_success  INTEGER NOT NULL,
 		last_checked  INTEGER NOT NULL
 	);`,
+	// Silences (see silences.go); an outbox row names the silences that
+	// removed rules from its alert, and a wholly silenced alert is kept
+	// with status 'silenced'.
+	`CREATE TABLE silences (
+		id         TEXT PRIMARY KEY,
+		rules      TEXT NOT NULL,   -- JSON array of rule names
+		labels     TEXT NOT NULL,   -- JSON object of label values
+		source     TEXT NOT NULL,   -- glob on the article's source, '' for any
+		starts_at  INTEGER NOT NULL,
+		ends_at    INTEGER NOT NULL,
+		reason     TEXT NOT NULL,
+		author     TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		expired_at INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX silences_ends_at ON silences(ends_at);
+	ALTER TABLE outbox ADD COLUMN silenced_by TEXT NOT NULL DEFAULT '[]';`,
 }
 
 func (s *Store) prepare(ctx context.Context) error {
@@ -105,7 +122,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	}{
 		{&s.insArticle, `INSERT INTO articles (id, source, title, url, lang, body, published, seen_at, matches, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.insKey, `INSERT OR IGNORE INTO seen_keys (key, article_id, seen_at) VALUES (?, ?, ?)`},
-		{&s.insAlert, `INSERT INTO outbox (alert_id, notifier, article_id, rules, payload, status, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`},
+		{&s.insAlert, `INSERT INTO outbox (alert_id, notifier, article_id, rules, payload, status, created_at, next_attempt, silenced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.seenKey, `SELECT 1 FROM seen_keys WHERE key = ?`},
 		{&s.delivered, `UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`},
 	} {

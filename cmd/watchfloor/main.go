@@ -11,6 +11,7 @@
 //	watchfloor backtest [--config FILE] [--rules DIR] [--since DUR] [--format text|json]
 //	watchfloor diff     [--config FILE] --rules NEW [--base DIR] [--since DUR] [--format text|json] [--fail-on-change]
 //	watchfloor outbox   list|retry [--config FILE] …
+//	watchfloor silence  add|list|expire [--config FILE] …
 //	watchfloor healthcheck [--config FILE] [--url URL]
 //	watchfloor version
 package main
@@ -65,6 +66,7 @@ func commands() []command {
 		{"backtest", "replay the stored articles through a rules directory; nothing is sent", cmdBacktest},
 		{"diff", "what a new rules directory would newly match and stop matching in the history", cmdDiff},
 		{"outbox", "list alerts in the outbox and re-send dead letters", cmdOutbox},
+		{"silence", "add, list and expire silences: matching rules leave alerts for a while", cmdSilence},
 		{"healthcheck", "exit 0 when a running daemon reports ready", cmdHealthcheck},
 		{"version", "print the version", cmdVersion},
 	}

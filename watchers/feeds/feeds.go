@@ -44,11 +44,11 @@ import (
 	"github.com/robfig/cron/v3"
 	"golang.org/x/net/html/charset"
 
-	"github.com/watchfloor/watchfloor/config"
 	"github.com/watchfloor/watchfloor/engine"
 	"github.com/watchfloor/watchfloor/ingest"
 	"github.com/watchfloor/watchfloor/internal/httpx"
 	"github.com/watchfloor/watchfloor/store"
+	"github.com/watchfloor/watchfloor/watchers/feeds/schedule"
 )
 
 // Config is one feed.
@@ -159,11 +159,11 @@ func New(feeds []Config, st State, h Handler, o Options) (*Watcher, error) {
 		}
 		spec := f.Schedule
 		if spec == "" {
-			spec = config.DefaultSchedule
+			spec = schedule.Default
 		}
-		s, err := config.ParseSchedule(spec)
+		s, err := schedule.Parse(spec)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("feeds: %s: %w", f.Name, err))
+			errs = append(errs, fmt.Errorf("feeds: %s: invalid schedule %q: %w", f.Name, spec, err))
 			continue
 		}
 		w.sched[f.Name] = s
