@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
@@ -23,9 +24,12 @@ const benchArticles = 20000
 //
 //	read       store.Articles alone: the SQLite rows, one goroutine
 //	score      the articles in memory, scored on every core, no store
-//	backtest   Replay with one rule set, no summaries (backtest's text, diff)
+//	backtest   Replay with one rule set, no summaries (backtest's text)
 //	classify   Replay as backtest --format json scores: every article summarised
 //	diff       Replay with two rule sets (diff, Impact)
+//
+// gogc=400 runs with the garbage collector set as the backtest and diff
+// commands set it (the daemon's Impact runs with the process's setting).
 //
 // Run with:
 //
@@ -69,12 +73,18 @@ func BenchmarkReplay(b *testing.B) {
 		name string
 		sets []*engine.RuleSet
 		opt  Options
+		gc   int // GOGC while replaying; 0 leaves it
 	}{
-		{"backtest", []*engine.RuleSet{rs}, Options{}},
-		{"classify", []*engine.RuleSet{rs}, Options{Summaries: true}},
-		{"diff", []*engine.RuleSet{rs, rs}, Options{}},
+		{"backtest", []*engine.RuleSet{rs}, Options{}, 0},
+		{"backtest/gogc=400", []*engine.RuleSet{rs}, Options{}, 400},
+		{"classify/gogc=400", []*engine.RuleSet{rs}, Options{Summaries: true}, 400},
+		{"diff", []*engine.RuleSet{rs, rs}, Options{}, 0},
+		{"diff/gogc=400", []*engine.RuleSet{rs, rs}, Options{}, 400},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
+			if tt.gc > 0 {
+				defer debug.SetGCPercent(debug.SetGCPercent(tt.gc))
+			}
 			n, matches, cpu0 := 0, 0, processCPU()
 			for b.Loop() {
 				k, err := Replay(ctx, st, tt.sets, tt.opt, func(_ store.StoredArticle, res []engine.Result) error {

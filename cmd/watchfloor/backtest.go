@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -57,6 +59,7 @@ func cmdBacktest(ctx context.Context, args []string, std stdio) int {
 		}
 	}
 	opt := history.Options{Since: h.since, Until: h.now, Summaries: *format == "json"}
+	defer tuneGC()()
 	rep, err := history.Backtest(ctx, h.st, set.Rules, opt, each)
 	if err == nil && *format == "text" {
 		printBacktest(w, rep, h.sinceText(), dir)
@@ -160,4 +163,21 @@ func parseSince(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration such as 7d, 36h or 90m (0 for the whole history)", s)
 	}
 	return d, nil
+}
+
+// replayGCPercent is the garbage collector's setting while backtest and
+// diff replay the history, unless GOGC is set. Scoring allocates some
+// 60 KB an article that is garbage at once; with the small live heap of
+// a replay the default (100) collects so often that it takes about a
+// quarter of the CPU (see BenchmarkReplay in history/).
+const replayGCPercent = 400
+
+// tuneGC applies replayGCPercent and returns the function that restores
+// the previous setting.
+func tuneGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(replayGCPercent)
+	return func() { debug.SetGCPercent(old) }
 }

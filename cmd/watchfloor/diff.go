@@ -50,7 +50,9 @@ func cmdDiff(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintln(std.err, err)
 		return exitUsage
 	}
+	restoreGC := tuneGC()
 	rep, err := history.Diff(ctx, h.st, baseSet.Rules, newSet.Rules, history.Options{Since: h.since, Until: h.now})
+	restoreGC()
 	if err != nil {
 		fmt.Fprintf(std.err, "watchfloor diff: %v\n", err)
 		return exitUsage
