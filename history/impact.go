@@ -46,9 +46,9 @@ type ImpactReport struct {
 //
 // Its cost is two scorings of every article seen since then, on half the
 // cores (at least one), so that live articles keep being scored while it
-// runs: with the shipped pack about 0.7 ms of CPU per article
-// (BenchmarkReplay/diff: 1,500 articles per CPU-second), so a day of
-// 10,000 articles costs about 7 CPU-seconds. Call it in its own
+// runs: with the shipped pack about 0.5 ms of CPU per article
+// (BenchmarkReplay/diff: about 2,000 articles per CPU-second), so a day
+// of 10,000 articles costs about 5 CPU-seconds. Call it in its own
 // goroutine, not on the reload path, and cancel ctx to abandon it (say,
 // when the next reload starts).
 // Nothing is kept in memory but the counts.
