@@ -31,6 +31,7 @@ import (
 	"github.com/watchfloor/watchfloor/notifiers"
 	"github.com/watchfloor/watchfloor/notifiers/registry"
 	"github.com/watchfloor/watchfloor/notifiers/silences"
+	"github.com/watchfloor/watchfloor/notifiers/stories"
 	"github.com/watchfloor/watchfloor/rules"
 	"github.com/watchfloor/watchfloor/store"
 	"github.com/watchfloor/watchfloor/watchers/feeds"
@@ -88,6 +89,8 @@ type Daemon struct {
 	// the CLI adds them) and changed at once over the admin API.
 	silences       *silences.Cache
 	silenceMetrics *silences.Metrics
+	// stories threads reports of one event: every alert carries its story.
+	stories *stories.Index
 }
 
 // ruleState is one loaded rule set with its pool of scorers.
@@ -163,6 +166,12 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.silenceMetrics = silences.NewMetrics(d.reg)
+	d.stories, err = stories.Open(ctx, d.store, stories.Options{Window: time.Duration(cfg.Stories.Window),
+		Metrics: stories.NewMetrics(d.reg), Logger: d.log.With("component", "stories")}, time.Now())
+	if err != nil {
+		d.store.Close()
+		return nil, err
+	}
 	d.disp = notifiers.NewDispatcher(d.store, d.notifs, notifiers.DispatchOptions{
 		MinBackoff: time.Duration(cfg.Delivery.MinBackoff),
 		MaxBackoff: time.Duration(cfg.Delivery.MaxBackoff),

@@ -65,7 +65,18 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 		d.log.Warn("rule failed at run time", "rule", e.Rule, "article", a.ID, "err", e.Err)
 	}
 	now := time.Now()
-	routed, err := router.Route(res, d.cfg.DefaultNotify, d.silences.Active(now), now)
+	rp := router.Params{DefaultNotify: d.cfg.DefaultNotify, Silences: d.silences.Active(now)}
+	if len(res.Matches) > 0 {
+		// The story is assigned before the alerts are encoded: every
+		// alert of the article carries it. Its first alert id is the
+		// alert to the first destination routed.
+		s, err := d.stories.Assign(ctx, a, router.AlertID(a.ID, firstDest(res.Matches, d.cfg.DefaultNotify)), now)
+		if err != nil {
+			return err
+		}
+		rp.Story = s.Payload()
+	}
+	routed, err := router.Route(res, rp, now)
 	if err != nil {
 		return err
 	}
@@ -102,4 +113,17 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 			"silenced", len(routed.Silenced))
 	}
 	return nil
+}
+
+// firstDest is the destination of the first match: where Route sends its
+// first alert.
+func firstDest(ms []engine.Match, defaultNotify []string) string {
+	dests := ms[0].Notify
+	if len(dests) == 0 {
+		dests = defaultNotify
+	}
+	if len(dests) == 0 {
+		return ""
+	}
+	return dests[0]
 }

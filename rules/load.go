@@ -28,6 +28,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -331,13 +332,14 @@ func parseFile(path string, data []byte) (fileDoc, poserr.List) {
 	return fd, errs
 }
 
-var ruleKeys = []string{"name", "description", "when", "score", "min_score", "severity", "polarity", "quotes", "fields", "labels", "notify"}
+var ruleKeys = []string{"name", "description", "when", "score", "min_score", "severity", "polarity", "quotes", "fields", "labels", "notify", "delivery", "cooldown"}
 
 // polarities and quoteModes are the values of the rule keys polarity and
 // quotes; the first of each is the default.
 var (
 	polarities = []string{"any", "asserted"}
 	quoteModes = []string{"include", "ignore"}
+	deliveries = []string{engine.DeliveryImmediate, engine.DeliveryDigest}
 )
 
 var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -396,6 +398,23 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, poserr.List) {
 				errs = append(errs, at(path, v, "unknown quotes %q (want one of %s)", d.spec.Quotes, strings.Join(quoteModes, ", ")))
 				d.spec.Quotes = ""
 			}
+		case "delivery":
+			d.spec.Delivery = str(v, "delivery")
+			if v.Kind == yaml.ScalarNode && !contains(deliveries, d.spec.Delivery) {
+				errs = append(errs, at(path, v, "unknown delivery %q (want one of %s)", d.spec.Delivery, strings.Join(deliveries, ", ")))
+				d.spec.Delivery = ""
+			}
+		case "cooldown":
+			s := str(v, "cooldown")
+			if !isStr(v) {
+				continue
+			}
+			cd, err := time.ParseDuration(s)
+			if err != nil || cd <= 0 {
+				errs = append(errs, at(path, v, "cooldown %q must be a positive duration such as 30m, 2h or 36h", s))
+				continue
+			}
+			d.spec.Cooldown = cd
 		case "fields":
 			if v.Kind != yaml.MappingNode {
 				errs = append(errs, at(path, v, "fields must be a mapping of field names to expressions"))

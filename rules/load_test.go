@@ -239,6 +239,8 @@ func TestLoadRuleKeys(t *testing.T) {
 		polarity string
 		quotes   string
 		fields   []engine.FieldSpec
+		delivery string
+		cooldown time.Duration
 	}{
 		{name: "defaults", rule: ""},
 		{name: "asserted, ignore", rule: "    polarity: asserted\n    quotes: ignore\n", polarity: "asserted", quotes: "ignore"},
@@ -246,6 +248,8 @@ func TestLoadRuleKeys(t *testing.T) {
 		{name: "fields keep file order", rule: "    fields:\n      place: matched(\"Mosul\")\n      killed: numbers_near(\"kill*\", 3)\n      a1_b: |\n        count(\"x\")\n",
 			fields: []engine.FieldSpec{{Name: "place", Expr: `matched("Mosul")`}, {Name: "killed", Expr: `numbers_near("kill*", 3)`}, {Name: "a1_b", Expr: "count(\"x\")\n"}}},
 		{name: "empty fields", rule: "    fields: {}\n"},
+		{name: "digest with a cooldown", rule: "    delivery: digest\n    cooldown: 90m\n", delivery: engine.DeliveryDigest, cooldown: 90 * time.Minute},
+		{name: "immediate", rule: "    delivery: immediate\n", delivery: engine.DeliveryImmediate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -260,6 +264,19 @@ func TestLoadRuleKeys(t *testing.T) {
 			}
 			if fmt.Sprint(r.Fields) != fmt.Sprint(tt.fields) {
 				t.Errorf("fields %q, want %q", r.Fields, tt.fields)
+			}
+			if r.Delivery != tt.delivery || r.Cooldown != tt.cooldown {
+				t.Errorf("delivery %q cooldown %v, want %q and %v", r.Delivery, r.Cooldown, tt.delivery, tt.cooldown)
+			}
+			// The match carries them, for routing.
+			s := set.Rules.NewScorer()
+			ms := s.Score(engine.Article{ID: "x", Body: "x"}).Matches
+			wantDelivery := tt.delivery
+			if wantDelivery == "" {
+				wantDelivery = engine.DeliveryImmediate
+			}
+			if len(ms) != 1 || ms[0].Delivery != wantDelivery || ms[0].Cooldown != tt.cooldown {
+				t.Errorf("matches %+v, want one with delivery %q and cooldown %v", ms, wantDelivery, tt.cooldown)
 			}
 		})
 	}

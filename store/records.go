@@ -29,8 +29,9 @@ type NewAlert struct {
 	ArticleID string
 	Rules     []string
 	Payload   []byte // the alert JSON, delivered as is
-	// Status is "" (pending: to deliver) or StatusSilenced: every rule of
-	// the alert was silenced, so it is kept as history and never sent.
+	// Status is "" (pending: to deliver now), StatusSilenced (every rule
+	// of the alert was silenced, so it is kept as history and never sent)
+	// or StatusQueued (the alert waits for its destination's next digest).
 	Status string
 	// SilencedBy are the ids of the silences that removed rules from the
 	// alert (all of them when Status is StatusSilenced).
@@ -103,7 +104,7 @@ func (s *Store) CommitArticles(ctx context.Context, batch []Commit) (ok []bool, 
 			switch status {
 			case "", StatusPending:
 				status = StatusPending
-			case StatusSilenced:
+			case StatusSilenced, StatusQueued:
 			default:
 				return nil, fmt.Errorf("store: enqueue alert %s: unknown status %q", al.AlertID, al.Status)
 			}
@@ -226,7 +227,7 @@ type OutboxItem struct {
 	AlertID, Notifier, ArticleID string
 	Rules                        []string
 	Payload                      []byte
-	Status                       string // pending, delivered, dead or silenced
+	Status                       string // pending, delivered, dead, silenced, queued or digested
 	Attempts                     int
 	CreatedAt, NextAttempt       time.Time
 	DeliveredAt                  time.Time // zero unless delivered
@@ -356,11 +357,12 @@ func (s *Store) ListAlerts(ctx context.Context, status string, limit int) ([]Out
 }
 
 // RetryAlert makes an item pending and due now, with its attempts reset
-// and its age counted from now. A delivered or silenced item is not
-// retried (ErrNotFound): a silenced alert is never sent, not even once
-// its silence has ended.
+// and its age counted from now. A delivered, silenced or digested item is
+// not retried (ErrNotFound): a silenced alert is never sent, not even once
+// its silence has ended, and a digested one went out in its digest (retry
+// the digest instead).
 func (s *Store) RetryAlert(ctx context.Context, id int64, now time.Time) error {
-	return s.update(ctx, "retry", id, `UPDATE outbox SET status = 'pending', attempts = 0, created_at = ?, next_attempt = ? WHERE id = ? AND status NOT IN ('delivered', 'silenced')`, nanos(now), nanos(now), id)
+	return s.update(ctx, "retry", id, `UPDATE outbox SET status = 'pending', attempts = 0, created_at = ?, next_attempt = ? WHERE id = ? AND status NOT IN ('delivered', 'silenced', 'digested')`, nanos(now), nanos(now), id)
 }
 
 // RetryAllDead does RetryAlert for every dead letter and says how many.

@@ -201,7 +201,8 @@ func TestSilencedByMigratesOldRows(t *testing.T) {
 	s.Close()
 	path := filepath.Join(dir, FileName)
 	// Rebuild it as version 1 with one pending alert.
-	rawSQLite(t, path, "DROP TABLE silences", "ALTER TABLE outbox DROP COLUMN silenced_by", "PRAGMA user_version = 1",
+	rawSQLite(t, path, "DROP TABLE silences", "ALTER TABLE outbox DROP COLUMN silenced_by",
+		"DROP INDEX outbox_notifier", "ALTER TABLE outbox DROP COLUMN digest_id", "PRAGMA user_version = 1",
 		`INSERT INTO outbox (alert_id, notifier, article_id, rules, payload, status, created_at, next_attempt) VALUES ('old', 'siem', 'a', '["r"]', x'7b7d', 'pending', 1, 1)`)
 	s = open(t, dir)
 	items, err := s.ListAlerts(ctx, "", 0)

@@ -113,6 +113,47 @@ var migrations = []string{
 	);
 	CREATE INDEX silences_ends_at ON silences(ends_at);
 	ALTER TABLE outbox ADD COLUMN silenced_by TEXT NOT NULL DEFAULT '[]';`,
+	// Stories (stories.go): the articles that alerted, grouped by event,
+	// and where each destination threads a story's alerts. IF NOT EXISTS:
+	// a test may rebuild an older version with these tables left in.
+	`CREATE TABLE IF NOT EXISTS stories (
+		id               TEXT PRIMARY KEY,
+		first_alert_id   TEXT NOT NULL,
+		first_article_id TEXT NOT NULL,
+		created_at       INTEGER NOT NULL,
+		last_at          INTEGER NOT NULL,
+		articles         INTEGER NOT NULL
+	);
+	CREATE INDEX IF NOT EXISTS stories_last_at ON stories(last_at);
+	CREATE TABLE IF NOT EXISTS story_members (
+		article_id TEXT PRIMARY KEY,
+		story_id   TEXT NOT NULL,
+		position   INTEGER NOT NULL,
+		alert_id   TEXT NOT NULL,
+		url_key    TEXT NOT NULL,
+		title_key  TEXT NOT NULL,
+		signature  BLOB,             -- MinHash of the text; NULL when too short
+		seen_at    INTEGER NOT NULL
+	);
+	CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id, position);
+	CREATE INDEX IF NOT EXISTS story_members_seen_at ON story_members(seen_at);
+	CREATE TABLE IF NOT EXISTS story_threads (
+		story_id      TEXT NOT NULL,
+		notifier      TEXT NOT NULL,
+		root          TEXT NOT NULL,  -- the destination's id of the first message (Slack ts)
+		root_alert_id TEXT NOT NULL,
+		state         BLOB,           -- what the notifier keeps between messages
+		updated_at    INTEGER NOT NULL,
+		PRIMARY KEY (story_id, notifier)
+	);
+	CREATE INDEX IF NOT EXISTS story_threads_updated_at ON story_threads(updated_at);
+	CREATE INDEX IF NOT EXISTS outbox_article ON outbox(article_id);`,
+	// Rate limits and digests (see digests.go): an alert past its
+	// destination's max_per_hour, or of digest rules only, is kept with
+	// status 'queued' until a digest takes it; it is then 'digested', with
+	// the alert id of the digest that carried it.
+	`ALTER TABLE outbox ADD COLUMN digest_id TEXT NOT NULL DEFAULT '';
+	CREATE INDEX outbox_notifier ON outbox(notifier, status, created_at);`,
 }
 
 func (s *Store) prepare(ctx context.Context) error {

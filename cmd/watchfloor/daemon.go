@@ -106,14 +106,14 @@ func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			w, code = std.out, exitOK
 		}
-		fmt.Fprintln(w, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|silenced|all] [--limit N]")
+		fmt.Fprintln(w, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|silenced|queued|digested|all] [--limit N]")
 		fmt.Fprintln(w, "       watchfloor outbox retry [--config FILE] (ID... | --all)")
 		return code
 	}
 	sub := args[0]
 	fs := newFlags("outbox "+sub, "[--config FILE]", std)
 	cfgPath := fs.String("config", "", "config file (default: $WATCHFLOOR_CONFIG, else built-in defaults)")
-	status := fs.String("status", "all", "with list: pending, dead, delivered, silenced (kept, never sent) or all")
+	status := fs.String("status", "all", "with list: pending, dead, delivered, silenced (kept, never sent), queued (waiting for a digest), digested (sent in a digest) or all")
 	limit := fs.Int("limit", 50, "with list: at most this many, newest first (0 = all)")
 	all := fs.Bool("all", false, "with retry: re-send every dead letter")
 	if code, ok := parse(fs, args[1:]); !ok {

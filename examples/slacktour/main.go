@@ -2,8 +2,9 @@
 // channel receives from watchfloor: it starts a local Slack API server
 // (slack-go's slacktest), runs the daemon against it on the shipped rule
 // pack, drops articles into its inbox, prints each message as the channel
-// shows it (thread replies indented under their thread), then adds a rule
-// while the daemon runs and shows the alert that the reloaded rules send.
+// shows it, then drops two other outlets' reports of one of those events
+// (they reply in its thread), then adds a rule while the daemon runs and
+// shows the alert that the reloaded rules send.
 //
 //	go run ./examples/slacktour [ARTICLE_DIR]
 //
@@ -13,6 +14,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -111,6 +113,39 @@ func (c *channel) print(w io.Writer, from int) {
 	}
 }
 
+// printThreads writes the messages from index from on that reply in a
+// thread, under the message that started it.
+func (c *channel) printThreads(w io.Writer, from int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var order []string
+	replies := map[string][]message{}
+	for _, m := range c.msgs[from:] {
+		if m.threadTS == "" {
+			fmt.Fprintf(w, "#desk  %s\n", oneLine(m.text))
+			continue
+		}
+		if _, ok := replies[m.threadTS]; !ok {
+			order = append(order, m.threadTS)
+		}
+		replies[m.threadTS] = append(replies[m.threadTS], m)
+	}
+	for _, ts := range order {
+		for _, m := range c.msgs[:from] {
+			if m.ts == ts {
+				fmt.Fprintf(w, "#desk  %s\n", oneLine(m.text))
+			}
+		}
+		for _, r := range replies[ts] {
+			also := ""
+			if r.broadcast {
+				also = " (also sent to the channel)"
+			}
+			fmt.Fprintf(w, "   └─ %s%s\n", oneLine(r.text), also)
+		}
+	}
+}
+
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // run is the tour; it returns once every step has been shown.
@@ -157,8 +192,18 @@ func run(ctx context.Context, out io.Writer, articles string) error {
 	}
 	ch.print(out, 0)
 
-	fmt.Fprintf(out, "\n2. A rule added while the daemon runs (rules.d/tour.yaml), and an article it matches:\n\n")
+	fmt.Fprintf(out, "\n2. The same event reported again by two other outlets: replies in the first report's thread:\n\n")
 	before := ch.count()
+	if err := retell(files[len(files)-1], cfg.Inbox.Dir); err != nil {
+		return err
+	}
+	if err := settle(ctx, cfg.Inbox.Dir, len(files)+2, ch, done); err != nil {
+		return err
+	}
+	ch.printThreads(out, before)
+
+	fmt.Fprintf(out, "\n3. A rule added while the daemon runs (rules.d/tour.yaml), and an article it matches:\n\n")
+	before = ch.count()
 	rule := "rules:\n  - name: tour-new-rule\n    when: mentions(\"watchfloor tour\")\n    severity: low\n"
 	if err := os.WriteFile(filepath.Join(cfg.RulesDir, "tour.yaml"), []byte(rule), 0o644); err != nil {
 		return err
@@ -193,6 +238,57 @@ func run(ctx context.Context, out io.Writer, articles string) error {
 	}
 	ch.print(out, before)
 	return nil
+}
+
+// retell drops two other outlets' versions of the article in src: the
+// same report under an updated headline with a paragraph added, and one
+// with its last paragraph cut; each a JSON article with its own URL.
+func retell(src, inbox string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	title, body, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	paras := strings.Split(strings.TrimSpace(body), "\n\n")
+	versions := []map[string]string{
+		{"title": "UPDATE 1-" + title, "url": "https://wire.example.org/story/1?utm_source=rss",
+			"body": strings.Join(paras, "\n\n") + "\n\nOfficials said more details would follow."},
+		{"title": title + " - Desk Daily", "url": "https://daily.example.net/news/plot",
+			"body": strings.Join(paras[:max(1, len(paras)-1)], "\n\n")},
+	}
+	for i, v := range versions {
+		data, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		name := fmt.Sprintf("retold-%d.json", i+1)
+		tmp := filepath.Join(inbox, "."+name)
+		if err := os.WriteFile(tmp, data, 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, filepath.Join(inbox, name)); err != nil {
+			return err
+		}
+		// One at a time: the second joins the thread the first reply found.
+		if err := waitProcessed(inbox, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitProcessed waits until the inbox file name was processed (or failed).
+func waitProcessed(inbox, name string) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, d := range []string{"processed", "failed"} {
+			if _, err := os.Stat(filepath.Join(inbox, d, name)); err == nil {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not processed within 20s", name)
 }
 
 // drop writes src into the inbox as writers should: under a dot name,

@@ -36,20 +36,31 @@ type Routed struct {
 	Silenced []silences.Filtered
 }
 
+// Params are what routing needs beyond the result.
+type Params struct {
+	// DefaultNotify are the destinations of a rule without notify.
+	DefaultNotify []string
+	// Silences are the silences in force.
+	Silences []silences.Silence
+	// Story is the story the article belongs to, carried by every alert;
+	// nil leaves it out.
+	Story *notifiers.Story
+}
+
 // Route groups the matches of res by destination: a match goes where its
-// rule's notify list says, else to defaultNotify. Destinations come in the
+// rule's notify list says, else to p.DefaultNotify. Destinations come in the
 // order their first match names them, and each alert lists its matches in
-// the result's order. The silences in active remove the matches they
+// the result's order. The silences in p.Silences remove the matches they
 // match: an alert carries the rest, and one left with none is kept, as it
 // would have been, with status silenced. The payload of each alert is the
 // pinned alert JSON.
-func Route(res engine.Result, defaultNotify []string, active []silences.Silence, now time.Time) (Routed, error) {
+func Route(res engine.Result, p Params, now time.Time) (Routed, error) {
 	var order []string
 	by := map[string][]engine.Match{}
 	for _, m := range res.Matches {
 		dests := m.Notify
 		if len(dests) == 0 {
-			dests = defaultNotify
+			dests = p.DefaultNotify
 		}
 		for _, dest := range dests {
 			if _, ok := by[dest]; !ok {
@@ -61,14 +72,14 @@ func Route(res engine.Result, defaultNotify []string, active []silences.Silence,
 	out := Routed{Alerts: make([]store.NewAlert, 0, len(order))}
 	for _, dest := range order {
 		ms := by[dest]
-		f := silences.Filter(active, ms, res.Article.Source, now)
+		f := silences.Filter(p.Silences, ms, res.Article.Source, now)
 		if len(f.Removed) > 0 {
 			out.Silenced = append(out.Silenced, f)
 			if !f.Silenced() {
 				ms = f.Kept
 			}
 		}
-		al := notifiers.Alert{ID: AlertID(res.Article.ID, dest), CreatedAt: now.UTC(), Article: res.Article, Matches: ms, Summary: res.Summary}
+		al := notifiers.Alert{ID: AlertID(res.Article.ID, dest), CreatedAt: now.UTC(), Article: res.Article, Matches: ms, Summary: res.Summary, Story: p.Story}
 		payload, err := json.Marshal(al)
 		if err != nil {
 			return Routed{}, fmt.Errorf("router: encode alert: %w", err)

@@ -23,7 +23,7 @@ func TestRoute(t *testing.T) {
 		},
 		Summary: []string{"A convoy was attacked."},
 	}
-	routed, err := Route(res, []string{"ops"}, nil, now)
+	routed, err := Route(res, Params{DefaultNotify: []string{"ops"}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestRoute(t *testing.T) {
 			t.Errorf("payload %d: id %s rules %v created %v", i, dec.ID, rules, dec.CreatedAt)
 		}
 	}
-	none, err := Route(engine.Result{Article: res.Article}, []string{"ops"}, nil, now)
+	none, err := Route(engine.Result{Article: res.Article}, Params{DefaultNotify: []string{"ops"}}, now)
 	if err != nil || len(none.Alerts) != 0 {
 		t.Errorf("no match gave %v, %v", none, err)
 	}
@@ -96,7 +96,7 @@ func TestRouteSilences(t *testing.T) {
 		{ID: "s-wire", Rules: []string{"smuggling", "leader-killed"}, Source: "feed:*", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(time.Hour)},
 		{ID: "s-over", Rules: []string{"smuggling"}, StartsAt: now.Add(-2 * time.Hour), EndsAt: now.Add(-time.Hour)},
 	}
-	routed, err := Route(res, []string{"ops"}, active, now)
+	routed, err := Route(res, Params{DefaultNotify: []string{"ops"}, Silences: active}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestRouteSilences(t *testing.T) {
 	// From the inbox, s-wire does not apply: siem keeps both, ops keeps
 	// smuggling only, and its payload no longer lists attack.
 	res.Article.Source = "file:inbox/a.txt"
-	routed, err = Route(res, []string{"ops"}, active, now)
+	routed, err = Route(res, Params{DefaultNotify: []string{"ops"}, Silences: active}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +144,25 @@ func TestRouteSilences(t *testing.T) {
 			if al.Status != "" || len(al.SilencedBy) != 0 || !reflect.DeepEqual(rules, []string{"smuggling", "leader-killed"}) {
 				t.Errorf("siem from the inbox: status %q payload %v silenced by %v", al.Status, rules, al.SilencedBy)
 			}
+		}
+	}
+}
+
+// Every alert of an article carries its story.
+func TestRouteCarriesTheStory(t *testing.T) {
+	res := engine.Result{Article: engine.Article{ID: "a2"}, Matches: []engine.Match{{Rule: "attack", Notify: []string{"ops", "siem"}}}}
+	story := &notifiers.Story{ID: "st_1", FirstAlertID: "wf_first", Position: 2}
+	routed, err := Route(res, Params{Story: story}, time.Now())
+	if err != nil || len(routed.Alerts) != 2 {
+		t.Fatalf("%d alerts, %v", len(routed.Alerts), err)
+	}
+	for _, al := range routed.Alerts {
+		var dec notifiers.Alert
+		if err := json.Unmarshal(al.Payload, &dec); err != nil {
+			t.Fatal(err)
+		}
+		if dec.Story == nil || *dec.Story != *story {
+			t.Errorf("%s: story %+v, want %+v", al.Notifier, dec.Story, story)
 		}
 	}
 }

@@ -102,7 +102,7 @@ func Watch(ctx context.Context, dir string, debounce time.Duration, logger *slog
 	w := &watcher{fw: fw, dir: dir, parent: filepath.Dir(dir), log: logger}
 	if w.parent != dir {
 		if err := fw.Add(w.parent); err != nil {
-			logger.Warn("rulesdir: cannot watch the parent directory; replacing the rules directory will need a SIGHUP",
+			logger.Warn("cannot watch the parent directory; replacing the rules directory will need a SIGHUP",
 				"dir", w.parent, "err", err)
 		}
 	}
@@ -145,7 +145,7 @@ func Watch(ctx context.Context, dir string, debounce time.Duration, logger *slog
 			if !ok {
 				return errors.New("rulesdir: watcher closed")
 			}
-			logger.Warn("rulesdir: watch error; reloading to be safe", "err", err)
+			logger.Warn("watch error; reloading to be safe", "err", err)
 			timer.Reset(debounce)
 		case <-timer.C:
 			if w.present {
@@ -184,7 +184,7 @@ func (w *watcher) addTree(root string) bool {
 				return filepath.SkipDir
 			}
 			if err := w.fw.Add(p); err != nil {
-				w.log.Warn("rulesdir: cannot watch", "dir", p, "err", err)
+				w.log.Warn("cannot watch", "dir", p, "err", err)
 			} else if p == root {
 				ok = true
 			}
@@ -211,14 +211,14 @@ func (w *watcher) rearm(ev fsnotify.Event) bool {
 	}
 	switch {
 	case w.present && ev.Op&fsnotify.Create != 0:
-		w.log.Info("rulesdir: the rules directory was replaced; watching it again", "dir", w.dir)
+		w.log.Info("the rules directory was replaced; watching it again", "dir", w.dir)
 		return true
 	case w.present:
 		// Removed or renamed, but a directory is at the path already: the
 		// event that put it there follows, and reloads.
 		return false
 	case wasPresent:
-		w.log.Warn("rulesdir: the rules directory was removed or renamed; keeping the loaded rules until it is back", "dir", w.dir)
+		w.log.Warn("the rules directory was removed or renamed; keeping the loaded rules until it is back", "dir", w.dir)
 	}
 	return false
 }

@@ -195,7 +195,7 @@ func TestDirectoryReplaced(t *testing.T) {
 
 			tc.replace(t, dir)
 			got := waitMore(t, n, 0, "after the replacement")
-			if want := "the rules directory was replaced; watching it again"; !strings.Contains(logs.String(), want) {
+			if want := `msg="the rules directory was replaced; watching it again"`; !strings.Contains(logs.String(), want) {
 				t.Errorf("log:\n%s\nwant a line with %q", logs.String(), want)
 			}
 
@@ -262,7 +262,9 @@ func TestDirectoryRemovedLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitCount(t, n, 0)
-	if want := "the rules directory was removed or renamed"; !strings.Contains(logs.String(), want) {
+	// The message does not repeat the component the daemon's logger
+	// carries (component=rules).
+	if want := `msg="the rules directory was removed or renamed;`; !strings.Contains(logs.String(), want) {
 		t.Errorf("log:\n%s\nwant a line with %q", logs.String(), want)
 	}
 }
