@@ -35,6 +35,7 @@ import (
 	"github.com/watchfloor/watchfloor/notifiers/stories"
 	"github.com/watchfloor/watchfloor/rules"
 	"github.com/watchfloor/watchfloor/store"
+	"github.com/watchfloor/watchfloor/store/history"
 	"github.com/watchfloor/watchfloor/watchers/feeds"
 	"github.com/watchfloor/watchfloor/watchers/inbox"
 	"github.com/watchfloor/watchfloor/watchers/rulesdir"
@@ -96,6 +97,12 @@ type Daemon struct {
 	// of rules with delivery: digest) for digests, which sends them.
 	limiter *digest.Limiter
 	digests *digest.Scheduler
+	// impact measures each reload over the last day's articles, in the
+	// background; guarded by reloadMu. impactCtx is set while Run runs.
+	impactCtx     context.Context
+	impactCancel  context.CancelFunc
+	impactWG      sync.WaitGroup
+	impactMetrics *history.ImpactMetrics
 }
 
 // ruleState is one loaded rule set with its pool of scorers.
@@ -187,6 +194,10 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		Logger:         d.log.With("component", "dispatcher"),
 		Metrics:        notifiers.NewMetrics(d.reg),
 	})
+	if d.impactMetrics, err = history.NewImpactMetrics(d.reg); err != nil {
+		d.store.Close()
+		return nil, err
+	}
 	dm := digest.NewMetrics(d.reg)
 	limits := map[string]int{}
 	var dests []digest.Destination

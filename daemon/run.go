@@ -33,6 +33,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	runCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
+	d.startImpact(runCtx)
 
 	commitDone := make(chan struct{})
 	stopCommits := make(chan struct{})
@@ -117,6 +118,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	case <-time.After(time.Until(graceEnd)):
 		d.log.Error("intake did not stop within the shutdown grace; closing anyway")
 	}
+	d.stopImpact()
 	close(stopCommits)
 	<-commitDone
 	stopDisp()

@@ -15,7 +15,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/config"
 	"github.com/watchfloor/watchfloor/engine"
-	"github.com/watchfloor/watchfloor/history"
+	"github.com/watchfloor/watchfloor/store/history"
 	"github.com/watchfloor/watchfloor/notifiers"
 	"github.com/watchfloor/watchfloor/store"
 )

@@ -9,7 +9,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/watchfloor/watchfloor/history"
+	"github.com/watchfloor/watchfloor/store/history"
 	"github.com/watchfloor/watchfloor/notifiers"
 )
 

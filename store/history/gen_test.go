@@ -85,7 +85,7 @@ func commit(t testing.TB, st *store.Store, base time.Time, arts []engine.Article
 // seedArticles reads testdata/seeds.
 func seedArticles(t testing.TB) []engine.Article {
 	t.Helper()
-	paths, err := filepath.Glob("../testdata/seeds/*.txt")
+	paths, err := filepath.Glob("../../testdata/seeds/*.txt")
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("seeds: %v %v", paths, err)
 	}
