@@ -34,6 +34,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/httpx"
 	"github.com/watchfloor/watchfloor/internal/poserr"
+	"github.com/watchfloor/watchfloor/watchers/feeds/schedule"
 )
 
 // Config is the whole configuration; see Default for the defaults.
@@ -58,6 +59,8 @@ type Config struct {
 	Delivery Delivery `yaml:"delivery"`
 	// FeedFetch holds the limits of feed polling shared by every feed.
 	FeedFetch FeedFetch `yaml:"feed_fetch"`
+	// Stories groups the alerts of articles that report one event.
+	Stories Stories `yaml:"stories"`
 	// Path is the file the config came from, "" for the defaults.
 	Path string `yaml:"-"`
 }
@@ -96,7 +99,7 @@ type Feed struct {
 	Name string `yaml:"name"`
 	// URL is the absolute http(s) URL of the feed.
 	URL string `yaml:"url"`
-	// Schedule is a cron spec accepted by ParseSchedule.
+	// Schedule is a cron spec accepted by schedule.Parse.
 	// Default DefaultSchedule.
 	Schedule string `yaml:"schedule"`
 	// FullText fetches each item's page and extracts its main text.
@@ -124,6 +127,14 @@ type Notifier struct {
 	URL            string `yaml:"url"`
 	Secret         string `yaml:"secret"`
 	SecretFile     string `yaml:"secret_file"`
+	// MaxPerHour is how many alerts the destination gets at once in any
+	// sliding hour; past it, alerts are queued for its next digest, never
+	// dropped. 0 (the default) means no limit.
+	MaxPerHour int `yaml:"max_per_hour"`
+	// Digest is the cron spec (as a feed's schedule) of when the alerts
+	// queued for the destination go out as one digest message.
+	// Default DefaultDigest.
+	Digest string `yaml:"digest"`
 }
 
 // Notifier types.
@@ -192,6 +203,14 @@ type Delivery struct {
 	Concurrency int `yaml:"concurrency"`
 }
 
+// Stories are the settings of stories: an article that reports the same
+// event as one alerted within the window joins its story.
+type Stories struct {
+	// Window is how long after an article alerted another one can join
+	// its story. Default 48h.
+	Window Duration `yaml:"window"`
+}
+
 // FeedFetch are the limits of feed polling shared by every feed.
 type FeedFetch struct {
 	// Concurrency is how many feeds are fetched at once, across all
@@ -211,7 +230,11 @@ type FeedFetch struct {
 }
 
 // DefaultSchedule is the schedule of a feed that gives none.
-const DefaultSchedule = "@every 15m"
+const DefaultSchedule = schedule.Default
+
+// DefaultDigest is the digest schedule of a notifier that gives none: at
+// the top of every hour.
+const DefaultDigest = "0 * * * *"
 
 // Default returns the configuration used without a file: it runs on a
 // fresh machine, with one log notifier "console" that prints alerts on
@@ -226,7 +249,7 @@ func Default() Config {
 			Rescan: Duration(30 * time.Second),
 		},
 		HTTP:          HTTP{Listen: "127.0.0.1:9464"},
-		Notifiers:     []Notifier{{Name: "console", Type: TypeLog}},
+		Notifiers:     []Notifier{{Name: "console", Type: TypeLog, Digest: DefaultDigest}},
 		DefaultNotify: []string{"console"},
 		Delivery: Delivery{
 			MinBackoff:  Duration(time.Second),
@@ -240,6 +263,7 @@ func Default() Config {
 			StartJitter: Duration(30 * time.Second),
 			Timeout:     Duration(30 * time.Second),
 		},
+		Stories: Stories{Window: Duration(48 * time.Hour)},
 	}
 }
 
@@ -251,6 +275,13 @@ func (c *Config) Notifier(name string) (Notifier, bool) {
 		}
 	}
 	return Notifier{}, false
+}
+
+// HasNotifier reports whether a notifier is called name: what a rule's
+// notify entries are checked against (rules.Set.CheckNotifiers).
+func (c *Config) HasNotifier(name string) bool {
+	_, ok := c.Notifier(name)
+	return ok
 }
 
 // Error is one problem of a config file, at a position when it has one:
@@ -327,6 +358,11 @@ func parse(name string, data []byte, getenv func(string) (string, bool), local b
 	for i := range cfg.Feeds {
 		if cfg.Feeds[i].Schedule == "" {
 			cfg.Feeds[i].Schedule = DefaultSchedule
+		}
+	}
+	for i := range cfg.Notifiers {
+		if cfg.Notifiers[i].Digest == "" {
+			cfg.Notifiers[i].Digest = DefaultDigest
 		}
 	}
 	p.validate(&cfg)

@@ -51,6 +51,9 @@ func TestBadConfigs(t *testing.T) {
 			"conf.bad_limits.yml:5:17: feed_fetch.start_jitter must not be negative, not -1s\n" +
 			`conf.bad_limits.yml:6:19: feed_fetch.allow_private: "10.0.0.0/33" is not a host name, IP address or CIDR range` + "\n" +
 			`conf.bad_limits.yml:6:32: feed_fetch.allow_private: "not a host" is not a host name, IP address or CIDR range`},
+		{"bad_digest", "conf.bad_digest.yml:5:19: notifier \"ops\": max_per_hour must not be negative (0 means no limit), not -1\n" +
+			`conf.bad_digest.yml:6:13: notifier "ops": invalid digest schedule "0 25 * * *": end of range (25) above maximum (23): 25` + "\n" +
+			`conf.bad_digest.yml:9:19: notifier "siem": max_per_hour must be a whole number, not "lots"`},
 		{"bad_listen", `conf.bad_listen.yml:2:11: http.listen "localhost" must be host:port, such as 127.0.0.1:9464, or off`},
 		{"bad_url", `conf.bad_url.yml:4:10: notifier "siem": url "ftp://example.org/…" must be an absolute http(s) URL`},
 		{"bad_var", `conf.bad_var.yml:1:11: data_dir: invalid variable name "DATA-DIR" in ${…} (want letters, digits and _; write $$ for a literal $)`},
@@ -66,7 +69,7 @@ func TestBadConfigs(t *testing.T) {
 		{"many", strings.Join([]string{
 			`conf.many.yml:1:11: data_dir must not be empty`,
 			`conf.many.yml:3:11: inbox.rescan must be positive, not -5s`,
-			`conf.many.yml:7:5: unknown key "chanel" in notifier "ops" (known: api_url, channel, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`,
+			`conf.many.yml:7:5: unknown key "chanel" in notifier "ops" (known: api_url, channel, digest, max_per_hour, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`,
 			`conf.many.yml:10:10: notifier "siem": url: environment variable HOOK_URL is not set`,
 			`conf.many.yml:12:11: notifier "pager": unknown type "pagerduty" (want slack, webhook or log)`,
 			`conf.many.yml:13:23: default_notify: no notifier named "missing"`,
@@ -90,7 +93,7 @@ func TestBadConfigs(t *testing.T) {
 		{"tab_indent", `conf.tab_indent.yml:2:1: found character that cannot start any token`},
 		{"two_docs", `conf.two_docs.yml:2:1: more than one YAML document; a config file holds one`},
 		{"unknown_default", `conf.unknown_default.yml:1:18: default_notify: no notifier named "ops"`},
-		{"unknown_key", `conf.unknown_key.yml:5:5: unknown key "chanel" in notifier "ops" (known: api_url, channel, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`},
+		{"unknown_key", `conf.unknown_key.yml:5:5: unknown key "chanel" in notifier "ops" (known: api_url, channel, digest, max_per_hour, name, secret, secret_file, token, token_file, type, url, webhook_url, webhook_url_file)`},
 		{"unknown_type", `conf.unknown_type.yml:2:21: notifier "p": unknown type "pager" (want slack, webhook or log)`},
 		{"unset_env", `conf.unset_env.yml:4:10: notifier "siem": url: environment variable HOOK_URL is not set`},
 		{"unterminated_var", `conf.unterminated_var.yml:1:11: data_dir: unterminated ${ (write $$ for a literal $)`},
@@ -99,6 +102,7 @@ func TestBadConfigs(t *testing.T) {
 		{"yaml_syntax", `conf.yaml_syntax.yml:1:1: did not find expected ',' or ']'`},
 		{"yaml_syntax_late", `conf.yaml_syntax_late.yml:4:2: did not find expected key`},
 		{"zero_duration", `conf.zero_duration.yml:2:12: delivery.max_age must be positive, not 0s`},
+		{"stories_window", `conf.stories_window.yml:2:11: stories.window must be positive, not 0s`},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -158,14 +162,15 @@ func TestGoodConfigs(t *testing.T) {
 					{Name: "wire", URL: "http://wire.example.org/atom", Schedule: DefaultSchedule},
 				},
 				Notifiers: []Notifier{
-					{Name: "ops", Type: TypeSlack, Token: "xoxb-1", Channel: "#alerts"},
-					{Name: "chat", Type: TypeSlack, WebhookURL: "https://hooks.slack.com/services/T0/B0/x"},
-					{Name: "siem", Type: TypeWebhook, URL: "http://127.0.0.1:9000/hook", Secret: "whsec_c2VjcmV0dmFsdWU=", SecretFile: "testdata/secret.txt"},
-					{Name: "console", Type: TypeLog},
+					{Name: "ops", Type: TypeSlack, Token: "xoxb-1", Channel: "#alerts", MaxPerHour: 20, Digest: "CRON_TZ=Europe/Paris 0 8-18 * * 1-5"},
+					{Name: "chat", Type: TypeSlack, WebhookURL: "https://hooks.slack.com/services/T0/B0/x", Digest: DefaultDigest},
+					{Name: "siem", Type: TypeWebhook, URL: "http://127.0.0.1:9000/hook", Secret: "whsec_c2VjcmV0dmFsdWU=", SecretFile: "testdata/secret.txt", Digest: DefaultDigest},
+					{Name: "console", Type: TypeLog, Digest: DefaultDigest},
 				},
 				DefaultNotify: []string{"console", "siem"},
 				Delivery:      Delivery{MinBackoff: Duration(2 * time.Second), MaxBackoff: Duration(10 * time.Minute), MaxAge: Duration(72 * time.Hour), Timeout: Duration(5 * time.Second), Concurrency: 2},
 				FeedFetch:     FeedFetch{Concurrency: 3, StartJitter: Duration(time.Minute), Timeout: Duration(10 * time.Second), AllowPrivate: []string{"10.1.0.0/16", "intranet.example"}},
+				Stories:       Stories{Window: Duration(24 * time.Hour)},
 				Path:          c.Path,
 			}
 			if !reflect.DeepEqual(c, want) {
@@ -240,7 +245,7 @@ func TestDefaults(t *testing.T) {
 		def.HTTP.Listen != "127.0.0.1:9464" || !def.HTTP.Enabled() ||
 		time.Duration(def.Inbox.Settle) != 200*time.Millisecond || time.Duration(def.Inbox.Rescan) != 30*time.Second ||
 		time.Duration(def.Delivery.MinBackoff) != time.Second || time.Duration(def.Delivery.MaxBackoff) != 5*time.Minute ||
-		time.Duration(def.Delivery.MaxAge) != 72*time.Hour || def.Path != "" {
+		time.Duration(def.Delivery.MaxAge) != 72*time.Hour || time.Duration(def.Stories.Window) != 48*time.Hour || def.Path != "" {
 		t.Errorf("defaults %+v", def)
 	}
 	if n, ok := def.Notifier("console"); !ok || n.Type != TypeLog || !reflect.DeepEqual(def.DefaultNotify, []string{"console"}) {
@@ -622,52 +627,6 @@ func TestDurationYAML(t *testing.T) {
 	var bad struct{ D Duration }
 	if err := yaml.Unmarshal([]byte("d: soon\n"), &bad); err == nil || !strings.Contains(err.Error(), `invalid duration "soon"`) {
 		t.Errorf("error %v", err)
-	}
-}
-
-func TestParseSchedule(t *testing.T) {
-	tests := []struct {
-		name, spec string
-		bad        bool
-	}{
-		{name: "every", spec: "@every 15m"},
-		{name: "five fields", spec: "*/5 * * * *"},
-		{name: "seconds field", spec: "0 */2 * * * *"},
-		{name: "CRON_TZ", spec: "CRON_TZ=Asia/Baghdad 0 7 * * *"},
-		{name: "TZ", spec: "TZ=UTC 0 7 * * 1-5"},
-		{name: "descriptor", spec: "@daily"},
-		{name: "empty", spec: "", bad: true},
-		{name: "spaces", spec: "   ", bad: true},
-		{name: "every without interval", spec: "@every", bad: true},
-		{name: "empty TZ panics the parser", spec: "TZ=", bad: true},
-		{name: "empty CRON_TZ", spec: "CRON_TZ=", bad: true},
-		{name: "unknown zone", spec: "CRON_TZ=Nowhere/Land * * * * *", bad: true},
-		{name: "too many fields", spec: "* * * * * * * *", bad: true},
-		{name: "negative interval", spec: "@every -1m", bad: true},
-		{name: "zero interval", spec: "@every 0s", bad: true},
-		{name: "negative interval with zone", spec: "CRON_TZ=UTC @every -1m", bad: true},
-		{name: "out of range", spec: "61 * * * *", bad: true},
-		{name: "word", spec: "nonsense", bad: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := ParseSchedule(tt.spec)
-			if tt.bad {
-				if err == nil {
-					t.Errorf("accepted")
-				} else if !strings.HasPrefix(err.Error(), fmt.Sprintf("config: invalid schedule %q: ", tt.spec)) {
-					t.Errorf("error %v", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-			if next := s.Next(now); !next.After(now) {
-				t.Errorf("next run %v is not after %v", next, now)
-			}
-		})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/watchfloor/watchfloor/internal/httpx"
+	"github.com/watchfloor/watchfloor/watchers/feeds/schedule"
 )
 
 // validate records every problem of c that the daemon would refuse.
@@ -52,6 +53,7 @@ func (p *parser) validate(c *Config) {
 	if d.Concurrency < 1 {
 		p.check([]string{"delivery.concurrency"}, "delivery.concurrency must be at least 1, not %d", d.Concurrency)
 	}
+	p.positive("stories.window", c.Stories.Window)
 	ff := c.FeedFetch
 	if ff.Concurrency < 1 {
 		p.check([]string{"feed_fetch.concurrency"}, "feed_fetch.concurrency must be at least 1, not %d", ff.Concurrency)
@@ -157,6 +159,18 @@ func (p *parser) notifier(n Notifier, i int, names map[string]bool) {
 			p.check(at("url"), "%s: url %q must be an absolute http(s) URL", who, p.showURL(base+".url", n.URL))
 		}
 	}
+	if n.MaxPerHour < 0 {
+		p.check(at("max_per_hour"), "%s: max_per_hour must not be negative (0 means no limit), not %d", who, n.MaxPerHour)
+	}
+	if n.Digest != "" {
+		if _, err := schedule.Parse(n.Digest); err != nil {
+			if raw, ok := p.raw[base+".digest"]; ok {
+				p.check(at("digest"), "%s: invalid digest schedule %q", who, raw)
+			} else {
+				p.check(at("digest"), "%s: invalid digest schedule %q: %v", who, n.Digest, err)
+			}
+		}
+	}
 }
 
 // feed checks one feed and adds its name to names.
@@ -177,7 +191,7 @@ func (p *parser) feed(f Feed, i int, names map[string]bool) {
 	case !httpURL(f.URL):
 		p.check(at("url"), "%s: url %q must be an absolute http(s) URL", who, p.show(base+".url", f.URL))
 	}
-	if _, err := parseSchedule(f.Schedule); err != nil {
+	if _, err := schedule.Parse(f.Schedule); err != nil {
 		if raw, ok := p.raw[base+".schedule"]; ok {
 			p.check(at("schedule"), "%s: invalid schedule %q", who, raw)
 		} else {

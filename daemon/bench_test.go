@@ -16,7 +16,8 @@ import (
 )
 
 // BenchmarkPipeline runs the daemon in process: b.N files renamed into the
-// inbox at once, each alerting a local webhook receiver.
+// inbox at once, each alerting a local webhook receiver. Each run stops
+// its daemon and waits for it before the next one starts.
 func BenchmarkPipeline(b *testing.B) {
 	var got atomic.Int64
 	done := make(chan struct{})
@@ -34,24 +35,39 @@ func BenchmarkPipeline(b *testing.B) {
 	cfg.HTTP.Listen = "off"
 	cfg.Notifiers = []config.Notifier{{Name: "siem", Type: "webhook", URL: srv.URL, Secret: secret}}
 	cfg.DefaultNotify = []string{"siem"}
-	copyDir(&testing.T{}, "../rules.d", cfg.RulesDir)
+	copyDir(b, "../rules.d", cfg.RulesDir)
 	stage := filepath.Join(dir, "stage")
-	_ = os.MkdirAll(stage, 0o755)
-	seed, _ := os.ReadFile("../testdata/seeds/004.txt")
+	if err := os.MkdirAll(stage, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	seed, err := os.ReadFile("../testdata/seeds/004.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
 	for i := 0; i < b.N; i++ {
-		_ = os.WriteFile(filepath.Join(stage, fmt.Sprint(i, ".txt")), append([]byte(fmt.Sprintf("Article %d\n", i)), seed...), 0o644)
+		if err := os.WriteFile(filepath.Join(stage, fmt.Sprint(i, ".txt")), append([]byte(fmt.Sprintf("Article %d\n", i)), seed...), 0o644); err != nil {
+			b.Fatal(err)
+		}
 	}
 	d, err := New(context.Background(), Options{Config: cfg, Stdout: io.Discard})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	go d.Run(ctx)
-	defer cancel()
-	time.Sleep(300 * time.Millisecond)
+	runErr := make(chan error, 1)
+	go func() { runErr <- d.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-runErr; err != nil {
+			b.Errorf("daemon: %v", err)
+		}
+	}()
+	time.Sleep(300 * time.Millisecond) // the watchers start; not timed
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		_ = os.Rename(filepath.Join(stage, fmt.Sprint(i, ".txt")), filepath.Join(cfg.Inbox.Dir, fmt.Sprint(i, ".txt")))
+		if err := os.Rename(filepath.Join(stage, fmt.Sprint(i, ".txt")), filepath.Join(cfg.Inbox.Dir, fmt.Sprint(i, ".txt"))); err != nil {
+			b.Fatal(err)
+		}
 	}
 	start := time.Now()
 	var intake time.Duration
@@ -59,6 +75,9 @@ func BenchmarkPipeline(b *testing.B) {
 		select {
 		case <-done:
 			intake = time.Since(start)
+		case err := <-runErr:
+			runErr <- err // for the deferred wait
+			b.Fatalf("daemon stopped: %v", err)
 		case <-time.After(20 * time.Millisecond):
 			if des, _ := os.ReadDir(filepath.Join(cfg.Inbox.Dir, "processed")); len(des) == b.N {
 				intake = time.Since(start)
@@ -70,6 +89,7 @@ func BenchmarkPipeline(b *testing.B) {
 	case <-time.After(3 * time.Minute):
 		b.Fatalf("%d of %d alerts", got.Load(), b.N)
 	}
+	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "files/s")
 	b.ReportMetric(float64(b.N)/intake.Seconds(), "intake-files/s")
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/slack-go/slack/slacktest"
 
 	"github.com/watchfloor/watchfloor/config"
@@ -82,7 +83,7 @@ func eventually(t *testing.T, what string, timeout time.Duration, cond func() bo
 }
 
 // copyDir copies the files of src into dst.
-func copyDir(t *testing.T, src, dst string) {
+func copyDir(t testing.TB, src, dst string) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -225,7 +226,13 @@ func TestSeedsReachWebhookAndSlack(t *testing.T) {
 		_, err := os.Stat(filepath.Join(e.inbox, "processed", "again.txt"))
 		return err == nil
 	})
-	time.Sleep(300 * time.Millisecond)
+	// Seen before scoring: counted as a duplicate, and nothing queued.
+	if got := testutil.ToFloat64(e.d.m.duplicates.WithLabelValues("inbox")); got != 1 {
+		t.Errorf("%v duplicates counted, want 1", got)
+	}
+	if pending, _, err := e.d.store.OutboxCounts(context.Background()); err != nil || pending != 0 {
+		t.Errorf("%d alerts pending after the duplicate (%v), want 0", pending, err)
+	}
 	if rcv.count() != 5 {
 		t.Errorf("duplicate content alerted again: %d alerts", rcv.count())
 	}
@@ -305,8 +312,10 @@ func TestBrokenRuleKeepsRunningSet(t *testing.T) {
 	n := e.d.rules.Load().set.Rules.Len()
 	// An atomic save of a broken rule file.
 	broken := "rules:\n  - name: broken\n    when: mentions(lex.nowhere)\n"
+	failures := func() float64 { return testutil.ToFloat64(e.d.m.reloads.WithLabelValues("failure")) }
 	dropFile(t, cfg.RulesDir, "zz-broken.yaml", []byte(broken))
-	time.Sleep(700 * time.Millisecond)
+	// The watcher tries the broken file, and the reload fails.
+	eventually(t, "a failed reload", 5*time.Second, func() bool { return failures() >= 1 })
 	if got := e.d.rules.Load().set.Rules.Len(); got != n {
 		t.Fatalf("rule set changed to %d rules", got)
 	}
@@ -318,8 +327,9 @@ func TestBrokenRuleKeepsRunningSet(t *testing.T) {
 	dropFile(t, cfg.RulesDir, "zz-broken.yaml", []byte(good))
 	eventually(t, "the reload", 5*time.Second, func() bool { return e.d.rules.Load().set.Rules.Len() == n+1 })
 	// POST /-/reload with a broken file answers 400 and keeps the set.
+	before := failures()
 	dropFile(t, cfg.RulesDir, "zz-broken.yaml", []byte(broken))
-	time.Sleep(500 * time.Millisecond)
+	eventually(t, "another failed reload", 5*time.Second, func() bool { return failures() > before })
 	resp, err := http.Post("http://"+e.d.Addr()+"/-/reload", "text/plain", nil)
 	if err != nil {
 		t.Fatal(err)

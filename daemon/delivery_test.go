@@ -11,6 +11,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/config"
 	"github.com/watchfloor/watchfloor/notifiers"
+	"github.com/watchfloor/watchfloor/notifiers/registry"
 )
 
 // TestNotifierClientHasNoTimeout: the notifiers do not inherit the
@@ -27,7 +28,7 @@ func TestNotifierClientHasNoTimeout(t *testing.T) {
 		{Name: "chat", Type: "slack", WebhookURL: slow.URL + "/services/T/B/x"},
 	}
 	shared := &http.Client{Timeout: 100 * time.Millisecond}
-	ns, err := BuildNotifiers(cfg, nil, shared, "test", "")
+	ns, err := registry.Build(cfg.Notifiers, registry.Options{Client: shared, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

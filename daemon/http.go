@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/watchfloor/watchfloor/notifiers/silences"
 )
 
 // Handler serves the admin endpoints: /livez (alias /healthz), /readyz,
-// /metrics and POST /-/reload.
+// /metrics, POST /-/reload and the silences API (/api/v1/silences).
 //
 // Requests that change state (any method but GET, HEAD and OPTIONS) are
 // refused when they come cross-origin from a browser (a page the analyst
@@ -35,8 +36,8 @@ func (d *Daemon) Handler() http.Handler {
 			http.Error(w, "store: not ready", http.StatusServiceUnavailable)
 			return
 		}
-		if errp := d.commitErr.Load(); errp != nil {
-			http.Error(w, "store: commits failing: "+(*errp).Error(), http.StatusServiceUnavailable)
+		if err := d.commits.Err(); err != nil {
+			http.Error(w, "store: commits failing: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		if d.rules.Load() == nil {
@@ -45,6 +46,9 @@ func (d *Daemon) Handler() http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	sh := silences.Handler(d.store, d.silences)
+	mux.Handle(silences.APIPath, sh)
+	mux.Handle(silences.APIPath+"/", sh)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{Registry: d.reg}))
 	mux.HandleFunc("POST /-/reload", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -16,6 +16,7 @@ import (
 	"github.com/watchfloor/watchfloor/config"
 	"github.com/watchfloor/watchfloor/engine"
 	"github.com/watchfloor/watchfloor/notifiers"
+	"github.com/watchfloor/watchfloor/notifiers/registry"
 )
 
 // TestComponentFailureStopsRun removes the inbox directory under a
@@ -122,7 +123,7 @@ func TestSlackAPIURLFromConfig(t *testing.T) {
 		}
 		cfg := config.Default()
 		cfg.Notifiers = []config.Notifier{{Name: "ops", Type: config.TypeSlack, Token: "xoxb-test", Channel: "#alerts", APIURL: api}}
-		ns, err := BuildNotifiers(cfg, io.Discard, nil, "test", "")
+		ns, err := registry.Build(cfg.Notifiers, registry.Options{Stdout: io.Discard, Version: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -49,6 +49,14 @@ type RuleSpec struct {
 	Quotes string
 	// Fields are the rule's event fields, evaluated when it matches.
 	Fields []FieldSpec
+	// Delivery is DeliveryImmediate (the default, also "") or
+	// DeliveryDigest: the rule's matches then wait for each destination's
+	// next digest instead of alerting at once.
+	Delivery string
+	// Cooldown, when positive, keeps the rule's later matches of the same
+	// story in that story's thread instead of new alerts, for this long
+	// after its last alert of the story.
+	Cooldown time.Duration
 }
 
 // FieldSpec is one event field of a rule: a name and an expression whose
@@ -119,7 +127,8 @@ type rule struct {
 	gated    bool        // evaluate only when one of terms occurred
 	slow     *SlowRule   // the rule computes terms from the article
 	severity string
-	drop     uint8 // token flags whose occurrences the rule ignores
+	delivery string // spec.Delivery, DeliveryImmediate for ""
+	drop     uint8  // token flags whose occurrences the rule ignores
 	fields   []eventField
 	// required lists term sets each of which must have occurred for when
 	// to be true: the helper calls joined by && at the top of when.
@@ -226,6 +235,17 @@ func (c *Compiler) Add(spec RuleSpec) error {
 		r.drop |= flagQuoted
 	default:
 		return fmt.Errorf("rule %s: unknown quotes %q (want include or ignore)", spec.Name, spec.Quotes)
+	}
+	switch spec.Delivery {
+	case "", DeliveryImmediate:
+		r.delivery = DeliveryImmediate
+	case DeliveryDigest:
+		r.delivery = DeliveryDigest
+	default:
+		return fmt.Errorf("rule %s: unknown delivery %q (want immediate or digest)", spec.Name, spec.Delivery)
+	}
+	if spec.Cooldown < 0 {
+		return fmt.Errorf("rule %s: cooldown %v must not be negative", spec.Name, spec.Cooldown)
 	}
 	p := &patcher{c: c}
 	var err error

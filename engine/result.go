@@ -35,11 +35,25 @@ type Match struct {
 	Fields map[string]any `json:"fields,omitempty"`
 	// Notify names the destinations of the rule; empty means the default.
 	Notify []string `json:"-"`
+	// Delivery is the rule's delivery: DeliveryImmediate ("" too) or
+	// DeliveryDigest (see RuleSpec.Delivery).
+	Delivery string `json:"-"`
+	// Cooldown is the rule's cooldown, 0 for none (see RuleSpec.Cooldown).
+	Cooldown time.Duration `json:"-"`
 	// events are the token positions where the rule's conditions held
 	// (near, same_sentence, numbers_near, before): their sentences lead
 	// the summary.
 	events []int32
 }
+
+// Deliveries of a rule's matches (RuleSpec.Delivery).
+const (
+	// DeliveryImmediate alerts at once, within the destination's
+	// max_per_hour.
+	DeliveryImmediate = "immediate"
+	// DeliveryDigest waits for the destination's next digest.
+	DeliveryDigest = "digest"
+)
 
 // Result is what scoring one article produced.
 type Result struct {

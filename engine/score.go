@@ -161,6 +161,8 @@ func (s *Scorer) Score(art Article) Result {
 			Labels:   r.spec.Labels,
 			Evidence: s.evidence(r),
 			Notify:   r.spec.Notify,
+			Delivery: r.delivery,
+			Cooldown: r.spec.Cooldown,
 		}
 		if len(r.fields) > 0 {
 			m.Fields, err = s.fields(r)

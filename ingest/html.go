@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"fmt"
 	"net/url"
 	"strings"
@@ -17,7 +16,9 @@ import (
 // ParseHTML extracts the main text of an HTML page: the charset comes from
 // a byte order mark, contentType, <meta charset> or <meta http-equiv>; the
 // text from readability extraction, falling back to the whole visible
-// text; title, canonical URL, language and publication time from the
+// text, either one turned into text by the rules of HTMLText (a page
+// nested too deep for the parser gives its whole text and no metadata);
+// title, canonical URL, language and publication time from the
 // document's metadata. baseURL, when given, resolves relative links.
 func ParseHTML(name string, data []byte, contentType, baseURL string) (engine.Article, error) {
 	var a engine.Article
@@ -34,7 +35,14 @@ func ParseHTML(name string, data []byte, contentType, baseURL string) (engine.Ar
 	}
 	doc, err := html.Parse(strings.NewReader(text))
 	if err != nil {
-		return a, fmt.Errorf("ingest: %s: parse HTML: %w", name, err)
+		// Nested deeper than the parser allows: no metadata and no
+		// extraction, only the text read tag by tag.
+		a.URL = baseURL
+		a.Body = tokenText(text)
+		if a.Body == "" {
+			return a, fmt.Errorf("ingest: %s: %w", name, errEmpty)
+		}
+		return a, nil
 	}
 	meta := readMeta(doc)
 	var base *url.URL
@@ -47,10 +55,7 @@ func ParseHTML(name string, data []byte, contentType, baseURL string) (engine.Ar
 	art, rerr := readability.FromDocument(doc, base)
 	body := ""
 	if rerr == nil && art.Node != nil {
-		var buf bytes.Buffer
-		if err := art.RenderText(&buf); err == nil {
-			body = buf.String()
-		}
+		body = nodeText(art.Node)
 		if t := strings.TrimSpace(art.Title()); t != "" {
 			a.Title = t
 		}
@@ -65,7 +70,7 @@ func ParseHTML(name string, data []byte, contentType, baseURL string) (engine.Ar
 		// Extraction found no article: fall back to every visible text.
 		fresh, err := html.Parse(strings.NewReader(text))
 		if err == nil {
-			body = visibleText(fresh)
+			body = nodeText(fresh)
 		}
 	}
 	if a.Title == "" {
@@ -84,9 +89,10 @@ func ParseHTML(name string, data []byte, contentType, baseURL string) (engine.Ar
 		a.URL = baseURL
 	}
 	// The parser decoded character references once; what is left was
-	// escaped twice ("&amp;#39;" in the source), so decode once more.
+	// escaped twice ("&amp;#39;" in the source), so decode once more
+	// (nodeText did so for the body).
 	a.Title = DecodeEntities(a.Title, 1)
-	a.Body = tidyText(DecodeEntities(body, 1))
+	a.Body = body
 	if a.Title == "" && a.Body == "" {
 		return a, fmt.Errorf("ingest: %s: %w", name, errEmpty)
 	}
@@ -159,58 +165,4 @@ func attr(n *html.Node, key string) string {
 		}
 	}
 	return ""
-}
-
-// blockElements end a line of text.
-var blockElements = map[atom.Atom]bool{
-	atom.P: true, atom.Div: true, atom.Br: true, atom.Li: true, atom.H1: true, atom.H2: true, atom.H3: true,
-	atom.H4: true, atom.H5: true, atom.H6: true, atom.Tr: true, atom.Blockquote: true, atom.Section: true,
-	atom.Article: true, atom.Header: true, atom.Footer: true, atom.Pre: true, atom.Table: true, atom.Ul: true, atom.Ol: true,
-	atom.Figcaption: true, atom.Dt: true, atom.Dd: true,
-}
-
-// visibleText renders the text of doc with one line per block, leaving
-// out scripts, styles and other invisible elements.
-func visibleText(doc *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		switch n.Type {
-		case html.TextNode:
-			b.WriteString(n.Data)
-		case html.ElementNode:
-			switch n.DataAtom {
-			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Head, atom.Svg, atom.Iframe:
-				return
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-		if n.Type == html.ElementNode && blockElements[n.DataAtom] {
-			b.WriteByte('\n')
-		}
-	}
-	walk(doc)
-	return b.String()
-}
-
-// tidyText collapses spaces within lines and runs of blank lines.
-func tidyText(s string) string {
-	lines := strings.Split(strings.ReplaceAll(s, "\r", ""), "\n")
-	out := lines[:0]
-	blank := true
-	for _, l := range lines {
-		l = strings.Join(strings.Fields(l), " ")
-		if l == "" {
-			if !blank {
-				out = append(out, "")
-			}
-			blank = true
-			continue
-		}
-		out = append(out, l)
-		blank = false
-	}
-	return strings.TrimSpace(strings.Join(out, "\n"))
 }

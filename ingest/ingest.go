@@ -3,7 +3,8 @@
 // Formats, by extension: .txt and .md/.markdown (plain text with optional
 // YAML front matter; without a title there, the first real line is the
 // title, skipping boilerplate such as "skip to main content" and photo
-// captions), .html/.htm (main text extracted), .json (one article object),
+// captions), .html/.htm (main text extracted, then turned into text by
+// the rules of HTMLText, which feeds use too), .json (one article object),
 // .jsonl (one object per line) and .eml (Subject, first text part, Date).
 // A file of any other type, or whose first bytes are not text (a
 // compressed file, an archive, an image, a PDF, NUL or control bytes), is

@@ -355,7 +355,9 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 	start := time.Now()
 	var retry bool
 	var err error
-	if pn, ok := n.(PayloadNotifier); ok && json.Valid(it.Payload) {
+	if IsDigest(it.Payload) {
+		retry, err = notifyDigest(actx, n, it.AlertID, it.Payload)
+	} else if pn, ok := n.(PayloadNotifier); ok && json.Valid(it.Payload) {
 		retry, err = pn.NotifyPayload(actx, it.AlertID, it.Payload)
 	} else {
 		var al Alert
@@ -364,7 +366,15 @@ func (d *Dispatcher) deliver(ctx context.Context, it store.OutboxItem) {
 			d.dead(rctx, it, log, "undecodable alert payload: "+jerr.Error())
 			return
 		}
-		retry, err = n.Notify(actx, al)
+		if tn, ok := n.(ThreadNotifier); ok && al.Story != nil {
+			var waited bool
+			if retry, waited, err = d.notifyThread(actx, rctx, it, tn, al, log); waited {
+				cancel()
+				return
+			}
+		} else {
+			retry, err = n.Notify(actx, al)
+		}
 	}
 	cancel()
 	if err != nil && ctx.Err() != nil {

@@ -25,6 +25,17 @@ type Alert struct {
 	Article   engine.Article
 	Matches   []engine.Match
 	Summary   []string
+	// Story is the story the article belongs to; nil only for an alert
+	// made without one.
+	Story *Story
+}
+
+// Story is the pinned "story" of an alert: the story's id, the id of its
+// first alert, and the article's position in it (1 for the first).
+type Story struct {
+	ID           string `json:"id"`
+	FirstAlertID string `json:"first_alert_id"`
+	Position     int    `json:"position"`
 }
 
 // alertJSON is the pinned webhook body.
@@ -35,6 +46,7 @@ type alertJSON struct {
 	Article   articleJSON    `json:"article"`
 	Matches   []engine.Match `json:"matches"`
 	Summary   []string       `json:"summary"`
+	Story     *Story         `json:"story,omitempty"`
 }
 
 type articleJSON struct {
@@ -59,6 +71,7 @@ func (a Alert) MarshalJSON() ([]byte, error) {
 			Published: engine.FormatTime(a.Article.Published)},
 		Matches: engine.NonNilMatches(a.Matches),
 		Summary: summary,
+		Story:   a.Story,
 	})
 }
 
@@ -71,7 +84,7 @@ func (a *Alert) UnmarshalJSON(b []byte) error {
 	if j.Version != "1" {
 		return fmt.Errorf("notifiers: alert: unknown version %q", j.Version)
 	}
-	*a = Alert{ID: j.ID, Matches: j.Matches, Summary: j.Summary,
+	*a = Alert{ID: j.ID, Matches: j.Matches, Summary: j.Summary, Story: j.Story,
 		Article: engine.Article{ID: j.Article.ID, Title: j.Article.Title, URL: j.Article.URL, Source: j.Article.Source}}
 	if j.CreatedAt != "" {
 		t, err := time.Parse(time.RFC3339, j.CreatedAt)

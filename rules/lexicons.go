@@ -40,7 +40,7 @@ type lexDoc struct {
 // parseLexicons reads the mapping under "lexicons" or "extend_lexicons"
 // (key), in file order.
 func parseLexicons(path string, n *yaml.Node, key string) ([]lexDoc, poserr.List) {
-	kvs, errs := mapping(path, n, key)
+	kvs, errs := poserr.Mapping(path, n, key)
 	prefix := ""
 	if key == "extend_lexicons" {
 		prefix = "extend_lexicons: "

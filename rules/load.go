@@ -28,6 +28,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -118,7 +119,7 @@ func Load(dir string) (*Set, error) {
 		return nil, fmt.Errorf("rules: %s is not a directory", dir)
 	}
 	return load(os.DirFS(dir), dir, func(rel string) ([]byte, error) {
-		return readFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		return ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 	})
 }
 
@@ -268,31 +269,6 @@ func at(path string, n *yaml.Node, format string, args ...any) *poserr.Error {
 	return poserr.At(path, n, format, args...)
 }
 
-// mapping checks that n is a mapping with known, unique keys and returns
-// its key and value nodes.
-func mapping(path string, n *yaml.Node, what string, known ...string) ([][2]*yaml.Node, poserr.List) {
-	if n.Kind != yaml.MappingNode {
-		return nil, poserr.List{at(path, n, "%s must be a mapping", what)}
-	}
-	var errs poserr.List
-	var out [][2]*yaml.Node
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if known != nil && !contains(known, k.Value) {
-			errs = append(errs, at(path, k, "unknown key %q in %s (known: %s)", k.Value, what, strings.Join(known, ", ")))
-			continue
-		}
-		if seen[k.Value] {
-			errs = append(errs, at(path, k, "duplicate key %q in %s", k.Value, what))
-			continue
-		}
-		seen[k.Value] = true
-		out = append(out, [2]*yaml.Node{k, v})
-	}
-	return out, errs
-}
-
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -318,7 +294,7 @@ func parseFile(path string, data []byte) (fileDoc, poserr.List) {
 		return fd, nil
 	}
 	raw := strings.Split(string(data), "\n")
-	top, errs := mapping(path, doc, "rule file", "lexicons", "extend_lexicons", "rules")
+	top, errs := poserr.Mapping(path, doc, "rule file", "lexicons", "extend_lexicons", "rules")
 	for _, kv := range top {
 		switch kv[0].Value {
 		case "lexicons":
@@ -356,13 +332,14 @@ func parseFile(path string, data []byte) (fileDoc, poserr.List) {
 	return fd, errs
 }
 
-var ruleKeys = []string{"name", "description", "when", "score", "min_score", "severity", "polarity", "quotes", "fields", "labels", "notify"}
+var ruleKeys = []string{"name", "description", "when", "score", "min_score", "severity", "polarity", "quotes", "fields", "labels", "notify", "delivery", "cooldown"}
 
 // polarities and quoteModes are the values of the rule keys polarity and
 // quotes; the first of each is the default.
 var (
 	polarities = []string{"any", "asserted"}
 	quoteModes = []string{"include", "ignore"}
+	deliveries = []string{engine.DeliveryImmediate, engine.DeliveryDigest}
 )
 
 var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -371,7 +348,7 @@ var ruleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 
 func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, poserr.List) {
 	d := ruleDoc{file: path, node: n, raw: raw}
-	kvs, errs := mapping(path, n, "rule", ruleKeys...)
+	kvs, errs := poserr.Mapping(path, n, "rule", ruleKeys...)
 	isStr := func(v *yaml.Node) bool { return v.Kind == yaml.ScalarNode && v.Tag != "!!null" }
 	str := func(v *yaml.Node, key string) string {
 		if !isStr(v) {
@@ -421,12 +398,29 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, poserr.List) {
 				errs = append(errs, at(path, v, "unknown quotes %q (want one of %s)", d.spec.Quotes, strings.Join(quoteModes, ", ")))
 				d.spec.Quotes = ""
 			}
+		case "delivery":
+			d.spec.Delivery = str(v, "delivery")
+			if v.Kind == yaml.ScalarNode && !contains(deliveries, d.spec.Delivery) {
+				errs = append(errs, at(path, v, "unknown delivery %q (want one of %s)", d.spec.Delivery, strings.Join(deliveries, ", ")))
+				d.spec.Delivery = ""
+			}
+		case "cooldown":
+			s := str(v, "cooldown")
+			if !isStr(v) {
+				continue
+			}
+			cd, err := time.ParseDuration(s)
+			if err != nil || cd <= 0 {
+				errs = append(errs, at(path, v, "cooldown %q must be a positive duration such as 30m, 2h or 36h", s))
+				continue
+			}
+			d.spec.Cooldown = cd
 		case "fields":
 			if v.Kind != yaml.MappingNode {
 				errs = append(errs, at(path, v, "fields must be a mapping of field names to expressions"))
 				continue
 			}
-			fkv, e := mapping(path, v, "fields")
+			fkv, e := poserr.Mapping(path, v, "fields")
 			errs = append(errs, e...)
 			d.fields = map[string]*yaml.Node{}
 			for _, f := range fkv {
@@ -443,7 +437,7 @@ func parseRule(path string, n *yaml.Node, raw []string) (ruleDoc, poserr.List) {
 				d.spec.Fields = append(d.spec.Fields, engine.FieldSpec{Name: name, Expr: expr})
 			}
 		case "labels":
-			lkv, e := mapping(path, v, "labels")
+			lkv, e := poserr.Mapping(path, v, "labels")
 			errs = append(errs, e...)
 			d.spec.Labels = map[string]string{}
 			for _, l := range lkv {

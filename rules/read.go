@@ -14,13 +14,13 @@ import (
 // whole would hold the reload and the memory it takes.
 const MaxFileSize = 4 << 20
 
-// readFile reads the rule file at path. Only a regular file is read, a
+// ReadFile reads the rule file (or rule test file) at path. Only a regular file is read, a
 // symlink being followed to its target: a named pipe would block the
 // reader until some writer came (holding reload, startup and shutdown), and
 // a device such as /dev/zero never ends. The target is checked before it
 // is opened, opened with O_NONBLOCK so that a pipe swapped in meanwhile
 // cannot block the open, and checked again through the open descriptor.
-func readFile(path string) ([]byte, error) {
+func ReadFile(path string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err

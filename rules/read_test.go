@@ -107,28 +107,3 @@ func TestLoadSymlinkToRuleFile(t *testing.T) {
 		t.Errorf("%d rules in %v, want 1 in x.yaml", set.Rules.Len(), set.Files)
 	}
 }
-
-func TestTestFileMustBeRegular(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "x_test.yaml")
-	if err := syscall.Mkfifo(p, 0o644); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	set, err := loadWithin(t, writeFiles(t, map[string]string{"a.yaml": oneRule}), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := Test(set.Rules, []string{p})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if want := p + ": not a regular file (named pipe)"; err == nil || err.Error() != want {
-			t.Errorf("error %v, want %s", err, want)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Test did not return")
-	}
-}

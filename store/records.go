@@ -29,6 +29,13 @@ type NewAlert struct {
 	ArticleID string
 	Rules     []string
 	Payload   []byte // the alert JSON, delivered as is
+	// Status is "" (pending: to deliver now), StatusSilenced (every rule
+	// of the alert was silenced, so it is kept as history and never sent)
+	// or StatusQueued (the alert waits for its destination's next digest).
+	Status string
+	// SilencedBy are the ids of the silences that removed rules from the
+	// alert (all of them when Status is StatusSilenced).
+	SilencedBy []string
 }
 
 // Commit is one article to record with its dedupe keys and alerts.
@@ -93,11 +100,19 @@ func (s *Store) CommitArticles(ctx context.Context, batch []Commit) (ok []bool, 
 			}
 		}
 		for _, al := range c.Alerts {
+			status := al.Status
+			switch status {
+			case "", StatusPending:
+				status = StatusPending
+			case StatusSilenced, StatusQueued:
+			default:
+				return nil, fmt.Errorf("store: enqueue alert %s: unknown status %q", al.AlertID, al.Status)
+			}
 			payload := al.Payload
 			if payload == nil {
 				payload = []byte{} // the column is NOT NULL
 			}
-			if _, err := insAlert.ExecContext(ctx, al.AlertID, al.Notifier, al.ArticleID, jsonList(al.Rules), payload, now, now); err != nil {
+			if _, err := insAlert.ExecContext(ctx, al.AlertID, al.Notifier, al.ArticleID, jsonList(al.Rules), payload, status, now, now, jsonList(al.SilencedBy)); err != nil {
 				return nil, fmt.Errorf("store: enqueue alert %s: %w", al.AlertID, err)
 			}
 		}
@@ -212,28 +227,34 @@ type OutboxItem struct {
 	AlertID, Notifier, ArticleID string
 	Rules                        []string
 	Payload                      []byte
-	Status                       string // pending, delivered or dead
+	Status                       string // pending, delivered, dead, silenced, queued or digested
 	Attempts                     int
 	CreatedAt, NextAttempt       time.Time
 	DeliveredAt                  time.Time // zero unless delivered
 	LastError                    string
+	// SilencedBy are the ids of the silences that removed rules from the
+	// alert; see NewAlert.
+	SilencedBy []string
 }
 
-const outboxCols = `id, alert_id, notifier, article_id, rules, payload, status, attempts, created_at, next_attempt, delivered_at, last_error`
+const outboxCols = `id, alert_id, notifier, article_id, rules, payload, status, attempts, created_at, next_attempt, delivered_at, last_error, silenced_by`
 
 func scanItems(rows *sql.Rows) ([]OutboxItem, error) {
 	defer rows.Close()
 	var out []OutboxItem
 	for rows.Next() {
 		var it OutboxItem
-		var rules string
+		var rules, silencedBy string
 		var created, next, delivered int64
-		if err := rows.Scan(&it.ID, &it.AlertID, &it.Notifier, &it.ArticleID, &rules, &it.Payload, &it.Status, &it.Attempts, &created, &next, &delivered, &it.LastError); err != nil {
+		if err := rows.Scan(&it.ID, &it.AlertID, &it.Notifier, &it.ArticleID, &rules, &it.Payload, &it.Status, &it.Attempts, &created, &next, &delivered, &it.LastError, &silencedBy); err != nil {
 			return nil, fmt.Errorf("store: outbox: %w", err)
 		}
 		var err error
 		if it.Rules, err = parseList(rules); err != nil {
 			return nil, fmt.Errorf("store: outbox item %d: rules: %w", it.ID, err)
+		}
+		if it.SilencedBy, err = parseList(silencedBy); err != nil {
+			return nil, fmt.Errorf("store: outbox item %d: silenced_by: %w", it.ID, err)
 		}
 		it.CreatedAt, it.NextAttempt, it.DeliveredAt = fromNanos(created), fromNanos(next), fromNanos(delivered)
 		out = append(out, it)
@@ -336,9 +357,12 @@ func (s *Store) ListAlerts(ctx context.Context, status string, limit int) ([]Out
 }
 
 // RetryAlert makes an item pending and due now, with its attempts reset
-// and its age counted from now.
+// and its age counted from now. A delivered, silenced or digested item is
+// not retried (ErrNotFound): a silenced alert is never sent, not even once
+// its silence has ended, and a digested one went out in its digest (retry
+// the digest instead).
 func (s *Store) RetryAlert(ctx context.Context, id int64, now time.Time) error {
-	return s.update(ctx, "retry", id, `UPDATE outbox SET status = 'pending', attempts = 0, created_at = ?, next_attempt = ? WHERE id = ? AND status != 'delivered'`, nanos(now), nanos(now), id)
+	return s.update(ctx, "retry", id, `UPDATE outbox SET status = 'pending', attempts = 0, created_at = ?, next_attempt = ? WHERE id = ? AND status NOT IN ('delivered', 'silenced', 'digested')`, nanos(now), nanos(now), id)
 }
 
 // RetryAllDead does RetryAlert for every dead letter and says how many.

@@ -96,6 +96,64 @@ var migrations = []string{
 		last_success  INTEGER NOT NULL,
 		last_checked  INTEGER NOT NULL
 	);`,
+	// Silences (see silences.go); an outbox row names the silences that
+	// removed rules from its alert, and a wholly silenced alert is kept
+	// with status 'silenced'.
+	`CREATE TABLE silences (
+		id         TEXT PRIMARY KEY,
+		rules      TEXT NOT NULL,   -- JSON array of rule names
+		labels     TEXT NOT NULL,   -- JSON object of label values
+		source     TEXT NOT NULL,   -- glob on the article's source, '' for any
+		starts_at  INTEGER NOT NULL,
+		ends_at    INTEGER NOT NULL,
+		reason     TEXT NOT NULL,
+		author     TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		expired_at INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX silences_ends_at ON silences(ends_at);
+	ALTER TABLE outbox ADD COLUMN silenced_by TEXT NOT NULL DEFAULT '[]';`,
+	// Stories (stories.go): the articles that alerted, grouped by event,
+	// and where each destination threads a story's alerts. IF NOT EXISTS:
+	// a test may rebuild an older version with these tables left in.
+	`CREATE TABLE IF NOT EXISTS stories (
+		id               TEXT PRIMARY KEY,
+		first_alert_id   TEXT NOT NULL,
+		first_article_id TEXT NOT NULL,
+		created_at       INTEGER NOT NULL,
+		last_at          INTEGER NOT NULL,
+		articles         INTEGER NOT NULL
+	);
+	CREATE INDEX IF NOT EXISTS stories_last_at ON stories(last_at);
+	CREATE TABLE IF NOT EXISTS story_members (
+		article_id TEXT PRIMARY KEY,
+		story_id   TEXT NOT NULL,
+		position   INTEGER NOT NULL,
+		alert_id   TEXT NOT NULL,
+		url_key    TEXT NOT NULL,
+		title_key  TEXT NOT NULL,
+		signature  BLOB,             -- MinHash of the text; NULL when too short
+		seen_at    INTEGER NOT NULL
+	);
+	CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id, position);
+	CREATE INDEX IF NOT EXISTS story_members_seen_at ON story_members(seen_at);
+	CREATE TABLE IF NOT EXISTS story_threads (
+		story_id      TEXT NOT NULL,
+		notifier      TEXT NOT NULL,
+		root          TEXT NOT NULL,  -- the destination's id of the first message (Slack ts)
+		root_alert_id TEXT NOT NULL,
+		state         BLOB,           -- what the notifier keeps between messages
+		updated_at    INTEGER NOT NULL,
+		PRIMARY KEY (story_id, notifier)
+	);
+	CREATE INDEX IF NOT EXISTS story_threads_updated_at ON story_threads(updated_at);
+	CREATE INDEX IF NOT EXISTS outbox_article ON outbox(article_id);`,
+	// Rate limits and digests (see digests.go): an alert past its
+	// destination's max_per_hour, or of digest rules only, is kept with
+	// status 'queued' until a digest takes it; it is then 'digested', with
+	// the alert id of the digest that carried it.
+	`ALTER TABLE outbox ADD COLUMN digest_id TEXT NOT NULL DEFAULT '';
+	CREATE INDEX outbox_notifier ON outbox(notifier, status, created_at);`,
 }
 
 func (s *Store) prepare(ctx context.Context) error {
@@ -105,7 +163,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	}{
 		{&s.insArticle, `INSERT INTO articles (id, source, title, url, lang, body, published, seen_at, matches, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.insKey, `INSERT OR IGNORE INTO seen_keys (key, article_id, seen_at) VALUES (?, ?, ?)`},
-		{&s.insAlert, `INSERT INTO outbox (alert_id, notifier, article_id, rules, payload, status, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`},
+		{&s.insAlert, `INSERT INTO outbox (alert_id, notifier, article_id, rules, payload, status, created_at, next_attempt, silenced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.seenKey, `SELECT 1 FROM seen_keys WHERE key = ?`},
 		{&s.delivered, `UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?`},
 	} {

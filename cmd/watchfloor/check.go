@@ -7,7 +7,7 @@ import (
 	"os"
 
 	"github.com/watchfloor/watchfloor/config"
-	"github.com/watchfloor/watchfloor/daemon"
+	"github.com/watchfloor/watchfloor/notifiers/registry"
 	"github.com/watchfloor/watchfloor/rules"
 )
 
@@ -71,11 +71,17 @@ func cmdCheck(_ context.Context, args []string, std stdio) int {
 	} else if !failed {
 		// Build what run builds from a config that parsed, short of
 		// opening the store, binding and sending.
-		if err := daemon.Check(cfg, set); err != nil {
+		if err := set.CheckNotifiers(cfg.HasNotifier); err != nil {
 			fmt.Fprintln(std.err, err)
 			failed = true
 		}
-	} else if err := daemon.CheckRoutes(cfg, set); err != nil {
+		// Every notifier, so a webhook secret whose base64 is broken
+		// fails here as it would at start.
+		if _, err := registry.Build(cfg.Notifiers, registry.Options{Stdout: io.Discard, Version: "check"}); err != nil {
+			fmt.Fprintln(std.err, err)
+			failed = true
+		}
+	} else if err := set.CheckNotifiers(cfg.HasNotifier); err != nil {
 		fmt.Fprintln(std.err, err)
 	}
 	if failed {

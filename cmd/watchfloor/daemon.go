@@ -107,14 +107,14 @@ func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			w, code = std.out, exitOK
 		}
-		fmt.Fprintln(w, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|all] [--limit N]")
+		fmt.Fprintln(w, "usage: watchfloor outbox list [--config FILE] [--status pending|dead|delivered|silenced|queued|digested|all] [--limit N]")
 		fmt.Fprintln(w, "       watchfloor outbox retry [--config FILE] (ID... | --all)")
 		return code
 	}
 	sub := args[0]
 	fs := newFlags("outbox "+sub, "[--config FILE]", std)
 	cfgPath := fs.String("config", "", "config file (default: $WATCHFLOOR_CONFIG, else built-in defaults)")
-	status := fs.String("status", "all", "with list: pending, dead, delivered or all")
+	status := fs.String("status", "all", "with list: pending, dead, delivered, silenced (kept, never sent), queued (waiting for a digest), digested (sent in a digest) or all")
 	limit := fs.Int("limit", 50, "with list: at most this many, newest first (0 = all)")
 	all := fs.Bool("all", false, "with retry: re-send every dead letter")
 	if code, ok := parse(fs, args[1:]); !ok {
@@ -151,8 +151,12 @@ func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 			if it.Status == "pending" {
 				next = it.NextAttempt.Local().Format(time.DateTime)
 			}
+			last := oneLine(it.LastError, 80)
+			if it.Status == store.StatusSilenced {
+				last = "silenced by " + strings.Join(it.SilencedBy, ",")
+			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", it.ID, it.Status, it.Notifier, it.Attempts,
-				it.CreatedAt.Local().Format(time.DateTime), next, strings.Join(it.Rules, ","), oneLine(it.LastError, 80))
+				it.CreatedAt.Local().Format(time.DateTime), next, strings.Join(it.Rules, ","), last)
 		}
 		_ = tw.Flush()
 		return exitOK

@@ -222,7 +222,7 @@ func TestSIGHUPSaysConfigNeedsRestart(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the first reload", 10*time.Second, func() bool { return strings.Count(p.stderr.String(), "rules reloaded") == 1 })
+	waitUntil(t, "the first reload", 10*time.Second, func() bool { return strings.Count(p.stderr.String(), `"rules reloaded"`) == 1 })
 	if strings.Contains(p.stderr.String(), "restart to apply") {
 		t.Errorf("an unchanged config was reported as changed:\n%s", p.stderr)
 	}

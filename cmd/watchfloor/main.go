@@ -8,7 +8,10 @@
 //	watchfloor check    [--config FILE] [--rules DIR]
 //	watchfloor test     [--rules DIR] [PATH...]
 //	watchfloor eval     [--rules DIR] --labels FILE [--format text|json] [--min-precision P] [--min-recall R] PATH...
+//	watchfloor backtest [--config FILE] [--rules DIR] [--since DUR] [--format text|json]
+//	watchfloor diff     [--config FILE] --rules NEW [--base DIR] [--since DUR] [--format text|json] [--fail-on-change]
 //	watchfloor outbox   list|retry [--config FILE] …
+//	watchfloor silence  add|list|expire [--config FILE] …
 //	watchfloor healthcheck [--config FILE] [--url URL]
 //	watchfloor version
 package main
@@ -60,7 +63,10 @@ func commands() []command {
 		{"check", "validate the config and the rules; exit 1 on error", cmdCheck},
 		{"test", "run the rule unit tests (*_test.yaml)", cmdTest},
 		{"eval", "measure the rules on labelled articles: precision, recall, F1, errors", cmdEval},
+		{"backtest", "replay the stored articles through a rules directory; nothing is sent", cmdBacktest},
+		{"diff", "what a new rules directory would newly match and stop matching in the history", cmdDiff},
 		{"outbox", "list alerts in the outbox and re-send dead letters", cmdOutbox},
+		{"silence", "add, list and expire silences: matching rules leave alerts for a while", cmdSilence},
 		{"healthcheck", "exit 0 when a running daemon reports ready", cmdHealthcheck},
 		{"version", "print the version", cmdVersion},
 	}

@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/watchfloor/watchfloor/daemon"
 	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/notifiers/router"
 	"github.com/watchfloor/watchfloor/notifiers/webhook"
 )
 
@@ -193,7 +193,7 @@ func TestCrashLosesNothing(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(stage, fmt.Sprintf("a%03d.txt", i)), []byte(title+"\n"+body+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		want[daemon.AlertID(engine.ArticleID("", title, body), "siem")] = true
+		want[router.AlertID(engine.ArticleID("", title, body), "siem")] = true
 	}
 	drop := func(from, to int) {
 		for i := from; i < to; i++ {

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/watchfloor/watchfloor/rules"
+	"github.com/watchfloor/watchfloor/rules/ruletest"
 )
 
 func cmdTest(_ context.Context, args []string, std stdio) int {
@@ -44,7 +45,7 @@ func cmdTest(_ context.Context, args []string, std stdio) int {
 		fmt.Fprintf(std.err, "watchfloor test: no *_test.yaml files found\n")
 		return exitInput
 	}
-	results, err := rules.Test(set.Rules, files)
+	results, err := ruletest.Test(set.Rules, files)
 	passed, failed := 0, 0
 	for _, r := range results {
 		if r.Passed() {
@@ -60,7 +61,7 @@ func cmdTest(_ context.Context, args []string, std stdio) int {
 			fmt.Fprintf(std.out, "  - %s\n", f)
 		}
 		for _, res := range r.Results {
-			fmt.Fprintf(std.out, "  got for %s:\n%s", res.Article.Source, rules.Describe(res))
+			fmt.Fprintf(std.out, "  got for %s:\n%s", res.Article.Source, ruletest.Describe(res))
 		}
 	}
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/watchfloor/watchfloor/engine"
 	"github.com/watchfloor/watchfloor/ingest"
 	"github.com/watchfloor/watchfloor/rules"
+	"github.com/watchfloor/watchfloor/rules/ruletest"
 )
 
 // corpusArticles is the MUC-4 articles file, relative to this directory;
@@ -214,7 +215,7 @@ func TestRuleCases(t *testing.T) {
 	for i, f := range set.Tests {
 		files[i] = filepath.Join(".", f)
 	}
-	results, err := rules.Test(set.Rules, files)
+	results, err := ruletest.Test(set.Rules, files)
 	if err != nil {
 		t.Fatal(err)
 	}

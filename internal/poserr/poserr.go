@@ -9,6 +9,7 @@ package poserr
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,4 +191,31 @@ func column(text, msg string) int {
 		return c
 	}
 	return utf8.RuneCountInString(text) - utf8.RuneCountInString(strings.TrimLeft(text, " ")) + 1
+}
+
+// Mapping checks that n is a mapping with known, unique keys and returns
+// its key and value nodes, in order. An unknown key (when known is not
+// empty) and a duplicate key are errors at the key; the other pairs are
+// still returned, so the caller reports every problem at once.
+func Mapping(file string, n *yaml.Node, what string, known ...string) ([][2]*yaml.Node, List) {
+	if n.Kind != yaml.MappingNode {
+		return nil, List{At(file, n, "%s must be a mapping", what)}
+	}
+	var errs List
+	var out [][2]*yaml.Node
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if known != nil && !slices.Contains(known, k.Value) {
+			errs = append(errs, At(file, k, "unknown key %q in %s (known: %s)", k.Value, what, strings.Join(known, ", ")))
+			continue
+		}
+		if seen[k.Value] {
+			errs = append(errs, At(file, k, "duplicate key %q in %s", k.Value, what))
+			continue
+		}
+		seen[k.Value] = true
+		out = append(out, [2]*yaml.Node{k, v})
+	}
+	return out, errs
 }

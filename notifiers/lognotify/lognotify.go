@@ -1,5 +1,6 @@
 // Package lognotify writes alerts as JSON lines (the webhook body) to a
-// writer, usually standard output: the notifier of a fresh install.
+// writer, usually standard output: the notifier of a fresh install. A
+// digest is one line too, the pinned digest JSON.
 package lognotify
 
 import (
@@ -35,6 +36,19 @@ func (n *Notifier) Notify(_ context.Context, a notifiers.Alert) (bool, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if _, err := n.w.Write(b); err != nil {
+		return false, fmt.Errorf("log: write: %w", err)
+	}
+	return false, nil
+}
+
+// NotifyDigest writes the digest's payload, the pinned digest JSON, as one
+// line; a write error is not retried.
+func (n *Notifier) NotifyDigest(_ context.Context, _ notifiers.Digest, payload []byte) (bool, error) {
+	line := make([]byte, 0, len(payload)+1)
+	line = append(append(line, payload...), '\n')
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, err := n.w.Write(line); err != nil {
 		return false, fmt.Errorf("log: write: %w", err)
 	}
 	return false, nil

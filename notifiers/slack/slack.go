@@ -4,6 +4,12 @@
 // with its evidence and, as the section's fields, its event fields
 // ("*killed*" over "12"). Text is cut by characters to stay within Slack's
 // limits for blocks, fields and messages.
+//
+// With a bot token, the alerts of a story are threaded (NotifyThread): the
+// story's first alert is a full message, and each later one a reply of
+// one line in its thread, sent to the channel as well only when the
+// story's severity rises. An incoming webhook URL cannot thread (Slack
+// returns no ts for it): it posts every alert as a full message.
 package slack
 
 import (
@@ -99,6 +105,12 @@ func (n *Notifier) Notify(ctx context.Context, a notifiers.Alert) (bool, error) 
 	} else {
 		err = slack.PostWebhookCustomHTTPContext(ctx, n.cfg.WebhookURL, n.cfg.Client, &slack.WebhookMessage{Text: text, Blocks: &slack.Blocks{BlockSet: blocks}})
 	}
+	return classify(err)
+}
+
+// classify says whether a failed post is worth retrying, and wraps its
+// error; a nil error is a success.
+func classify(err error) (bool, error) {
 	if err == nil {
 		return false, nil
 	}

@@ -44,11 +44,11 @@ import (
 	"github.com/robfig/cron/v3"
 	"golang.org/x/net/html/charset"
 
-	"github.com/watchfloor/watchfloor/config"
 	"github.com/watchfloor/watchfloor/engine"
 	"github.com/watchfloor/watchfloor/ingest"
 	"github.com/watchfloor/watchfloor/internal/httpx"
 	"github.com/watchfloor/watchfloor/store"
+	"github.com/watchfloor/watchfloor/watchers/feeds/schedule"
 )
 
 // Config is one feed.
@@ -159,11 +159,11 @@ func New(feeds []Config, st State, h Handler, o Options) (*Watcher, error) {
 		}
 		spec := f.Schedule
 		if spec == "" {
-			spec = config.DefaultSchedule
+			spec = schedule.Default
 		}
-		s, err := config.ParseSchedule(spec)
+		s, err := schedule.Parse(spec)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("feeds: %s: %w", f.Name, err))
+			errs = append(errs, fmt.Errorf("feeds: %s: invalid schedule %q: %w", f.Name, spec, err))
 			continue
 		}
 		w.sched[f.Name] = s
@@ -235,10 +235,10 @@ func (w *Watcher) poll(ctx context.Context, name string) {
 		return
 	}
 	if pe := (*PollError)(nil); errors.As(err, &pe) {
-		w.o.Logger.Warn("feed poll failed", "feed", name, "failures", pe.Failures, "retry_in", pe.RetryIn.Round(time.Second), "err", pe.Err)
+		w.o.Logger.Warn("poll failed", "feed", name, "failures", pe.Failures, "retry_in", pe.RetryIn.Round(time.Second), "err", pe.Err)
 		return
 	}
-	w.o.Logger.Warn("feed poll failed", "feed", name, "err", err)
+	w.o.Logger.Warn("poll failed", "feed", name, "err", err)
 }
 
 // PollError is a failed fetch of a feed and the backoff it started.
@@ -309,7 +309,7 @@ func (w *Watcher) pollFeed(ctx context.Context, f Config) error {
 
 func (w *Watcher) succeeded(ctx context.Context, f Config, st store.FeedState) error {
 	if st.Failures > 0 {
-		w.o.Logger.Info("feed recovered", "feed", f.Name, "after_failures", st.Failures)
+		w.o.Logger.Info("recovered", "feed", f.Name, "after_failures", st.Failures)
 	}
 	st.Failures, st.LastError, st.LastSuccess, st.NextAttempt = 0, "", w.o.Now(), time.Time{}
 	w.m.failures.WithLabelValues(f.Name).Set(0)
@@ -450,11 +450,10 @@ func (w *Watcher) handleItems(ctx context.Context, f Config, feed *gofeed.Feed) 
 			}
 		}
 		a := engine.Article{Title: ItemTitle(it.Title), URL: link, Published: pub, Lang: feed.Language, Source: "feed:" + f.Name}
-		text := it.Content
-		if len(HTMLText(it.Description)) > len(HTMLText(text)) {
-			text = it.Description
+		a.Body = ingest.HTMLText(it.Content)
+		if desc := ingest.HTMLText(it.Description); len(desc) > len(a.Body) {
+			a.Body = desc
 		}
-		a.Body = HTMLText(text)
 		if f.FullText && link != "" {
 			if full, err := w.fullText(ctx, link); err != nil {
 				w.o.Logger.Warn("full text fetch failed; using the feed's text", "feed", f.Name, "url", link, "err", err)

@@ -339,15 +339,3 @@ func TestRunPollsAtStartAndStops(t *testing.T) {
 		t.Error("bad schedule accepted")
 	}
 }
-
-func FuzzHTMLText(f *testing.F) {
-	f.Add("<p>a &amp; b</p><script>x</script>")
-	f.Add("plain")
-	f.Add("<div><br/>&#x1F600;</div")
-	f.Fuzz(func(t *testing.T, s string) {
-		out := HTMLText(s)
-		if strings.Contains(out, "\n\n") {
-			t.Fatalf("blank line in %q", out)
-		}
-	})
-}

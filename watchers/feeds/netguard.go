@@ -43,14 +43,15 @@ import (
 // an item link never reuses a connection opened for a feed.
 
 // BlockedError is the error of a connection refused because its address
-// is on a network the watcher does not fetch from.
+// is on a network the watcher does not fetch from. It comes wrapped in the
+// fetch's error, which carries the package prefix, so it has none itself.
 type BlockedError struct {
 	Addr   netip.Addr
 	Reason string // "loopback", "private", "link-local", …
 }
 
 func (e *BlockedError) Error() string {
-	return fmt.Sprintf("feeds: refused to connect to %s, a %s address (feed_fetch.allow_private may allow it)", e.Addr, e.Reason)
+	return fmt.Sprintf("refused to connect to %s, a %s address (feed_fetch.allow_private may allow it)", e.Addr, e.Reason)
 }
 
 // special are the IPv4 blocks refused besides those netip classifies.
@@ -204,7 +205,7 @@ func (g *guard) control(ctx context.Context, network, address string, _ syscall.
 	}
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("feeds: refused to connect to %q: not an IP address", address)
+		return fmt.Errorf("refused to connect to %q: not an IP address", address) // wrapped by fetch
 	}
 	return g.check(ap.Addr())
 }
@@ -232,7 +233,7 @@ func (g *guard) proxy(req *http.Request) (*url.URL, error) {
 	if addr := canonicalAddr(req.URL); !g.exempt(addr) {
 		ips, err := net.DefaultResolver.LookupNetIP(req.Context(), "ip", req.URL.Hostname())
 		if err != nil {
-			return nil, fmt.Errorf("feeds: resolve %s: %w", req.URL.Hostname(), err)
+			return nil, fmt.Errorf("resolve %s: %w", req.URL.Hostname(), err) // wrapped by fetch
 		}
 		for _, ip := range ips {
 			if err := g.check(ip); err != nil {

@@ -122,6 +122,9 @@ func TestPrivateAddressesRefused(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.wantPoll) || !errors.As(err, &be) {
 					t.Fatalf("poll error %v, want %q", err, tc.wantPoll)
 				}
+				if n := strings.Count(err.Error(), "feeds: "); n != 1 {
+					t.Errorf("poll error %q has the package prefix %d times, want once", err, n)
+				}
 				return
 			}
 			if err != nil {
@@ -144,6 +147,9 @@ func TestPrivateAddressesRefused(t *testing.T) {
 				var be *BlockedError
 				if err == nil || !strings.Contains(err.Error(), tc.wantBlock) || (strings.Contains(tc.wantBlock, "refused") && !errors.As(err, &be)) {
 					t.Errorf("fullText error %v, want a refusal %q", err, tc.wantBlock)
+				}
+				if n := strings.Count(err.Error(), "feeds: "); n != 1 {
+					t.Errorf("fullText error %q has the package prefix %d times, want once", err, n)
 				}
 			}
 		})

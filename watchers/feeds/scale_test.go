@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-
-	"github.com/watchfloor/watchfloor/config"
+	"github.com/watchfloor/watchfloor/watchers/feeds/schedule"
 )
 
 // pollServer counts the requests in flight and records when each feed was
@@ -147,7 +146,7 @@ func TestFirstAt(t *testing.T) {
 
 func mustSchedule(t *testing.T, spec string) cron.Schedule {
 	t.Helper()
-	s, err := config.ParseSchedule(spec)
+	s, err := schedule.Parse(spec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/mmcdole/gofeed"
+
+	"github.com/watchfloor/watchfloor/ingest"
 )
 
 // TestItemEntities parses RSS items whose titles and descriptions carry
@@ -35,7 +37,7 @@ func TestItemEntities(t *testing.T) {
 			if got := ItemTitle(f.Items[0].Title); got != tc.wantTitle {
 				t.Errorf("title %q (parser gave %q), want %q", got, f.Items[0].Title, tc.wantTitle)
 			}
-			if got := HTMLText(f.Items[0].Description); got != tc.wantText {
+			if got := ingest.HTMLText(f.Items[0].Description); got != tc.wantText {
 				t.Errorf("text %q (parser gave %q), want %q", got, f.Items[0].Description, tc.wantText)
 			}
 		})

@@ -267,14 +267,14 @@ func (w *Watcher) Run(ctx context.Context) error {
 					return
 				}
 				if errors.Is(err, fsnotify.ErrEventOverflow) {
-					w.o.Logger.Warn("inbox: file system event queue overflowed; rescanning")
+					w.o.Logger.Warn("file system event queue overflowed; rescanning")
 					select {
 					case overflow <- struct{}{}:
 					default:
 					}
 					continue
 				}
-				w.o.Logger.Error("inbox: watch error", "err", err)
+				w.o.Logger.Error("watch error", "err", err)
 			}
 		}
 	}()
@@ -284,7 +284,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
 			lost(fmt.Errorf("inbox: directory %s is gone: %w", w.dir, err)) // returned, logged by the caller
 		default:
-			w.o.Logger.Error("inbox: scan failed; trying again at the next rescan", "err", err)
+			w.o.Logger.Error("scan failed; trying again at the next rescan", "err", fmt.Errorf("inbox: scan: %w", err))
 		}
 	}
 	rescan()
@@ -360,11 +360,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 }
 
 // rescan considers every file in the directory. An error reading the
-// directory is returned, for the caller to log or act on.
+// directory is returned as os.ReadDir gives it (it names the directory),
+// for the caller to prefix and log or act on.
 func (w *Watcher) rescan() error {
 	des, err := os.ReadDir(w.dir)
 	if err != nil {
-		return fmt.Errorf("inbox: scan: %w", err)
+		return err
 	}
 	now := time.Now()
 	for _, de := range des {
@@ -462,7 +463,7 @@ func (w *Watcher) finish(r result) {
 		e.notBefore = now.Add(min(w.o.Settle<<min(e.busy-1, 4), 2*time.Second))
 		if !e.warned && now.Sub(e.busySince) > busyWarnAfter {
 			e.warned = true
-			w.o.Logger.Warn("inbox: file still being written; waiting for its writer to close it", "path", r.path, "waiting", now.Sub(e.busySince).Round(time.Second))
+			w.o.Logger.Warn("file still being written; waiting for its writer to close it", "path", r.path, "waiting", now.Sub(e.busySince).Round(time.Second))
 		}
 		w.consider(r.path, now)
 	case abandoned:
@@ -470,7 +471,7 @@ func (w *Watcher) finish(r result) {
 	case retry:
 		e.fails++
 		e.dirty = false
-		w.o.Logger.Warn("inbox: file will be tried again", "path", r.path, "err", r.err, "retry_in", retryDelay(e.fails))
+		w.o.Logger.Warn("file will be tried again", "path", r.path, "err", r.err, "retry_in", retryDelay(e.fails))
 		w.consider(r.path, now)
 	}
 }
@@ -507,18 +508,18 @@ func (w *Watcher) handle(ctx context.Context, j job) (outcome, error) {
 		return w.fail(log, path, j.refused)
 	}
 	if openForWriting(path) {
-		log.Debug("inbox: file still open for writing")
+		log.Debug("file still open for writing")
 		return notDone, nil
 	}
 	herr := w.h(ctx, path)
 	if herr != nil && ctx.Err() != nil {
-		log.Info("inbox: shutting down; file left for the next start", "err", herr)
+		log.Info("shutting down; file left for the next start", "err", herr)
 		return abandoned, nil
 	}
 	// A file that changed while it was read is not done, whatever the
 	// handler made of it: it may have read half of it.
 	if changed(path, before) {
-		log.Debug("inbox: file changed while it was read; reading it again once it settles")
+		log.Debug("file changed while it was read; reading it again once it settles")
 		w.metrics.files.WithLabelValues("changed").Inc()
 		return notDone, nil
 	}
@@ -530,7 +531,7 @@ func (w *Watcher) handle(ctx context.Context, j job) (outcome, error) {
 			return retry, fmt.Errorf("inbox: moving to %s: %w", ProcessedDir, err)
 		}
 		w.metrics.files.WithLabelValues("processed").Inc()
-		log.Debug("inbox: file processed", "moved_to", dst)
+		log.Debug("file processed", "moved_to", dst)
 		return moved, nil
 	case IsUnreadable(herr):
 		return w.fail(log, path, herr)
@@ -562,11 +563,16 @@ func (w *Watcher) fail(log *slog.Logger, path string, reason error) (outcome, er
 		return retry, fmt.Errorf("inbox: moving to %s (%v): %w", FailedDir, reason, err)
 	}
 	msg := fmt.Sprintf("%s: %v\nfailed at %s\n", filepath.Base(path), reason, time.Now().UTC().Format(time.RFC3339))
-	if err := os.WriteFile(dst+".error", []byte(msg), 0o640); err != nil {
-		log.Error("inbox: writing the reason", "err", err)
+	// Written under a temporary name and renamed, so whoever watches
+	// failed/ never reads a reason half written.
+	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".error.tmp")
+	if err := os.WriteFile(tmp, []byte(msg), 0o640); err != nil {
+		log.Error("writing the reason", "err", err)
+	} else if err := os.Rename(tmp, dst+".error"); err != nil {
+		log.Error("writing the reason", "err", err)
 	}
 	w.metrics.files.WithLabelValues("failed").Inc()
-	log.Warn("inbox: file moved to failed/", "moved_to", dst, "reason", reason)
+	log.Warn("file moved to failed/", "moved_to", dst, "reason", reason)
 	return moved, nil
 }
 

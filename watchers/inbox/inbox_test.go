@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -660,7 +662,11 @@ func TestErrorsLoggedOnce(t *testing.T) {
 		}
 		return out
 	}
-	eventually(t, "the retry logged", func() bool { return strings.Contains(strings.Join(aLines(), "\n"), "tried again") })
+	// The message does not repeat the component the daemon's logger
+	// carries (component=inbox).
+	eventually(t, "the retry logged", func() bool {
+		return strings.Contains(strings.Join(aLines(), "\n"), `msg="file will be tried again"`)
+	})
 	stop()
 	if got := aLines(); len(got) != 1 {
 		t.Errorf("%d log lines for one failed move of a.txt, want 1:\n%s", len(got), strings.Join(got, "\n"))
@@ -670,3 +676,33 @@ func TestErrorsLoggedOnce(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestDirectoryGoneError checks the error Run returns when its scan finds
+// the directory gone (here a file took its place, which the watch itself
+// does not notice): it says so once, with the package prefix once.
+func TestDirectoryGoneError(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "inbox")
+	w, err := New(Options{Dir: dir}, newRecorder().handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = w.Run(ctx)
+	if err == nil {
+		t.Fatal("Run returned no error")
+	}
+	want := fmt.Sprintf("inbox: directory %s is gone: open %s: not a directory", dir, dir)
+	if err.Error() != want {
+		t.Errorf("error %q,\nwant  %q", err, want)
+	}
+	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("error %v does not wrap the cause", err)
+	}
+}

@@ -11,6 +11,8 @@ package rulesdir
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -39,6 +41,31 @@ func relevant(name string) bool {
 	return strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml")
 }
 
+// Stamp returns a digest of the rule files under dir: their paths, sizes
+// and modification times. Two stamps differ when a rule file was added,
+// removed, renamed or written between them (a write within the file
+// system's timestamp granularity that keeps the size may go unseen). An
+// unreadable directory has a stamp of its own.
+func Stamp(dir string) string {
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !relevant(p) {
+			return nil
+		}
+		st, err := os.Stat(p) // through a symlink, as the loader reads it
+		if err != nil {
+			fmt.Fprintf(h, "%s\x00missing\x00", p)
+			return nil
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", p, st.Size(), st.ModTime().UnixNano())
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintf(h, "error\x00%v", err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // Watch calls onChange, never concurrently, after changes under dir have
 // settled for debounce (0 means DefaultDebounce). It returns when ctx is
 // done.
@@ -48,7 +75,12 @@ func relevant(name string) bool {
 // symlink swapped) does not end live reload: when dir disappears, it logs
 // that and calls nothing while it is gone; when dir appears again, it
 // watches the new directory, logs that and calls onChange.
-func Watch(ctx context.Context, dir string, debounce time.Duration, logger *slog.Logger, onChange func()) error {
+//
+// armed, when not nil, is called once every watch is in place: a change
+// made before then may have been missed, so the caller compares the
+// directory's Stamp with the one it took before loading and reloads when
+// they differ.
+func Watch(ctx context.Context, dir string, debounce time.Duration, logger *slog.Logger, onChange, armed func()) error {
 	if debounce <= 0 {
 		debounce = DefaultDebounce
 	}
@@ -70,11 +102,14 @@ func Watch(ctx context.Context, dir string, debounce time.Duration, logger *slog
 	w := &watcher{fw: fw, dir: dir, parent: filepath.Dir(dir), log: logger}
 	if w.parent != dir {
 		if err := fw.Add(w.parent); err != nil {
-			logger.Warn("rulesdir: cannot watch the parent directory; replacing the rules directory will need a SIGHUP",
+			logger.Warn("cannot watch the parent directory; replacing the rules directory will need a SIGHUP",
 				"dir", w.parent, "err", err)
 		}
 	}
 	w.present = w.addTree(dir)
+	if armed != nil {
+		armed()
+	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
@@ -110,7 +145,7 @@ func Watch(ctx context.Context, dir string, debounce time.Duration, logger *slog
 			if !ok {
 				return errors.New("rulesdir: watcher closed")
 			}
-			logger.Warn("rulesdir: watch error; reloading to be safe", "err", err)
+			logger.Warn("watch error; reloading to be safe", "err", err)
 			timer.Reset(debounce)
 		case <-timer.C:
 			if w.present {
@@ -149,7 +184,7 @@ func (w *watcher) addTree(root string) bool {
 				return filepath.SkipDir
 			}
 			if err := w.fw.Add(p); err != nil {
-				w.log.Warn("rulesdir: cannot watch", "dir", p, "err", err)
+				w.log.Warn("cannot watch", "dir", p, "err", err)
 			} else if p == root {
 				ok = true
 			}
@@ -176,14 +211,14 @@ func (w *watcher) rearm(ev fsnotify.Event) bool {
 	}
 	switch {
 	case w.present && ev.Op&fsnotify.Create != 0:
-		w.log.Info("rulesdir: the rules directory was replaced; watching it again", "dir", w.dir)
+		w.log.Info("the rules directory was replaced; watching it again", "dir", w.dir)
 		return true
 	case w.present:
 		// Removed or renamed, but a directory is at the path already: the
 		// event that put it there follows, and reloads.
 		return false
 	case wasPresent:
-		w.log.Warn("rulesdir: the rules directory was removed or renamed; keeping the loaded rules until it is back", "dir", w.dir)
+		w.log.Warn("the rules directory was removed or renamed; keeping the loaded rules until it is back", "dir", w.dir)
 	}
 	return false
 }

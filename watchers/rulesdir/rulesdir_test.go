@@ -25,13 +25,17 @@ func watchLogged(t *testing.T, dir string, logger *slog.Logger) (*atomic.Int32, 
 	var n atomic.Int32
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	armed := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := Watch(ctx, dir, 100*time.Millisecond, logger, func() { n.Add(1) }); err != nil {
+		if err := Watch(ctx, dir, 100*time.Millisecond, logger, func() { n.Add(1) }, func() { close(armed) }); err != nil {
 			t.Errorf("Watch: %v", err)
 		}
 	}()
-	time.Sleep(100 * time.Millisecond) // the watch is set up
+	select {
+	case <-armed:
+	case <-done:
+	}
 	return &n, func() { cancel(); <-done }
 }
 
@@ -191,7 +195,7 @@ func TestDirectoryReplaced(t *testing.T) {
 
 			tc.replace(t, dir)
 			got := waitMore(t, n, 0, "after the replacement")
-			if want := "the rules directory was replaced; watching it again"; !strings.Contains(logs.String(), want) {
+			if want := `msg="the rules directory was replaced; watching it again"`; !strings.Contains(logs.String(), want) {
 				t.Errorf("log:\n%s\nwant a line with %q", logs.String(), want)
 			}
 
@@ -258,7 +262,9 @@ func TestDirectoryRemovedLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitCount(t, n, 0)
-	if want := "the rules directory was removed or renamed"; !strings.Contains(logs.String(), want) {
+	// The message does not repeat the component the daemon's logger
+	// carries (component=rules).
+	if want := `msg="the rules directory was removed or renamed;`; !strings.Contains(logs.String(), want) {
 		t.Errorf("log:\n%s\nwant a line with %q", logs.String(), want)
 	}
 }
@@ -279,4 +285,35 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+func TestStamp(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.yaml"), "rules: []\n")
+	base := Stamp(dir)
+	if Stamp(dir) != base {
+		t.Fatal("Stamp is not stable")
+	}
+	for _, tc := range []struct {
+		name    string
+		change  func()
+		differs bool
+	}{
+		{"an editor's backup file", func() { write(t, filepath.Join(dir, "a.yaml~"), "x") }, false},
+		{"a new rule file in a subdirectory", func() { write(t, filepath.Join(dir, "sub", "b.yml"), "rules: []\n") }, true},
+		{"a rule file rewritten", func() { write(t, filepath.Join(dir, "a.yaml"), "rules: [] # edited\n") }, true},
+		{"a rule file removed", func() {
+			if err := os.Remove(filepath.Join(dir, "sub", "b.yml")); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := Stamp(dir)
+			tc.change()
+			if got := Stamp(dir) != before; got != tc.differs {
+				t.Errorf("stamp changed = %v, want %v", got, tc.differs)
+			}
+		})
+	}
 }

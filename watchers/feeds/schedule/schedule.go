@@ -1,4 +1,7 @@
-package config
+// Package schedule parses the cron specs of feeds: when each feed is
+// polled. It is apart from package feeds so that the config can check a
+// schedule (at its FILE:LINE:COL) without linking the feed reader.
+package schedule
 
 import (
 	"errors"
@@ -11,21 +14,17 @@ import (
 
 var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// ParseSchedule parses a feed's cron spec: five fields (minute hour
-// day-of-month month day-of-week), an optional leading seconds field,
-// descriptors such as "@every 15m", "@hourly" or "@daily", and an optional
-// "CRON_TZ=Zone " or "TZ=Zone " prefix. Some malformed specs make the cron
-// parser panic; they come back as errors like any other.
-func ParseSchedule(spec string) (cron.Schedule, error) {
-	sched, err := parseSchedule(spec)
-	if err != nil {
-		return nil, fmt.Errorf("config: invalid schedule %q: %w", spec, err)
-	}
-	return sched, nil
-}
+// Default is the schedule of a feed that gives none.
+const Default = "@every 15m"
 
-// parseSchedule is ParseSchedule with errors that do not quote spec.
-func parseSchedule(spec string) (sched cron.Schedule, err error) {
+// Parse parses a feed's cron spec: five fields (minute hour day-of-month
+// month day-of-week), an optional leading seconds field, descriptors such
+// as "@every 15m", "@hourly" or "@daily", and an optional "CRON_TZ=Zone "
+// or "TZ=Zone " prefix. Some malformed specs make the cron parser panic;
+// they come back as errors like any other. Errors do not start with the
+// spec: the caller knows how to show it (a config shows the text as
+// written, before ${VAR} expansion).
+func Parse(spec string) (sched cron.Schedule, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			sched, err = nil, fmt.Errorf("malformed spec (%v)", r)

@@ -1,4 +1,9 @@
-package rules
+// Package ruletest runs rule unit tests: the NAME_test.yaml files beside
+// the rules, each naming articles (inline, or files read as the inbox reads
+// them) and what the rules must make of them. It is what `watchfloor test`
+// runs; it lives apart from package rules so that loading rules does not
+// link the article readers (HTML, e-mail, charsets) that tests need.
+package ruletest
 
 import (
 	"errors"
@@ -6,6 +11,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +22,7 @@ import (
 	"github.com/watchfloor/watchfloor/engine"
 	"github.com/watchfloor/watchfloor/ingest"
 	"github.com/watchfloor/watchfloor/internal/poserr"
+	"github.com/watchfloor/watchfloor/rules"
 )
 
 // A rule unit test file (NAME_test.yaml) holds cases, each naming an
@@ -129,24 +136,24 @@ func Test(set *engine.RuleSet, files []string) ([]CaseResult, error) {
 			for _, e := range tc.Expect {
 				fields, known := fieldsOf[e.Rule]
 				if !known {
-					errs = append(errs, at(f, e.ruleNode, "case %q: no rule named %q", tc.Name, e.Rule))
+					errs = append(errs, poserr.At(f, e.ruleNode, "case %q: no rule named %q", tc.Name, e.Rule))
 				}
 				if e.MinSeverity != "" && engine.SeverityRank(e.MinSeverity) < 0 {
-					errs = append(errs, at(f, e.severityNode, "case %q: unknown severity %q (want one of %s)", tc.Name, e.MinSeverity, strings.Join(engine.Severities, ", ")))
+					errs = append(errs, poserr.At(f, e.severityNode, "case %q: unknown severity %q (want one of %s)", tc.Name, e.MinSeverity, strings.Join(engine.Severities, ", ")))
 				}
 				for _, fe := range e.Fields {
-					if known && !contains(fields, fe.name) {
+					if known && !slices.Contains(fields, fe.name) {
 						has := "it has none"
 						if len(fields) > 0 {
 							has = "it has " + strings.Join(fields, ", ")
 						}
-						errs = append(errs, at(f, fe.node, "case %q: rule %q has no field %q (%s)", tc.Name, e.Rule, fe.name, has))
+						errs = append(errs, poserr.At(f, fe.node, "case %q: rule %q has no field %q (%s)", tc.Name, e.Rule, fe.name, has))
 					}
 				}
 			}
 			arts, err := tc.articles(f)
 			if err != nil {
-				errs = append(errs, at(f, tc.fileNode, "%v", err))
+				errs = append(errs, poserr.At(f, tc.fileNode, "%v", err))
 				continue
 			}
 			cr := CaseResult{File: f, Line: tc.line, Name: tc.Name}
@@ -165,22 +172,22 @@ func Test(set *engine.RuleSet, files []string) ([]CaseResult, error) {
 }
 
 func readTests(path string) ([]testCase, poserr.List) {
-	data, err := readFile(path)
+	data, err := rules.ReadFile(path)
 	if err != nil {
 		return nil, poserr.List{{File: path, Msg: err.Error()}}
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, poserr.List{yamlError(path, data, err)}
+		return nil, poserr.List{poserr.YAML(path, data, err)}
 	}
 	if len(root.Content) == 0 {
 		return nil, nil
 	}
-	top, errs := mapping(path, root.Content[0], "test file", "tests")
+	top, errs := poserr.Mapping(path, root.Content[0], "test file", "tests")
 	var cases []testCase
 	for _, kv := range top {
 		if kv[1].Kind != yaml.SequenceNode {
-			errs = append(errs, at(path, kv[1], "tests must be a list"))
+			errs = append(errs, poserr.At(path, kv[1], "tests must be a list"))
 			continue
 		}
 		for _, cn := range kv[1].Content {
@@ -201,11 +208,11 @@ type testParser struct {
 }
 
 func (p *testParser) errorf(n *yaml.Node, format string, args ...any) {
-	p.errs = append(p.errs, at(p.path, n, format, args...))
+	p.errs = append(p.errs, poserr.At(p.path, n, format, args...))
 }
 
 func (p *testParser) mapping(n *yaml.Node, what string, known ...string) [][2]*yaml.Node {
-	kvs, errs := mapping(p.path, n, what, known...)
+	kvs, errs := poserr.Mapping(p.path, n, what, known...)
 	p.errs = append(p.errs, errs...)
 	return kvs
 }

@@ -1,4 +1,4 @@
-package rules
+package ruletest
 
 import (
 	"os"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/rules"
 )
 
 // writeTest writes a rule unit test file and returns its path.
@@ -173,7 +174,7 @@ func TestTestErrors(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"a.yaml": "rules:\n" +
 		"  - name: arrests\n    when: mentions('arrest*')\n    fields:\n      arrested: numbers_near('arrest*', 3)\n      place: matched('Mosul')\n" +
 		"  - name: plain\n    when: mentions('x')\n"})
-	set, err := Load(dir)
+	set, err := rules.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +218,7 @@ rules:
       place: matched(lex.places)
       group: matched(["ISIS"])
 `})
-	set, err := Load(dir)
+	set, err := rules.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
