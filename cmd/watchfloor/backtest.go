@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,9 +14,9 @@ import (
 
 	"github.com/watchfloor/watchfloor/config"
 	"github.com/watchfloor/watchfloor/engine"
-	"github.com/watchfloor/watchfloor/store/history"
 	"github.com/watchfloor/watchfloor/notifiers"
 	"github.com/watchfloor/watchfloor/store"
+	"github.com/watchfloor/watchfloor/store/history"
 )
 
 // defaultSince is how far back backtest and diff look by default.
@@ -52,7 +51,7 @@ func cmdBacktest(ctx context.Context, args []string, std stdio) int {
 	var each func(engine.Result) error
 	if *format == "json" {
 		// The very printer of classify --format json.
-		pr := jsonPrinter{enc: json.NewEncoder(w)}
+		pr := jsonPrinter{w: w}
 		each = func(r engine.Result) error {
 			pr.print(r)
 			return ew.err

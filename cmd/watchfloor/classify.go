@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,7 +51,7 @@ func cmdClassify(ctx context.Context, args []string, std stdio) int {
 	w := bufio.NewWriter(ew)
 	var pr printer
 	if *format == "json" {
-		pr = jsonPrinter{enc: json.NewEncoder(w)}
+		pr = jsonPrinter{w: w}
 	} else {
 		pr = &textPrinter{w: w, color: useColor(*color, std.out)}
 	}
@@ -207,9 +206,19 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-type jsonPrinter struct{ enc *json.Encoder }
+// jsonPrinter writes one result per line. It calls Result.MarshalJSON
+// itself: through json.Encoder the output of a Marshaler is parsed and
+// compacted again, which costs as much as marshalling it (the bytes are
+// the same).
+type jsonPrinter struct{ w io.Writer }
 
-func (p jsonPrinter) print(r engine.Result) { _ = p.enc.Encode(r) }
+func (p jsonPrinter) print(r engine.Result) {
+	b, err := r.MarshalJSON()
+	if err != nil {
+		return
+	}
+	_, _ = p.w.Write(append(b, '\n'))
+}
 
 // textPrinter renders results for people: title, matched rules with score
 // and severity, their event fields on one line, evidence terms, summary

@@ -60,7 +60,7 @@ func TestClassifyPrintsFields(t *testing.T) {
 			var b bytes.Buffer
 			var pr printer = &textPrinter{w: &b}
 			if tc.format == "json" {
-				pr = jsonPrinter{enc: json.NewEncoder(&b)}
+				pr = jsonPrinter{w: &b}
 			}
 			pr.print(res)
 			tc.check(t, b.String())
