@@ -114,3 +114,48 @@ func arabicMatch(tok, base string, prefix bool) bool {
 	}
 	return false
 }
+
+// arabicParticles splits the proclitics of a token that matches base (as
+// arabicMatch does): n is the byte length of its particles, the و or ف and
+// the ب, ك or ل in front of any article, and lamArticle reports that the
+// article after them is written ل after a ل particle (لل), so that the word
+// without its particles is ا + tok[n:]. Where several proclitic sequences
+// fit (only with prefix), the shortest is taken. ok is false when tok does
+// not match base.
+func arabicParticles(tok, base string, prefix bool) (n int, lamArticle, ok bool) {
+	fits := func(rest string) bool {
+		return prefix && strings.HasPrefix(rest, base) || !prefix && rest == base
+	}
+	best := -1 // length of the whole proclitic sequence taken
+	for _, n1 := range [2]int{0, 2} {
+		if n1 > 0 && !hasRune2(tok, 0xD9, 0x88) && !hasRune2(tok, 0xD9, 0x81) { // و ف
+			continue
+		}
+		t1 := tok[n1:]
+		for _, n2 := range [2]int{0, 2} {
+			lam := false
+			if n2 > 0 {
+				switch {
+				case hasRune2(t1, 0xD8, 0xA8), hasRune2(t1, 0xD9, 0x83): // ب ك
+				case hasRune2(t1, 0xD9, 0x84): // ل
+					lam = true
+				default:
+					continue
+				}
+			}
+			t2 := t1[n2:]
+			if (best < 0 || n1+n2 < best) && fits(t2) {
+				best, n, lamArticle = n1+n2, n1+n2, false
+			}
+			art := arAl
+			if lam {
+				art = arLam
+			}
+			k := n1 + n2 + len(art)
+			if (best < 0 || k < best) && len(t2) > len(art) && t2[:len(art)] == art && fits(t2[len(art):]) {
+				best, n, lamArticle = k, n1+n2, lam
+			}
+		}
+	}
+	return n, lamArticle, best >= 0
+}

@@ -1,6 +1,10 @@
 package engine
 
-import "testing"
+import (
+	"reflect"
+	"strconv"
+	"testing"
+)
 
 func TestArabicProclitics(t *testing.T) {
 	tests := []struct {
@@ -73,6 +77,71 @@ func TestArabicBase(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := arabicBase(tt.word); got != tt.want {
 				t.Errorf("arabicBase(%q) = %q, want %q", tt.word, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMatchedWithoutProclitics checks the forms matched() gives for Arabic
+// words that carry proclitics: the particles the matcher stripped (و ف, then
+// ب ك ل) are left out, an article is kept as the text writes it (and
+// written ال again after a stripped ل, for لل), and the rest keeps the
+// text's own letters. English forms are unaffected.
+func TestMatchedWithoutProclitics(t *testing.T) {
+	tests := []struct {
+		name, term, body string
+		want             []string
+	}{
+		{"bare", "داعش", "بيان داعش", []string{"داعش"}},
+		{"waw", "داعش", "بيان وداعش", []string{"داعش"}},
+		{"fa", "داعش", "بيان فداعش", []string{"داعش"}},
+		{"ba", "داعش", "بيان بداعش", []string{"داعش"}},
+		{"kaf", "داعش", "بيان كداعش", []string{"داعش"}},
+		{"lam", "داعش", "بيان لداعش", []string{"داعش"}},
+		{"fa then ba", "داعش", "فبداعش", []string{"داعش"}},
+		{"waw then lam", "داعش", "ولداعش", []string{"داعش"}},
+		{"article as written", "داعش", "الداعش", []string{"الداعش"}},
+		{"ba and article", "داعش", "بالداعش", []string{"الداعش"}},
+		{"waw ba article", "داعش", "وبالداعش", []string{"الداعش"}},
+		{"lam lam is lam and the article", "داعش", "للداعش", []string{"الداعش"}},
+		{"waw lam lam", "داعش", "وللداعش", []string{"الداعش"}},
+		{"one form for all proclitics", "داعش", "داعش وداعش لداعش بداعش", []string{"داعش"}},
+		{"first form in document order", "داعش", "لداعش ثم داعش", []string{"داعش"}},
+		{"diacritics of the word kept", "داعش", "وَدَاعِش", []string{"دَاعِش"}},
+		{"tatweel after the particle", "داعش", "بـداعش", []string{"داعش"}},
+		{"article term bare token", "الموصل", "في موصل", []string{"موصل"}},
+		{"article term as written", "الموصل", "في الموصل", []string{"الموصل"}},
+		{"article term ba", "الموصل", "انفجار بالموصل", []string{"الموصل"}},
+		{"article term waw", "الموصل", "والموصل", []string{"الموصل"}},
+		{"article term lam", "الموصل", "للموصل", []string{"الموصل"}},
+		{"article term fa ba", "الموصل", "فبالموصل", []string{"الموصل"}},
+		{"article term lam with diacritics", "الموصل", "لِلْمَوْصِل", []string{"الْمَوْصِل"}},
+		{"article term forms merge", "الموصل", "انفجار بالموصل وعاد للموصل ثم الموصل", []string{"الموصل"}},
+		{"base starting with lam", "لبنان", "للبنان", []string{"لبنان"}},
+		{"base starting with lam waw", "لبنان", "ولبنان", []string{"لبنان"}},
+		{"base starting with lam bare", "لبنان", "لبنان", []string{"لبنان"}},
+		{"prefix", "موصل*", "بالموصلي", []string{"الموصلي"}},
+		{"prefix bare", "موصل*", "موصلية", []string{"موصلية"}},
+		{"phrase keeps its later words", "الدولة الإسلامية", "بيان والدولة الإسلامية", []string{"الدولة الإسلامية"}},
+		{"case-sensitive Arabic", "=داعش", "وداعش", []string{"داعش"}},
+		{"hamza kept in the text", "أحمد", "وأحمد", []string{"أحمد"}},
+		{"english as written", "Mosul", "Forces entered MOSUL.", []string{"MOSUL"}},
+		{"english starting with w", "wardak", "In Wardak province.", []string{"Wardak"}},
+		{"english word forms", "behead~", "They beheaded him.", []string{"beheaded"}},
+		{"english phrase", "Tal Afar", "Near tal-afar today.", []string{"tal-afar"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := strconv.Quote(tt.term)
+			for _, expr := range []string{"matched(" + q + ")", "matched(url + " + q + ")"} {
+				spec := RuleSpec{When: "true", Fields: []FieldSpec{{Name: "f", Expr: expr}}}
+				res := scoreOne(t, spec, nil, "", tt.body)
+				if len(res.Matches) != 1 {
+					t.Fatalf("%s: matches %+v", expr, res.Matches)
+				}
+				if got := res.Matches[0].Fields["f"]; !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("%s on %q = %q, want %q", expr, tt.body, got, tt.want)
+				}
 			}
 		})
 	}

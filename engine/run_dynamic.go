@@ -25,7 +25,8 @@ func (e *Env) dynTermHits(args []any) ([]termHit, error) {
 		buf := append(e.scratch[2][:0], pos...)
 		e.scratch[2] = buf
 		if kept := e.keep(buf); len(kept) > 0 {
-			out = append(out, termHit{words: len(e.dyn.terms[s].t.words), pos: slices.Clone(kept)})
+			words := e.dyn.terms[s].t.words
+			out = append(out, termHit{words: len(words), first: &words[0], pos: slices.Clone(kept)})
 		}
 	}
 	return out, nil

@@ -245,7 +245,8 @@ func (e *Env) inLead(pos []int32, k int) bool {
 
 // termHit is the occurrences of one term that count for the rule.
 type termHit struct {
-	words int // words of the term
+	words int       // words of the term
+	first *termWord // the term's first word
 	pos   []int32
 }
 
@@ -266,7 +267,8 @@ func (e *Env) termHits(set []int32) []termHit {
 			}
 			h = kept
 		}
-		out = append(out, termHit{words: len(e.rs.terms[t].words), pos: h})
+		tm := &e.rs.terms[t]
+		out = append(out, termHit{words: len(tm.words), first: &tm.words[0], pos: h})
 	}
 	e.hitBuf = out
 	return out
@@ -286,17 +288,22 @@ func (e *Env) distinct(hits []termHit) int {
 // matched returns the distinct surface forms of the occurrences, as
 // written in the article, in document order. Where terms overlap, the
 // longest occurrence at a position wins and occurrences inside it are
-// skipped; forms differing only in case or normalisation are one.
+// skipped; forms differing only in case or normalisation are one. An
+// Arabic first word loses the particles the matcher stripped (see
+// arabicForm), so لداعش gives داعش.
 func (e *Env) matched(hits []termHit) []string {
 	out := []string{}
 	if len(hits) == 0 {
 		return out
 	}
-	type occ struct{ pos, end int32 }
+	type occ struct {
+		pos, end int32
+		first    *termWord
+	}
 	var occs []occ
 	for _, h := range hits {
 		for _, p := range h.pos {
-			occs = append(occs, occ{p, p + int32(h.words) - 1})
+			occs = append(occs, occ{p, p + int32(h.words) - 1, h.first})
 		}
 	}
 	slices.SortFunc(occs, func(x, y occ) int {
@@ -313,7 +320,11 @@ func (e *Env) matched(hits []termHit) []string {
 		}
 		last = o.end
 		fi, s, en := e.a.origSpan(int(o.pos), int(min(o.end, int32(len(e.a.toks)-1))))
-		form := collapseSpace(e.a.fields[fi].orig[s:en])
+		orig := e.a.fields[fi].orig[s:en]
+		if o.first != nil && o.first.arBase != "" {
+			orig = e.a.arabicForm(int(o.pos), o.first, s, orig)
+		}
+		form := collapseSpace(orig)
 		key := lowerString(Normalize(form))
 		if form == "" || seen[key] {
 			continue
@@ -322,6 +333,28 @@ func (e *Env) matched(hits []termHit) []string {
 		out = append(out, form)
 	}
 	return out
+}
+
+// arabicForm returns orig, the original text of an occurrence starting at
+// token i (at byte start of its field) whose first word w is Arabic,
+// without the particles the matcher stripped from token i: و or ف, then
+// ب, ك or ل. An article stays as the text writes it, and one written ل
+// after a ل particle (للموصل) is written ال again (الموصل). The rest keeps
+// the text's own letters and marks; marks on a particle go with it.
+func (a *analysis) arabicForm(i int, w *termWord, start int, orig string) string {
+	n, lamArticle, ok := arabicParticles(a.rawTok(i), w.arBase, w.prefix)
+	if !ok || n == 0 {
+		return orig
+	}
+	t := &a.toks[i]
+	cut, _ := a.fields[t.field].n.origSpan(int(t.ns)+n, int(t.ne))
+	if cut <= start || cut-start > len(orig) {
+		return orig
+	}
+	if lamArticle {
+		return "ا" + orig[cut-start:]
+	}
+	return orig[cut-start:]
 }
 
 // numbersNear returns the numbers that lie within n tokens of one of the
