@@ -167,7 +167,8 @@ func (a *analysis) wawDigits(t *token) bool {
 
 // numbers returns the counts of the article in token order, computed on
 // first use: digits with thousands separators ("1,200") and decimals
-// ("2.5"), number words ("five", "twenty-five", خمسة), "dozens" and
+// ("2.5"), number words ("five", "twenty-five", خمسة, and English groups
+// such as "one hundred and fifty", see englishGroups), "dozens" and
 // "hundreds", and a multiplier after a number ("3 million"). Numbers that
 // are not counts of people or things (years, dates, times, ages,
 // percentages, money, durations, and numbers naming a law, a flight, a
@@ -280,7 +281,177 @@ func (a *analysis) numberAt(i int) (float64, int, bool) {
 			}
 		}
 	}
+	if a.digitsOf(i) == nil && a.lowerTok(i)[0] < 0x80 {
+		v, n = a.englishGroups(i, v, n)
+	}
 	return v, n, true
+}
+
+// Kinds of English number words, for englishGroups.
+const (
+	ewNone    = iota
+	ewSmall   // one … ninety-nine, one word: "five", "twelve", "fifty"
+	ewHundred // "hundred"
+	ewScale   // "thousand", "million", "billion"
+	ewAnd     // "and"
+)
+
+// englishWord returns the kind and the value of token j as an exact English
+// number word. Round plurals ("hundreds") and "dozen" are no exact number
+// and never join others.
+func (a *analysis) englishWord(j int) (int, float64) {
+	w := a.lowerTok(j)
+	if len(w) == 0 || w[0] >= 0x80 {
+		return ewNone, 0
+	}
+	switch string(w) {
+	case "and":
+		return ewAnd, 0
+	case "hundred":
+		return ewHundred, 100
+	case "thousand":
+		return ewScale, 1e3
+	case "million":
+		return ewScale, 1e6
+	case "billion":
+		return ewScale, 1e9
+	case "dozen", "dozens":
+		return ewNone, 0
+	}
+	if !a.mayBeNumber(j) {
+		return ewNone, 0
+	}
+	if v, ok := a.wordNumber(j); ok && v < 100 {
+		return ewSmall, v
+	}
+	return ewNone, 0
+}
+
+// englishSmall reads one to ninety-nine written in words at token j, which
+// is an ewSmall word: "five", "fifty", "fifty-two", "fifty two".
+func (a *analysis) englishSmall(i, j int) (float64, int) {
+	_, v := a.englishWord(j)
+	if v >= 20 && math.Mod(v, 10) == 0 && a.spacedNext(i, j+1, plain) {
+		if k, u := a.englishWord(j + 1); k == ewSmall && u < 10 {
+			return v + u, 2
+		}
+	}
+	return v, 1
+}
+
+// spacedNext reports whether token j exists, is in the field of token i,
+// and is separated from token j-1 by a gap that ok accepts.
+func (a *analysis) spacedNext(i, j int, ok func(string) bool) bool {
+	if j >= len(a.toks) || a.toks[j].field != a.toks[i].field {
+		return false
+	}
+	g, _ := a.gap(j - 1)
+	return ok(g)
+}
+
+// englishGroups continues the English number words on tokens [i, i+n),
+// of value v, into the groups that follow a "hundred" or a scale word,
+// with or without "and": "one hundred and fifty" (150), "two thousand and
+// twelve" (2012), "a hundred and five" (105), "two thousand three hundred
+// and forty" (2340), "one hundred and fifty thousand" (150,000), "five
+// hundred thousand". Words join across spaces only. Scale words must
+// decrease ("two thousand three thousand" is two numbers), and a number
+// word that follows and cannot join undoes the last join ("one hundred and
+// two hundred" is 100 and 200). After "between", a join by "and" stands
+// only when another "and" follows the number, which is the range's own
+// ("between one hundred and fifty and two hundred" gives 150 and 200;
+// "between one thousand and two hundred" gives 1000 and 200). Digits never
+// join words ("100 and fifty").
+func (a *analysis) englishGroups(i int, v float64, n int) (float64, int) {
+	const (
+		afterHundred = iota // a "hundred" ends the number so far
+		afterScale          // a scale word ends it
+		afterTail           // one to ninety-nine completing a hundred
+		afterLead           // one to ninety-nine opening a group after a scale word
+	)
+	if k, _ := a.englishWord(i); k == ewNone || k == ewAnd {
+		return v, n
+	}
+	var total, cur, limit float64
+	var last int
+	switch k, w := a.englishWord(i + n - 1); k {
+	case ewHundred:
+		cur, limit, last = v, math.Inf(1), afterHundred
+	case ewScale:
+		total, limit, last = v, w, afterScale
+	default:
+		return v, n
+	}
+	type join struct {
+		total, cur, limit float64
+		n, last           int
+		and               bool
+	}
+	var joins []join
+	for {
+		j := i + n
+		if !a.spacedNext(i, j, spaces) {
+			break
+		}
+		k, w := a.englishWord(j)
+		and := false
+		if k == ewAnd {
+			// "and" joins only after "hundred" or a scale word, and only
+			// one to ninety-nine.
+			if last != afterHundred && last != afterScale || !a.spacedNext(i, j+1, spaces) {
+				break
+			}
+			if k2, _ := a.englishWord(j + 1); k2 != ewSmall {
+				break
+			}
+			and = true
+			j++
+			k, w = ewSmall, 0
+		}
+		if k == ewSmall && (last == afterHundred || last == afterScale) {
+			joins = append(joins, join{total, cur, limit, n, last, and})
+			s, m := a.englishSmall(i, j)
+			n = j + m - i
+			if last == afterHundred {
+				cur, last = cur+s, afterTail
+			} else {
+				cur, last = s, afterLead
+			}
+			continue
+		}
+		if k == ewHundred && last == afterLead {
+			cur, last, n = cur*100, afterHundred, j+1-i
+			continue
+		}
+		if k == ewScale && w < limit && last != afterScale {
+			total, cur, limit, last, n = total+cur*w, 0, w, afterScale, j+1-i
+			continue
+		}
+		if k != ewNone && len(joins) > 0 {
+			// A number word that cannot join: the last join was wrong.
+			jn := joins[len(joins)-1]
+			joins = joins[:len(joins)-1]
+			total, cur, limit, n, last = jn.total, jn.cur, jn.limit, jn.n, jn.last
+		}
+		break
+	}
+	if p := i - 1; p >= 0 && a.toks[p].field == a.toks[i].field && string(a.lowerTok(p)) == "between" {
+		if g, _ := a.gap(p); spaces(g) && !a.nextIsAnd(i, i+n) {
+			for k := len(joins) - 1; k >= 0; k-- {
+				if joins[k].and {
+					total, cur, n = joins[k].total, joins[k].cur, joins[k].n
+					break
+				}
+			}
+		}
+	}
+	return total + cur, n
+}
+
+// nextIsAnd reports whether token j is "and", after spaces, in the field
+// of token i.
+func (a *analysis) nextIsAnd(i, j int) bool {
+	return a.spacedNext(i, j, spaces) && string(a.lowerTok(j)) == "and"
 }
 
 // multiplierAt returns the factor of token j when it is a multiplier.

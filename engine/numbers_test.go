@@ -343,6 +343,7 @@ func FuzzNumbers(f *testing.F) {
 		"arrested 1,200 people", "in 2014-2017", "12/05/2014 10:30", "$5 million",
 		"خمسة عشر", "و15", "+964 770 123 4567", "Ahmed (25)", "5-10 million", "1,", "9999999999999999999999999999,999",
 		"twenty-five", "أحد", "0", "F-16", "25 %", "'8", "(1", "1 -", "وخمسة وعشرون ألف",
+		"one hundred and fifty thousand", "between one thousand and two hundred and", "hundred and",
 	} {
 		f.Add("", s)
 	}
@@ -388,4 +389,94 @@ func BenchmarkNumbers(b *testing.B) {
 		found = len(a.numbers())
 	}
 	b.ReportMetric(float64(found), "numbers")
+}
+
+// TestNumberWordsWithAnd covers English number words written with "and"
+// (British usage) and in several groups, and the cases that must stay
+// apart.
+func TestNumberWordsWithAnd(t *testing.T) {
+	none := []float64{}
+	tests := []struct {
+		name string
+		body string
+		want []float64
+	}{
+		{"hundred and tens", "one hundred and fifty people were killed", []float64{150}},
+		{"thousand and teens", "two thousand and twelve people fled", []float64{2012}},
+		{"a hundred and units", "a hundred and five prisoners", []float64{105}},
+		{"hundred and hyphenated tens", "one hundred and fifty-two fighters", []float64{152}},
+		{"hundred and spaced tens", "one hundred and fifty two fighters", []float64{152}},
+		{"capitalised", "One Hundred And Fifty fighters", []float64{150}},
+		{"hundred and one", "one hundred and one hostages", []float64{101}},
+		{"bare hundred and tens", "hundred and ten detainees", []float64{110}},
+		{"a thousand and units", "a thousand and nine fighters", []float64{1009}},
+		{"and inside a thousand group", "one hundred and fifty thousand people", []float64{150000}},
+		{"groups and and", "two thousand three hundred and forty people", []float64{2340}},
+		{"thousand and hundreds", "seven thousand and five hundred refugees", []float64{7500}},
+		{"hundred thousand", "five hundred thousand displaced", []float64{500000}},
+		{"million and thousands", "one million and two hundred thousand displaced", []float64{1200000}},
+		{"hundreds of millions", "two hundred and fifty million barrels", []float64{250e6}},
+		{"without and", "one hundred fifty fighters", []float64{150}},
+		{"still a duration", "one hundred and fifty years", none},
+
+		// Must not join.
+		{"digits and digits", "100 and 50 people", []float64{100, 50}},
+		{"words and digits", "one hundred and 50 people", []float64{100, 50}},
+		{"digits and words", "100 and fifty people", []float64{100, 50}},
+		{"plural round numbers", "hundreds and thousands of people", []float64{100, 1000}},
+		{"hundred and plural", "one hundred and hundreds more", []float64{100, 100}},
+		{"small and small", "three and four suspects", []float64{3, 4}},
+		{"between two hundreds", "between one hundred and two hundred fighters", []float64{100, 200}},
+		{"between thousand and hundreds", "between one thousand and two hundred fighters", []float64{1000, 200}},
+		{"between with and on the left", "between one hundred and fifty and two hundred fighters", []float64{150, 200}},
+		{"two thousands", "two thousand three thousand", []float64{2000, 3000}},
+		{"sentence break", "one hundred. And fifty more", []float64{100, 50}},
+		{"comma", "one hundred, and fifty more", []float64{100, 50}},
+		{"and then no number", "one hundred and the others", []float64{100}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := countsIn(tt.body); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("numbers in %q = %v, want %v", tt.body, got, tt.want)
+			}
+		})
+	}
+	// Title and body are never one number.
+	var a analysis
+	a.reset("one hundred", "and fifty people", 0, true)
+	var got []float64
+	for _, n := range a.numbers() {
+		got = append(got, n.value)
+	}
+	if want := []float64{100, 50}; !reflect.DeepEqual(got, want) {
+		t.Errorf("numbers across title and body = %v, want %v", got, want)
+	}
+}
+
+// TestNumberWordsWithAndInFields reads the joined numbers through
+// numbers_near in an event field, as a rule does.
+func TestNumberWordsWithAndInFields(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       []float64
+	}{
+		{"hundred and fifty", "Gunmen killed one hundred and fifty villagers.", []float64{150}},
+		{"two thousand and twelve", "The raids killed two thousand and twelve fighters.", []float64{2012}},
+		{"a hundred and five", "Militants killed a hundred and five soldiers.", []float64{105}},
+		{"one hundred and fifty-two", "The blast killed one hundred and fifty-two people.", []float64{152}},
+		{"digits stay apart", "The blasts killed 100 and 50 people.", []float64{100, 50}},
+		{"between", "The strikes killed between one hundred and two hundred fighters.", []float64{100, 200}},
+	}
+	spec := RuleSpec{When: `mentions("kill*")`, Fields: []FieldSpec{{Name: "killed", Expr: `numbers_near("kill*", 8)`}}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := scoreOne(t, spec, nil, "", tt.body)
+			if len(res.Matches) != 1 {
+				t.Fatalf("matches %+v", res.Matches)
+			}
+			if got := res.Matches[0].Fields["killed"]; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("killed on %q = %v, want %v", tt.body, got, tt.want)
+			}
+		})
+	}
 }
