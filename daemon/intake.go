@@ -90,8 +90,14 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	}
 	// Alerts past a destination's hourly limit, and those of digest-only
 	// rules, are queued for its next digest; the slots they take are
-	// given back when the article turns out not to be new.
-	dec := d.limiter.Apply(routed.Alerts, res.Matches, now)
+	// given back when the article turns out not to be new. Follow-ups in
+	// a story's thread (rules' cooldown) are not new alerts: no slot.
+	storyID := ""
+	if rp.Story != nil {
+		storyID = rp.Story.ID
+	}
+	follow := d.cooldowns.FollowUps(storyID, routed.Alerts, res.Matches, now)
+	dec := d.limiter.Apply(routed.Alerts, res.Matches, now, follow...)
 	isNew, err := d.commits.Commit(ctx, store.Commit{Article: rec, Keys: keys, Alerts: routed.Alerts})
 	if err != nil {
 		dec.Cancel()
@@ -99,6 +105,7 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	}
 	if isNew {
 		dec.Committed()
+		d.cooldowns.Record(storyID, routed.Alerts, now)
 	} else {
 		dec.Cancel()
 	}
