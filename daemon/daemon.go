@@ -31,6 +31,7 @@ import (
 	"github.com/watchfloor/watchfloor/notifiers"
 	"github.com/watchfloor/watchfloor/notifiers/digest"
 	"github.com/watchfloor/watchfloor/notifiers/registry"
+	"github.com/watchfloor/watchfloor/notifiers/router"
 	"github.com/watchfloor/watchfloor/notifiers/silences"
 	"github.com/watchfloor/watchfloor/notifiers/stories"
 	"github.com/watchfloor/watchfloor/rules"
@@ -97,6 +98,9 @@ type Daemon struct {
 	// of rules with delivery: digest) for digests, which sends them.
 	limiter *digest.Limiter
 	digests *digest.Scheduler
+	// cooldowns tell follow-ups in a story's thread (rules' cooldown)
+	// from new alerts.
+	cooldowns *router.Cooldowns
 	// impact measures each reload over the last day's articles, in the
 	// background; guarded by reloadMu. impactCtx is set while Run runs.
 	impactCtx     context.Context
@@ -206,6 +210,7 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		dests = append(dests, digest.Destination{Name: n.Name, Schedule: n.Digest})
 	}
 	d.limiter = digest.NewLimiter(limits, dm)
+	d.cooldowns = router.NewCooldowns(time.Duration(cfg.Stories.Window))
 	if err := d.limiter.Seed(ctx, d.store, time.Now()); err != nil {
 		d.store.Close()
 		return nil, err

@@ -66,18 +66,23 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	}
 	now := time.Now()
 	rp := router.Params{DefaultNotify: d.cfg.DefaultNotify, Silences: d.silences.Active(now)}
+	var member *store.StoryMember
 	if len(res.Matches) > 0 {
 		// The story is assigned before the alerts are encoded: every
 		// alert of the article carries it. Its first alert id is the
-		// alert to the first destination routed.
-		s, err := d.stories.Assign(ctx, a, router.AlertID(a.ID, firstDest(res.Matches, d.cfg.DefaultNotify)), now)
+		// alert to the first destination routed. Its membership is
+		// committed with the article (or forgotten if the article is not).
+		s, rec, err := d.stories.Prepare(ctx, a, router.AlertID(a.ID, firstDest(res.Matches, d.cfg.DefaultNotify)), now)
 		if err != nil {
 			return err
 		}
-		rp.Story = s.Payload()
+		rp.Story, member = s.Payload(), rec
 	}
 	routed, err := router.Route(res, rp, now)
 	if err != nil {
+		if member != nil {
+			d.stories.Forget(a.ID)
+		}
 		return err
 	}
 	names := make([]string, len(res.Matches))
@@ -90,17 +95,26 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	}
 	// Alerts past a destination's hourly limit, and those of digest-only
 	// rules, are queued for its next digest; the slots they take are
-	// given back when the article turns out not to be new.
-	dec := d.limiter.Apply(routed.Alerts, res.Matches, now)
-	isNew, err := d.commits.Commit(ctx, store.Commit{Article: rec, Keys: keys, Alerts: routed.Alerts})
-	if err != nil {
-		dec.Cancel()
-		return err
+	// given back when the article turns out not to be new. Follow-ups in
+	// a story's thread (rules' cooldown) are not new alerts: no slot.
+	storyID := ""
+	if rp.Story != nil {
+		storyID = rp.Story.ID
 	}
-	if isNew {
-		dec.Committed()
-	} else {
+	follow := d.cooldowns.FollowUps(storyID, routed.Alerts, res.Matches, now)
+	dec := d.limiter.Apply(routed.Alerts, res.Matches, now, follow...)
+	isNew, err := d.commits.Commit(ctx, store.Commit{Article: rec, Keys: keys, Alerts: routed.Alerts, Story: member})
+	if err != nil || !isNew {
 		dec.Cancel()
+		if member != nil {
+			d.stories.Forget(a.ID)
+		}
+		if err != nil {
+			return err
+		}
+	} else {
+		dec.Committed()
+		d.cooldowns.Record(storyID, routed.Alerts, now)
 	}
 	d.m.articles.WithLabelValues(source).Inc()
 	if !isNew {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/watchfloor/watchfloor/internal/cputime"
 )
 
 // Rule shapes that once left the one-pass path, each benchmarked next to
@@ -285,7 +287,7 @@ func benchScore(b *testing.B, rs *RuleSet, arts []Article, setup func(*Scorer), 
 	}
 	matched := 0
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		res := s.Score(arts[i%len(arts)])
 		matched += len(res.Matches)
@@ -295,7 +297,7 @@ func benchScore(b *testing.B, rs *RuleSet, arts []Article, setup func(*Scorer), 
 			}
 		}
 	}
-	if cpu := processCPU() - cpu; cpu > 0 {
+	if cpu := cputime.Process() - cpu; cpu > 0 {
 		b.ReportMetric(float64(b.N)/cpu.Seconds(), "articles/cpu-s")
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")

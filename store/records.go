@@ -43,6 +43,10 @@ type Commit struct {
 	Article ArticleRecord
 	Keys    []string
 	Alerts  []NewAlert
+	// Story, when set, records the article's place in its story in the
+	// same transaction (see stories.Index.Prepare); nothing when the
+	// article was seen before.
+	Story *StoryMember
 }
 
 // CommitArticle records the article as seen, marks the extra dedupe keys
@@ -114,6 +118,11 @@ func (s *Store) CommitArticles(ctx context.Context, batch []Commit) (ok []bool, 
 			}
 			if _, err := insAlert.ExecContext(ctx, al.AlertID, al.Notifier, al.ArticleID, jsonList(al.Rules), payload, status, now, now, jsonList(al.SilencedBy)); err != nil {
 				return nil, fmt.Errorf("store: enqueue alert %s: %w", al.AlertID, err)
+			}
+		}
+		if c.Story != nil {
+			if err := addStoryMember(ctx, tx, *c.Story); err != nil {
+				return nil, err
 			}
 		}
 		ok[i] = true

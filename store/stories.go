@@ -35,6 +35,19 @@ func (s *Store) AddStoryMember(ctx context.Context, m StoryMember) error {
 		return fmt.Errorf("store: add story member: %w", err)
 	}
 	defer tx.Rollback()
+	if err := addStoryMember(ctx, tx, m); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: add story member %s: %w", m.ArticleID, err)
+	}
+	return nil
+}
+
+// addStoryMember records m in tx: the member, and its story (created, or
+// its last article and count brought forward). A member already recorded
+// changes nothing.
+func addStoryMember(ctx context.Context, tx *sql.Tx, m StoryMember) error {
 	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO story_members (article_id, story_id, position, alert_id, url_key, title_key, signature, seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.ArticleID, m.StoryID, m.Position, m.AlertID, m.URLKey, m.TitleKey, m.Signature, nanos(m.SeenAt))
 	if err != nil {
@@ -47,9 +60,6 @@ func (s *Store) AddStoryMember(ctx context.Context, m StoryMember) error {
 		ON CONFLICT(id) DO UPDATE SET last_at = max(last_at, excluded.last_at), articles = max(articles, ?)`,
 		m.StoryID, m.FirstAlertID, m.FirstArticleID, nanos(m.SeenAt), nanos(m.SeenAt), m.Position, m.Position)
 	if err != nil {
-		return fmt.Errorf("store: add story member %s: %w", m.ArticleID, err)
-	}
-	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: add story member %s: %w", m.ArticleID, err)
 	}
 	return nil

@@ -143,13 +143,8 @@ func openHistory(ctx context.Context, cmd string, fs *flag.FlagSet, cfgPath, sin
 	if d > 0 {
 		h.since = h.now.Add(-d)
 	}
-	if h.cfg, err = loadLocalConfig(cfgPath); err != nil {
-		fmt.Fprintln(std.err, err)
-		return h, exitUsage, false
-	}
-	if h.st, err = store.OpenShared(ctx, h.cfg.DataDir); err != nil {
-		fmt.Fprintf(std.err, "watchfloor %s: %v\n", cmd, err)
-		return h, storeFail, false
+	if h.cfg, h.st, code, ok = openLocalStore(ctx, cmd, cfgPath, storeFail, std); !ok {
+		return h, code, false
 	}
 	return h, exitOK, true
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/watchfloor/watchfloor/config"
 	"github.com/watchfloor/watchfloor/notifiers/registry"
 	"github.com/watchfloor/watchfloor/rules"
+	"github.com/watchfloor/watchfloor/store"
 )
 
 // loadConfig reads the config file, or returns the defaults when path is
@@ -34,6 +35,24 @@ func loadLocalConfig(path string) (config.Config, error) {
 		return config.Default(), nil
 	}
 	return config.LoadLocal(path)
+}
+
+// openLocalStore loads the config at cfgPath (as loadLocalConfig) and
+// opens its store without the data dir's lock, so commands work beside a
+// running daemon. On failure it prints the error as cmd's and returns the
+// exit status: exitUsage for the config, storeFail for the store.
+func openLocalStore(ctx context.Context, cmd, cfgPath string, storeFail int, std stdio) (config.Config, *store.Store, int, bool) {
+	cfg, err := loadLocalConfig(cfgPath)
+	if err != nil {
+		fmt.Fprintln(std.err, err)
+		return cfg, nil, exitUsage, false
+	}
+	st, err := store.OpenShared(ctx, cfg.DataDir)
+	if err != nil {
+		fmt.Fprintf(std.err, "watchfloor %s: %v\n", cmd, err)
+		return cfg, nil, storeFail, false
+	}
+	return cfg, st, 0, true
 }
 
 func cmdCheck(_ context.Context, args []string, std stdio) int {

@@ -120,16 +120,9 @@ func cmdOutbox(ctx context.Context, args []string, std stdio) int {
 	if code, ok := parse(fs, args[1:]); !ok {
 		return code
 	}
-	cfg, err := loadLocalConfig(*cfgPath)
-	if err != nil {
-		fmt.Fprintln(std.err, err)
-		return exitUsage
-	}
-	// Without the data dir's lock: these work beside a running daemon.
-	st, err := store.OpenShared(ctx, cfg.DataDir)
-	if err != nil {
-		fmt.Fprintln(std.err, err)
-		return exitInput
+	_, st, code, ok := openLocalStore(ctx, "outbox "+sub, *cfgPath, exitInput, std)
+	if !ok {
+		return code
 	}
 	defer st.Close()
 	now := time.Now()

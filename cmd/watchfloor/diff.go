@@ -9,8 +9,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/watchfloor/watchfloor/store/history"
 	"github.com/watchfloor/watchfloor/notifiers"
+	"github.com/watchfloor/watchfloor/store/history"
 )
 
 func cmdDiff(ctx context.Context, args []string, std stdio) int {

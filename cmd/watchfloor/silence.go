@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/notifiers/silences"
-	"github.com/watchfloor/watchfloor/store"
 )
 
 func silenceUsage(w io.Writer) {
@@ -122,17 +121,11 @@ func cmdSilence(ctx context.Context, args []string, std stdio) int {
 			return exitUsage
 		}
 	}
-	cfg, err := loadLocalConfig(*cfgPath)
-	if err != nil {
-		fmt.Fprintln(std.err, err)
-		return exitUsage
-	}
 	// Without the data dir's lock: this works beside a running daemon,
 	// whose cache reads the change within silences.RefreshEvery.
-	st, err := store.OpenShared(ctx, cfg.DataDir)
-	if err != nil {
-		fmt.Fprintln(std.err, err)
-		return exitInput
+	_, st, code, ok := openLocalStore(ctx, "silence "+sub, *cfgPath, exitInput, std)
+	if !ok {
+		return code
 	}
 	defer st.Close()
 	now := time.Now()

@@ -326,6 +326,27 @@ func TestApplyCancel(t *testing.T) {
 	}
 }
 
+// Follow-ups in a story's thread (a rule's cooldown) are not new alerts:
+// they go out past the limit and take no slot; a digest-only rule's
+// follow-up still waits for the digest.
+func TestApplyFollowUps(t *testing.T) {
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	l := NewLimiter(map[string]int{"siem": 1}, nil)
+	ms := []engine.Match{{Rule: "a", Delivery: engine.DeliveryImmediate}, {Rule: "d", Delivery: engine.DeliveryDigest}}
+	first := []store.NewAlert{{AlertID: "1", Notifier: "siem", Rules: []string{"a"}}}
+	l.Apply(first, ms, now).Committed()
+	follow := []store.NewAlert{{AlertID: "2", Notifier: "siem", Rules: []string{"a"}}, {AlertID: "3", Notifier: "ops", Rules: []string{"d"}}}
+	l.Apply(follow, ms, now, "2", "3").Committed()
+	if follow[0].Status != "" || follow[1].Status != store.StatusQueued {
+		t.Errorf("follow-ups: %q %q, want sent past the limit, and queued for the digest-only rule", follow[0].Status, follow[1].Status)
+	}
+	next := []store.NewAlert{{AlertID: "4", Notifier: "siem", Rules: []string{"a"}}}
+	l.Apply(next, ms, now)
+	if next[0].Status != store.StatusQueued {
+		t.Errorf("a new alert after the follow-up: %q, want queued (the follow-up took no slot, the first did)", next[0].Status)
+	}
+}
+
 // TestRunSendsOnSchedule: Run makes the digest at the schedule's tick and
 // kicks the dispatcher.
 func TestRunSendsOnSchedule(t *testing.T) {

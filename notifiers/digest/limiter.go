@@ -184,7 +184,11 @@ type Decision struct {
 // an alert's are those named in its Rules. Call it after routing and
 // before the commit; then call Cancel when the commit fails or the
 // article was a duplicate, else Committed.
-func (l *Limiter) Apply(alerts []store.NewAlert, matches []engine.Match, now time.Time) Decision {
+//
+// The alerts whose ids are in followUps (a rule's cooldown: follow-ups in
+// a story's thread, see router.Cooldowns) are not new alerts: they take
+// no slot and are never queued for the limit, only for a digest-only rule.
+func (l *Limiter) Apply(alerts []store.NewAlert, matches []engine.Match, now time.Time, followUps ...string) Decision {
 	d := Decision{l: l, at: now}
 	var ms []engine.Match
 	for i := range alerts {
@@ -198,7 +202,12 @@ func (l *Limiter) Apply(alerts []store.NewAlert, matches []engine.Match, now tim
 				ms = append(ms, m)
 			}
 		}
-		queued, limited := l.decide(al.Notifier, ms, now)
+		var queued, limited bool
+		if slices.Contains(followUps, al.AlertID) {
+			queued = AllDigest(ms)
+		} else {
+			queued, limited = l.decide(al.Notifier, ms, now)
+		}
 		switch {
 		case limited:
 			d.limited = append(d.limited, al.Notifier)

@@ -18,9 +18,9 @@ import (
 
 	"github.com/watchfloor/watchfloor/engine"
 	"github.com/watchfloor/watchfloor/notifiers"
+	"github.com/watchfloor/watchfloor/notifiers/stories"
 	"github.com/watchfloor/watchfloor/notifiers/webhook"
 	"github.com/watchfloor/watchfloor/store"
-	"github.com/watchfloor/watchfloor/notifiers/stories"
 )
 
 // The report below is written for these tests; each feed's copy edits it.

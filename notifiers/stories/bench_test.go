@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/watchfloor/watchfloor/internal/cputime"
 )
 
 // synthetic returns n articles of about 250 words drawn from a vocabulary
@@ -86,7 +88,7 @@ func BenchmarkLookup(b *testing.B) {
 	probe := synthetic(1000, 2)
 	runtime.GC()
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		ix.lookup(&probe[i%len(probe)])
 	}
@@ -97,7 +99,7 @@ func BenchmarkLookup(b *testing.B) {
 func BenchmarkSign(b *testing.B) {
 	body := strings.Repeat(baseBody+" ", 2)
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		Sign(baseTitle, body)
 	}
@@ -135,7 +137,7 @@ func BenchmarkAssign(b *testing.B) {
 
 // reportCPU reports b.N per CPU second of the process since cpu.
 func reportCPU(b *testing.B, cpu time.Duration, unit string) {
-	if used := processCPU() - cpu; used > 0 {
+	if used := cputime.Process() - cpu; used > 0 {
 		b.ReportMetric(float64(b.N)/used.Seconds(), unit)
 	}
 }

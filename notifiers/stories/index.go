@@ -179,14 +179,33 @@ func (ix *Index) Window() time.Duration { return ix.o.Window }
 // (Story.Payload); alertID is the id of one of those alerts, the same
 // rule each time (such as the first destination's).
 func (ix *Index) Assign(ctx context.Context, a engine.Article, alertID string, now time.Time) (Story, error) {
+	s, rec, err := ix.Prepare(ctx, a, alertID, now)
+	if err != nil || rec == nil {
+		return s, err
+	}
+	if err := ix.st.AddStoryMember(ctx, *rec); err != nil {
+		ix.Forget(a.ID)
+		return Story{}, fmt.Errorf("stories: assign: %w", err)
+	}
+	return s, nil
+}
+
+// Prepare is Assign without the store write: it returns the membership
+// record for the caller to commit with the article (store.Commit.Story),
+// so the article, its alerts and its place in the story are written in
+// one transaction. The index holds the member at once, so concurrent
+// articles join its story; call Forget when the commit fails or finds the
+// article seen before. The record is nil when the article already has its
+// story.
+func (ix *Index) Prepare(ctx context.Context, a engine.Article, alertID string, now time.Time) (Story, *store.StoryMember, error) {
 	if a.ID == "" {
-		return Story{}, errors.New("stories: assign: the article has no id")
+		return Story{}, nil, errors.New("stories: assign: the article has no id")
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.expire(ctx, now)
 	if m := ix.byArticle[a.ID]; m != nil {
-		return m.story(""), nil
+		return m.story(""), nil, nil
 	}
 	mem := &member{articleID: a.ID, seen: now, urlKey: URLKey(a.URL), titleKey: TitleKey(a.Title)}
 	if sig, ok := Sign(a.Title, a.Body); ok {
@@ -205,13 +224,27 @@ func (ix *Index) Assign(ctx context.Context, a engine.Article, alertID string, n
 	if mem.sig != nil {
 		rec.Signature, _ = mem.sig.MarshalBinary()
 	}
-	if err := ix.st.AddStoryMember(ctx, rec); err != nil {
-		return Story{}, fmt.Errorf("stories: assign: %w", err)
-	}
 	mem.st.n = mem.position
 	ix.add(mem)
 	ix.o.Metrics.assigned(by, len(ix.byArticle))
-	return mem.story(by), nil
+	return mem.story(by), &rec, nil
+}
+
+// Forget drops a prepared member whose commit failed or found the
+// article seen before. Its position stays taken: a later article of the
+// story gets the next one.
+func (ix *Index) Forget(articleID string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if m := ix.byArticle[articleID]; m != nil {
+		ix.remove(m)
+		for i, q := range ix.queue {
+			if q == m {
+				ix.queue = append(ix.queue[:i], ix.queue[i+1:]...)
+				break
+			}
+		}
+	}
 }
 
 func (m *member) story(by string) Story {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/internal/cputime"
 	"github.com/watchfloor/watchfloor/store"
 )
 
@@ -43,7 +44,7 @@ func BenchmarkReplay(b *testing.B) {
 	b.Logf("%d rules, %d articles, GOMAXPROCS %d", rs.Len(), benchArticles, runtime.GOMAXPROCS(0))
 
 	report := func(b *testing.B, n int, cpu0 time.Duration) {
-		cpu := processCPU() - cpu0
+		cpu := cputime.Process() - cpu0
 		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
 		if cpu > 0 {
 			b.ReportMetric(float64(n)/cpu.Seconds(), "articles/cpu-s")
@@ -51,7 +52,7 @@ func BenchmarkReplay(b *testing.B) {
 		b.ReportMetric(0, "ns/op")
 	}
 	b.Run("read", func(b *testing.B) {
-		n, cpu0 := 0, processCPU()
+		n, cpu0 := 0, cputime.Process()
 		for b.Loop() {
 			for _, err := range st.Articles(ctx, time.Time{}, time.Time{}) {
 				if err != nil {
@@ -63,7 +64,7 @@ func BenchmarkReplay(b *testing.B) {
 		report(b, n, cpu0)
 	})
 	b.Run("score", func(b *testing.B) {
-		n, cpu0 := 0, processCPU()
+		n, cpu0 := 0, cputime.Process()
 		for b.Loop() {
 			n += scoreParallel(rs, arts)
 		}
@@ -85,7 +86,7 @@ func BenchmarkReplay(b *testing.B) {
 			if tt.gc > 0 {
 				defer debug.SetGCPercent(debug.SetGCPercent(tt.gc))
 			}
-			n, matches, cpu0 := 0, 0, processCPU()
+			n, matches, cpu0 := 0, 0, cputime.Process()
 			for b.Loop() {
 				k, err := Replay(ctx, st, tt.sets, tt.opt, func(_ store.StoredArticle, res []engine.Result) error {
 					matches += len(res[0].Matches)

@@ -76,6 +76,13 @@ func (r *DiffReport) Changes() []Change {
 func Diff(ctx context.Context, st *store.Store, base, next *engine.RuleSet, opt Options) (*DiffReport, error) {
 	byRule := map[string]*RuleChanges{}
 	n, err := Replay(ctx, st, []*engine.RuleSet{base, next}, opt, func(a store.StoredArticle, res []engine.Result) error {
+		if !differ(res[0].Matches, res[1].Matches) {
+			return nil
+		}
+		// A change shows its evidence: cut the snippets the replay left
+		// for later.
+		res[0].CutSnippets()
+		res[1].CutSnippets()
 		compare(res[0].Matches, res[1].Matches, func(kind ChangeKind, m engine.Match) {
 			rc := byRule[m.Rule]
 			if rc == nil {
@@ -101,6 +108,16 @@ func Diff(ctx context.Context, st *store.Store, base, next *engine.RuleSet, opt 
 	}
 	sort.Slice(rep.Rules, func(i, j int) bool { return rep.Rules[i].Rule < rep.Rules[j].Rule })
 	return rep, nil
+}
+
+// differ reports whether the rules matched in base and next differ.
+func differ(base, next []engine.Match) bool {
+	if len(base) != len(next) {
+		return true
+	}
+	n := 0
+	compare(base, next, func(ChangeKind, engine.Match) { n++ })
+	return n > 0
 }
 
 // compare calls fn for every rule that matches in exactly one of base and

@@ -55,6 +55,8 @@ type batch struct {
 // articles were seen, with the article and its results (one per set, in
 // the order of sets). It returns how many articles were replayed. It
 // stops at the first error of the store, of fn, or of ctx, and returns it.
+// The results' Evidence.Snippets are left to be cut when a result is
+// marshalled; call Result.CutSnippets before reading them directly.
 func Replay(parent context.Context, st *store.Store, sets []*engine.RuleSet, opt Options, fn func(a store.StoredArticle, res []engine.Result) error) (int, error) {
 	if len(sets) == 0 {
 		return 0, errors.New("history: replay: no rule set")
@@ -113,6 +115,9 @@ func Replay(parent context.Context, st *store.Store, sets []*engine.RuleSet, opt
 			scorers := make([]*engine.Scorer, len(sets))
 			for k, rs := range sets {
 				scorers[k] = rs.NewScorer()
+				// Snippets are cut only where a result is shown:
+				// marshalled, or after Result.CutSnippets.
+				scorers[k].LazySnippets = true
 				if opt.Summaries {
 					scorers[k].SummarizeAll = true
 				} else {
