@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -62,6 +63,19 @@ func (s *Store) QueuedCount(ctx context.Context, notifier string) (int, error) {
 		return 0, fmt.Errorf("store: queued alerts of %s: %w", notifier, err)
 	}
 	return n, nil
+}
+
+// OldestQueued returns when the oldest alert waiting for notifier's next
+// digest was queued; ok is false when none waits.
+func (s *Store) OldestQueued(ctx context.Context, notifier string) (at time.Time, ok bool, err error) {
+	var n sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT min(created_at) FROM outbox WHERE notifier = ? AND status = 'queued'`, notifier).Scan(&n); err != nil {
+		return time.Time{}, false, fmt.Errorf("store: queued alerts of %s: %w", notifier, err)
+	}
+	if !n.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromNanos(n.Int64), true, nil
 }
 
 // DigestBuilder makes the digest row of a destination's queued alerts,

@@ -347,6 +347,39 @@ func TestApplyFollowUps(t *testing.T) {
 	}
 }
 
+// A tick missed while the daemon was down is made up when Run starts; a
+// tick still to come is waited for.
+func TestRunMakesUpAMissedTick(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		later  time.Duration // how far the scheduler's clock is past the queueing
+		queued int
+	}{
+		{"the yearly tick still to come", 0, 2},
+		{"the yearly tick missed", 2 * 366 * 24 * time.Hour, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Now()
+			e := newEnv(t, t.TempDir(), 1, map[string]string{"a.yaml": attackRule}, time.Now)
+			for i := range 3 {
+				e.process(t, article(i), now)
+			}
+			if n, _ := e.st.QueuedCount(context.Background(), "siem"); n != 2 {
+				t.Fatalf("%d queued before Run, want 2", n)
+			}
+			s, err := NewScheduler(e.st, []Destination{{Name: "siem", Schedule: "0 0 1 1 *"}},
+				SchedulerOptions{Now: func() time.Time { return time.Now().Add(tc.later) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.MakeUp(context.Background()) // what Run does first
+			if n, _ := e.st.QueuedCount(context.Background(), "siem"); n != tc.queued {
+				t.Errorf("%d still queued, want %d", n, tc.queued)
+			}
+		})
+	}
+}
+
 // TestRunSendsOnSchedule: Run makes the digest at the schedule's tick and
 // kicks the dispatcher.
 func TestRunSendsOnSchedule(t *testing.T) {

@@ -134,12 +134,21 @@ func NewScheduler(ob Outbox, dests []Destination, o SchedulerOptions) (*Schedule
 	return s, nil
 }
 
+// missedTicks is what an Outbox that can tell when its oldest queued
+// alert was queued offers: Run then makes up ticks missed while the
+// daemon was down.
+type missedTicks interface {
+	OldestQueued(ctx context.Context, notifier string) (time.Time, bool, error)
+}
+
 // Run sends digests on schedule until ctx ends, then waits for a digest
 // being built and returns nil. A digest that fails to be built or
-// committed is logged, and its alerts stay queued for the next tick. Ticks
-// missed while the daemon was down are not made up: the alerts queued
-// then go out at the next tick.
+// committed is logged, and its alerts stay queued for the next tick. A
+// tick missed while the daemon was down (a destination's oldest queued
+// alert is older than a tick of its schedule) is made up at once when Run
+// starts, when the Outbox can say how old its queue is (*store.Store can).
 func (s *Scheduler) Run(ctx context.Context) error {
+	s.MakeUp(ctx)
 	c := cron.New()
 	for i, d := range s.dests {
 		name := d.Name
@@ -153,6 +162,32 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	<-ctx.Done()
 	<-c.Stop().Done()
 	return nil
+}
+
+// MakeUp sends now the digests of the destinations whose oldest queued
+// alert is older than a tick of their schedule: ticks missed while the
+// daemon was down. Run calls it first. It does nothing when the Outbox
+// cannot say how old its queue is (*store.Store can).
+func (s *Scheduler) MakeUp(ctx context.Context) {
+	mt, ok := s.ob.(missedTicks)
+	if !ok {
+		return
+	}
+	now := s.o.Now()
+	for i, d := range s.dests {
+		oldest, ok, err := mt.OldestQueued(ctx, d.Name)
+		if err != nil {
+			s.o.Logger.Error("cannot tell whether a digest was missed", "notifier", d.Name, "err", err)
+			continue
+		}
+		if !ok || s.specs[i].Next(oldest).After(now) {
+			continue
+		}
+		s.o.Logger.Info("sending the digest missed while the daemon was down", "notifier", d.Name, "queued_since", oldest)
+		if _, err := s.Digest(ctx, d.Name); err != nil && ctx.Err() == nil {
+			s.o.Logger.Error("digest failed; its alerts stay queued for the next one", "notifier", d.Name, "err", err)
+		}
+	}
 }
 
 // Digest takes dest's queued alerts into digests now, at most MaxAlerts
