@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/notifiers/silences"
+	"github.com/watchfloor/watchfloor/rules"
 )
 
 func silenceUsage(w io.Writer) {
@@ -123,7 +124,7 @@ func cmdSilence(ctx context.Context, args []string, std stdio) int {
 	}
 	// Without the data dir's lock: this works beside a running daemon,
 	// whose cache reads the change within silences.RefreshEvery.
-	_, st, code, ok := openLocalStore(ctx, "silence "+sub, *cfgPath, exitInput, std)
+	cfg, st, code, ok := openLocalStore(ctx, "silence "+sub, *cfgPath, exitInput, std)
 	if !ok {
 		return code
 	}
@@ -131,6 +132,7 @@ func cmdSilence(ctx context.Context, args []string, std stdio) int {
 	now := time.Now()
 	switch sub {
 	case "add":
+		warnUnknownRules(cfg.RulesDir, spec.Rules, std)
 		sil, err := silences.Add(ctx, st, spec, now)
 		if err != nil {
 			fmt.Fprintf(std.err, "watchfloor silence add: %v\n", err)
@@ -222,4 +224,27 @@ func printJSONLine(std stdio, v any) int {
 	}
 	fmt.Fprintf(std.out, "%s\n", b)
 	return exitOK
+}
+
+// warnUnknownRules says on stderr which of names no rule of the rules
+// directory has: a typo would silence nothing. The silence is added all
+// the same (the rule may be on its way); rules that do not load are not
+// checked.
+func warnUnknownRules(dir string, names []string, std stdio) {
+	if len(names) == 0 {
+		return
+	}
+	set, err := rules.Load(dir)
+	if err != nil {
+		return
+	}
+	known := map[string]bool{}
+	for _, s := range set.Rules.Rules() {
+		known[s.Name] = true
+	}
+	for _, n := range names {
+		if !known[n] {
+			fmt.Fprintf(std.err, "watchfloor silence add: warning: no rule named %q in %s; the silence matches no alert until one is\n", n, dir)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/watchfloor/watchfloor/store"
 )
 
 // TestSilencesStopAlertsOfARunningDaemon runs the daemon as a real
@@ -127,5 +130,34 @@ default_notify: [siem]
 	}
 	if p.cmd.ProcessState != nil {
 		t.Errorf("the daemon exited:\n%s", p.stderr.String())
+	}
+}
+
+// A silence naming a rule the rules directory lacks is added, with a
+// warning: a typo would otherwise silence nothing without a word.
+func TestSilenceAddWarnsOfUnknownRules(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "rules.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rules.d", "r.yaml"), []byte("rules:\n  - {name: attack, when: mentions('attack')}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(dir, "data")) // as a daemon leaves it
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for _, tc := range []struct {
+		rule string
+		warn bool
+	}{{"attack", false}, {"atack", true}} {
+		code, out, errs := runBinary(t, dir, "silence", "add", "--rule", tc.rule, "--for", "1h", "--reason", "test")
+		if code != 0 || !strings.Contains(out, "added") {
+			t.Fatalf("--rule %s: exit %d\n%s%s", tc.rule, code, out, errs)
+		}
+		if got := strings.Contains(errs, `warning: no rule named "`+tc.rule+`"`); got != tc.warn {
+			t.Errorf("--rule %s: warned %v, want %v: %q", tc.rule, got, tc.warn, errs)
+		}
 	}
 }
