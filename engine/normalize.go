@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -27,6 +28,11 @@ type normText struct {
 	// start[i] and end[i] bound the original bytes that produced
 	// normalised byte i. Both are nil when s is the original (ASCII) text.
 	start, end []int32
+	// buf, startBuf and endBuf keep their memory from one build to the
+	// next: s is a copy of buf, and start and end are read only while the
+	// article is scored, so a Scorer allocates them once.
+	buf              []byte
+	startBuf, endBuf []int32
 }
 
 // build normalises orig into n. With track, it records the offset maps.
@@ -43,10 +49,17 @@ func (n *normText) build(orig string, track bool) {
 		n.s, n.start, n.end = orig, nil, nil
 		return
 	}
-	out := make([]byte, 0, len(orig)+len(orig)/8)
+	out := n.buf[:0]
+	if c := len(orig) + len(orig)/8; cap(out) < c {
+		out = make([]byte, 0, c)
+	}
+	n.start, n.end = nil, nil
+	var start, end []int32
 	if track {
-		n.start = make([]int32, 0, cap(out))
-		n.end = make([]int32, 0, cap(out))
+		start, end = n.startBuf[:0], n.endBuf[:0]
+		if cap(start) < cap(out) {
+			start, end = make([]int32, 0, cap(out)), make([]int32, 0, cap(out))
+		}
 	}
 	var dec [32]byte
 	for i := 0; i < len(orig); {
@@ -60,10 +73,7 @@ func (n *normText) build(orig string, track bool) {
 			}
 			out = append(out, orig[i:j]...)
 			if track {
-				for k := i; k < j; k++ {
-					n.start = append(n.start, int32(k))
-					n.end = append(n.end, int32(k+1))
-				}
+				start, end = appendIdentity(start, end, i, j)
 			}
 			i = j
 			continue
@@ -117,12 +127,30 @@ func (n *normText) build(orig string, track bool) {
 		}
 		if track {
 			for j := before; j < len(out); j++ {
-				n.start = append(n.start, int32(from))
-				n.end = append(n.end, int32(i))
+				start = append(start, int32(from))
+				end = append(end, int32(i))
 			}
 		}
 	}
 	n.s = string(out)
+	n.buf = out
+	if track {
+		n.start, n.end = start, end
+		n.startBuf, n.endBuf = start, end
+	}
+}
+
+// appendIdentity appends to start and end the offsets of the original
+// bytes [i, j) copied as they are: byte k comes from [k, k+1).
+func appendIdentity(start, end []int32, i, j int) ([]int32, []int32) {
+	l := len(start)
+	start, end = slices.Grow(start, j-i)[:l+j-i], slices.Grow(end, j-i)[:l+j-i]
+	s, e := start[l:], end[l:]
+	for k := range s {
+		s[k] = int32(i + k)
+		e[k] = int32(i + k + 1)
+	}
+	return start, end
 }
 
 // origSpan maps the normalised byte range [a, b) back to the original text.
