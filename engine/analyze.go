@@ -104,32 +104,59 @@ func (a *analysis) tokenize(fi uint8) {
 		return
 	}
 	// Non-ASCII: lower-casing may change a rune's byte length, so tokens
-	// carry their own range in the lower-cased text.
+	// carry their own range in the lower-cased text. Most of such text is
+	// still ASCII, which goes through asciiLower as in tokenizeASCII; the
+	// hash is kept running over the lower-cased bytes.
+	lower := f.lower[:0]
+	if c := len(s) + len(s)/8; cap(lower) < c {
+		lower = make([]byte, 0, c)
+	}
 	in := false
 	var start, lstart int
-	flush := func(end int) {
-		in = false
-		lw := f.lower[lstart:]
-		a.toks = append(a.toks, token{field: fi, c0: lw[0], ns: int32(start), ne: int32(end), ls: int32(lstart), le: int32(len(f.lower)), hash: hashWord(lw)})
-	}
+	var h uint64
+	toks := a.toks
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if l := asciiLower[c]; l != 0 {
+				if !in {
+					in, start, lstart, h = true, i, len(lower), 0
+				}
+				lower = append(lower, l)
+				h = hashStep(h, l)
+			} else {
+				if in {
+					in = false
+					toks = append(toks, token{field: fi, c0: lower[lstart], ns: int32(start), ne: int32(i), ls: int32(lstart), le: int32(len(lower)), hash: h})
+				}
+				lower = append(lower, c)
+			}
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if isTokenRune(r) {
 			if !in {
-				in, start, lstart = true, i, len(f.lower)
+				in, start, lstart, h = true, i, len(lower), 0
 			}
-			f.lower = utf8.AppendRune(f.lower, unicode.ToLower(r))
+			k := len(lower)
+			lower = utf8.AppendRune(lower, unicode.ToLower(r))
+			for _, c := range lower[k:] {
+				h = hashStep(h, c)
+			}
 		} else {
 			if in {
-				flush(i)
+				in = false
+				toks = append(toks, token{field: fi, c0: lower[lstart], ns: int32(start), ne: int32(i), ls: int32(lstart), le: int32(len(lower)), hash: h})
 			}
-			f.lower = utf8.AppendRune(f.lower, r)
+			lower = utf8.AppendRune(lower, r)
 		}
 		i += size
 	}
 	if in {
-		flush(len(s))
+		toks = append(toks, token{field: fi, c0: lower[lstart], ns: int32(start), ne: int32(len(s)), ls: int32(lstart), le: int32(len(lower)), hash: h})
 	}
+	a.toks = toks
+	f.lower = lower
 }
 
 // tokenizeASCII is tokenize for ASCII text, where lower-casing keeps every

@@ -44,6 +44,91 @@ type matcher struct {
 	// pay for proclitic stripping.
 	arExact, arPrefix map[string][]int32
 	arPrefixLens      []int // byte lengths of the arPrefix keys, ascending
+
+	// exactTab holds exact's entries again, found by the hash the
+	// tokenizer computed: no string hashing per token.
+	exactTab firstWordTable
+	// next[id] tells try, from the token after the first word, whether
+	// term id can match there before rest reads it (nextFilter).
+	next []nextFilter
+}
+
+// nextFilter is a necessary condition on the token after the first word
+// of a term of several words: its lower-cased first byte is c0 (any when
+// c0 is 0) and bit min(its length, 63) of lens is set. lens is 0 for a
+// term of one word.
+type nextFilter struct {
+	c0   byte
+	lens uint64
+}
+
+// newNextFilter returns the nextFilter of t.
+func newNextFilter(t *term) nextFilter {
+	if len(t.words) < 2 {
+		return nextFilter{}
+	}
+	unknown := nextFilter{lens: ^uint64(0)}
+	w := &t.words[1]
+	if t.cs || w.text == "" {
+		return unknown
+	}
+	switch {
+	case w.forms != nil:
+		f := nextFilter{c0: w.forms[0][0]}
+		for _, x := range w.forms {
+			if x == "" || x[0] != f.c0 {
+				return unknown
+			}
+			f.lens |= 1 << min(len(x), 63)
+		}
+		return f
+	case w.prefix:
+		return nextFilter{c0: w.text[0], lens: ^uint64(0) << min(len(w.text), 63)}
+	}
+	return nextFilter{c0: w.text[0], lens: 1 << min(len(w.text), 63)}
+}
+
+// firstWordTable maps words to term ids by their hashWord hash: open
+// addressing, at most half full.
+type firstWordTable struct {
+	slots []firstWordSlot
+	mask  uint64
+}
+
+type firstWordSlot struct {
+	hash uint64
+	word string
+	ids  []int32 // nil: empty slot
+}
+
+func newFirstWordTable(words map[string][]int32) firstWordTable {
+	size := 16
+	for size < 2*len(words) {
+		size <<= 1
+	}
+	t := firstWordTable{slots: make([]firstWordSlot, size), mask: uint64(size - 1)}
+	for w, ids := range words {
+		h := hashWord([]byte(w))
+		i := mix(h) >> 32 & t.mask
+		for t.slots[i].ids != nil {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = firstWordSlot{hash: h, word: w, ids: ids}
+	}
+	return t
+}
+
+// get returns the ids of word w, whose hashWord is h, or nil.
+func (t *firstWordTable) get(h uint64, w []byte) []int32 {
+	for i := mix(h) >> 32 & t.mask; ; i = (i + 1) & t.mask {
+		sl := &t.slots[i]
+		if sl.ids == nil {
+			return nil
+		}
+		if sl.hash == h && sl.word == string(w) {
+			return sl.ids
+		}
+	}
 }
 
 // Words are hashed with a cheap rolling step (rotate and xor, one cycle of
@@ -121,6 +206,11 @@ func newMatcher(terms []term) *matcher {
 		tbl[w.text] = append(tbl[w.text], int32(id))
 	}
 	slices.Sort(m.arPrefixLens)
+	m.exactTab = newFirstWordTable(m.exact)
+	m.next = make([]nextFilter, len(terms))
+	for id := range terms {
+		m.next[id] = newNextFilter(&terms[id])
+	}
 	// About 32 filter bits per word keeps false positives near 3%.
 	size := 1024
 	for size < words*32 {
@@ -177,7 +267,7 @@ func (m *matcher) scan(a *analysis) {
 		c0 := tk.c0
 		n := int(tk.le - tk.ls)
 		if m.first[c0]&(1<<min(n, 63)) != 0 && m.maybe(tk.hash) {
-			m.try(a, i, m.exact[string(a.lowerTok(i))])
+			m.try(a, i, m.exactTab.get(tk.hash, a.lowerTok(i)))
 		}
 		if lens != 0 && n >= minLen && m.prefixFirst[c0]&(1<<(min(n, maxLen)+1)-1) != 0 {
 			// The running hash at each length is the hash of that prefix.
@@ -265,9 +355,20 @@ func (m *matcher) scanArabic(a *analysis, i int) {
 // in full there, and records the hits.
 func (m *matcher) try(a *analysis, i int, ids []int32) {
 	for _, id := range ids {
-		t := &m.terms[id]
-		if len(t.words) > 1 && !m.rest(a, i, t) {
-			continue
+		if nf := m.next[id]; nf.lens != 0 {
+			j := i + 1
+			if j >= len(a.toks) {
+				continue
+			}
+			if nf.c0 != 0 {
+				tj := &a.toks[j]
+				if tj.c0 != nf.c0 || nf.lens&(1<<min(tj.le-tj.ls, 63)) == 0 {
+					continue
+				}
+			}
+			if !m.rest(a, i, &m.terms[id]) {
+				continue
+			}
 		}
 		h := a.hits[id]
 		if len(h) == 0 {

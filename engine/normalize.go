@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -27,6 +28,11 @@ type normText struct {
 	// start[i] and end[i] bound the original bytes that produced
 	// normalised byte i. Both are nil when s is the original (ASCII) text.
 	start, end []int32
+	// buf, startBuf and endBuf keep their memory from one build to the
+	// next: s is a copy of buf, and start and end are read only while the
+	// article is scored, so a Scorer allocates them once.
+	buf              []byte
+	startBuf, endBuf []int32
 }
 
 // build normalises orig into n. With track, it records the offset maps.
@@ -43,12 +49,18 @@ func (n *normText) build(orig string, track bool) {
 		n.s, n.start, n.end = orig, nil, nil
 		return
 	}
-	out := make([]byte, 0, len(orig)+len(orig)/8)
-	if track {
-		n.start = make([]int32, 0, cap(out))
-		n.end = make([]int32, 0, cap(out))
+	out := n.buf[:0]
+	if c := len(orig) + len(orig)/8; cap(out) < c {
+		out = make([]byte, 0, c)
 	}
-	var dec [32]byte
+	n.start, n.end = nil, nil
+	var start, end []int32
+	if track {
+		start, end = n.startBuf[:0], n.endBuf[:0]
+		if cap(start) < cap(out) {
+			start, end = make([]int32, 0, cap(out)), make([]int32, 0, cap(out))
+		}
+	}
 	for i := 0; i < len(orig); {
 		from := i
 		c := orig[i]
@@ -60,10 +72,7 @@ func (n *normText) build(orig string, track bool) {
 			}
 			out = append(out, orig[i:j]...)
 			if track {
-				for k := i; k < j; k++ {
-					n.start = append(n.start, int32(k))
-					n.end = append(n.end, int32(k+1))
-				}
+				start, end = appendIdentity(start, end, i, j)
 			}
 			i = j
 			continue
@@ -72,57 +81,108 @@ func (n *normText) build(orig string, track bool) {
 		i += size
 		before := len(out)
 		switch {
+		case r < foldTableEnd:
+			out = append(out, foldTable[r]...)
+		case r >= punctStart && r < punctEnd:
+			out = append(out, punctTable[r-punctStart]...)
 		case r == utf8.RuneError && size <= 1:
 			// An invalid byte: U+FFFD keeps the offsets sane.
 			out = utf8.AppendRune(out, utf8.RuneError)
-		case unicode.Is(unicode.Mn, r):
-			// Dropped.
 		default:
-			if m, ok := foldRune(r); ok {
-				if m >= 0 {
-					out = utf8.AppendRune(out, m)
-				}
-				break
-			}
-			p := norm.NFKD.PropertiesString(orig[from:i])
-			if p.Decomposition() == nil {
-				out = append(out, orig[from:i]...)
-				break
-			}
-			// Decompose, drop the marks, fold, and recompose what must be
-			// (Hangul, spacing marks).
-			k := norm.NFKD.AppendString(dec[:0], orig[from:i])
-			kept := k[:0] // filtered in place: kept never passes j
-			for j := 0; j < len(k); {
-				dr, dsize := utf8.DecodeRune(k[j:])
-				if !unicode.Is(unicode.Mn, dr) {
-					kept = append(kept, k[j:j+dsize]...)
-				}
-				j += dsize
-			}
-			if len(kept) > 1 && !norm.NFC.IsNormal(kept) {
-				kept = norm.NFC.Append(nil, kept...)
-			}
-			for j := 0; j < len(kept); {
-				dr, dsize := utf8.DecodeRune(kept[j:])
-				j += dsize
-				if m, ok := foldRune(dr); ok {
-					if m >= 0 {
-						out = utf8.AppendRune(out, m)
-					}
-					continue
-				}
-				out = utf8.AppendRune(out, dr)
-			}
+			out = foldChar(out, orig[from:i], r)
 		}
 		if track {
 			for j := before; j < len(out); j++ {
-				n.start = append(n.start, int32(from))
-				n.end = append(n.end, int32(i))
+				start = append(start, int32(from))
+				end = append(end, int32(i))
 			}
 		}
 	}
 	n.s = string(out)
+	n.buf = out
+	if track {
+		n.start, n.end = start, end
+		n.startBuf, n.endBuf = start, end
+	}
+}
+
+// foldChar appends the normalised form of the character ch (the rune r,
+// valid UTF-8): nothing for a nonspacing mark, else its NFKD with the
+// marks dropped, recomposed (NFC) and folded by foldRune.
+func foldChar(out []byte, ch string, r rune) []byte {
+	if unicode.Is(unicode.Mn, r) {
+		return out
+	}
+	if m, ok := foldRune(r); ok {
+		if m >= 0 {
+			out = utf8.AppendRune(out, m)
+		}
+		return out
+	}
+	p := norm.NFKD.PropertiesString(ch)
+	if p.Decomposition() == nil {
+		return append(out, ch...)
+	}
+	// Decompose, drop the marks, fold, and recompose what must be
+	// (Hangul, spacing marks).
+	var dec [32]byte
+	k := norm.NFKD.AppendString(dec[:0], ch)
+	kept := k[:0] // filtered in place: kept never passes j
+	for j := 0; j < len(k); {
+		dr, dsize := utf8.DecodeRune(k[j:])
+		if !unicode.Is(unicode.Mn, dr) {
+			kept = append(kept, k[j:j+dsize]...)
+		}
+		j += dsize
+	}
+	if len(kept) > 1 && !norm.NFC.IsNormal(kept) {
+		kept = norm.NFC.Append(nil, kept...)
+	}
+	for j := 0; j < len(kept); {
+		dr, dsize := utf8.DecodeRune(kept[j:])
+		j += dsize
+		if m, ok := foldRune(dr); ok {
+			if m >= 0 {
+				out = utf8.AppendRune(out, m)
+			}
+			continue
+		}
+		out = utf8.AppendRune(out, dr)
+	}
+	return out
+}
+
+// foldTable and punctTable hold foldChar's output for the two-byte
+// characters (Latin, Greek, Cyrillic, Hebrew, Arabic, …) and for General
+// Punctuation (curly quotes, dashes, ZWJ), computed once: most of the
+// text that is not ASCII is one of them.
+const (
+	foldTableEnd = 0x800
+	punctStart   = 0x2000
+	punctEnd     = 0x2070
+)
+
+var foldTable, punctTable = func() (t [foldTableEnd]string, p [punctEnd - punctStart]string) {
+	for r := rune(utf8.RuneSelf); r < foldTableEnd; r++ {
+		t[r] = string(foldChar(nil, string(r), r))
+	}
+	for r := rune(punctStart); r < punctEnd; r++ {
+		p[r-punctStart] = string(foldChar(nil, string(r), r))
+	}
+	return t, p
+}()
+
+// appendIdentity appends to start and end the offsets of the original
+// bytes [i, j) copied as they are: byte k comes from [k, k+1).
+func appendIdentity(start, end []int32, i, j int) ([]int32, []int32) {
+	l := len(start)
+	start, end = slices.Grow(start, j-i)[:l+j-i], slices.Grow(end, j-i)[:l+j-i]
+	s, e := start[l:], end[l:]
+	for k := range s {
+		s[k] = int32(i + k)
+		e[k] = int32(i + k + 1)
+	}
+	return start, end
 }
 
 // origSpan maps the normalised byte range [a, b) back to the original text.

@@ -323,6 +323,14 @@ func (s *Scorer) evidence(r *rule) []Evidence {
 	if s.evidenceHook != nil {
 		return s.evidenceHook(s, r)
 	}
+	// A rule of lexicons has hundreds of terms of which a few occur: the
+	// list has room for those that occurred, not for every term.
+	n := 0
+	for _, t := range r.terms {
+		if len(s.a.hits[t]) > 0 {
+			n++
+		}
+	}
 	var ev []Evidence
 	for _, t := range r.terms {
 		if len(s.a.hits[t]) == 0 {
@@ -330,7 +338,7 @@ func (s *Scorer) evidence(r *rule) []Evidence {
 		}
 		if e := s.termEvidence(t, r.drop); e != nil {
 			if ev == nil {
-				ev = s.evidenceList(len(r.terms))
+				ev = s.evidenceList(n)
 			}
 			ev = append(ev, *e)
 		}
