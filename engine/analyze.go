@@ -260,6 +260,19 @@ func (a *analysis) sentences(fi uint8) []sentences.Span {
 	return f.sents
 }
 
+// leadSentences returns the first k (k > 0) sentences of field fi, or all
+// of them when it has fewer, splitting the text no further than that
+// unless the whole split is known already; all reports whether the spans
+// are every sentence of the field.
+func (a *analysis) leadSentences(fi uint8, k int) (sp []sentences.Span, all bool) {
+	f := &a.fields[fi]
+	// Until sentsDone, f.sents holds the longest lead asked for.
+	if !f.sentsDone && len(f.sents) < k {
+		f.sents, f.sentsDone = sentences.AppendLead(f.sents[:0], f.orig, k)
+	}
+	return f.sents[:min(k, len(f.sents))], f.sentsDone && len(f.sents) <= k
+}
+
 // sentenceIDs fills a.sentOf: the title is sentence 0, or its sentences
 // come first; body sentences follow.
 func (a *analysis) sentenceIDs() []int32 {

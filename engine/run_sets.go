@@ -236,9 +236,15 @@ func (e *Env) inLead(pos []int32, k int) bool {
 		if int(p) < e.a.titleToks {
 			continue
 		}
-		sent := e.a.sentenceIDs()
-		base := int32(max(len(e.a.sentences(fieldTitle)), 1))
-		return int(sent[p]-base) < k
+		// The body's sentence of token p is the first one ending after
+		// p starts, or its last sentence; only the first k are needed.
+		sp, all := e.a.leadSentences(fieldBody, k)
+		if len(sp) < k || all && len(sp) == k {
+			return true
+		}
+		t := &e.a.toks[p]
+		s, _ := e.a.fields[fieldBody].n.origSpan(int(t.ns), int(t.ne))
+		return s < sp[k-1].End
 	}
 	return false
 }

@@ -54,6 +54,22 @@ func Split(text string) []Span { return AppendSplit(nil, text) }
 // AppendSplit is Split appending to dst, so callers can reuse a buffer
 // without allocating; the spans already in dst are kept.
 func AppendSplit(dst []Span, text string) []Span {
+	dst, _ = AppendLead(dst, text, -1)
+	return dst
+}
+
+// AppendLead is AppendSplit that stops once it has appended n sentences
+// (n < 0: never): the spans it appends are the first n of AppendSplit's,
+// found without reading the text beyond them. complete reports whether
+// they are all of the text's sentences.
+func AppendLead(dst []Span, text string, n int) (out []Span, complete bool) {
+	if n == 0 {
+		return dst, blank(text)
+	}
+	limit := len(dst) + n
+	if n < 0 || n > len(text) {
+		limit = -1 // no text has more sentences than bytes
+	}
 	start := 0 // where the current sentence began, white space included
 	for i := 0; i < len(text); {
 		// Skip the bytes that can neither end a sentence nor begin a
@@ -68,6 +84,9 @@ func AppendSplit(dst []Span, text string) []Span {
 			dst = appendTrimmed(dst, text, start, i)
 			i += n
 			start = i
+			if len(dst) == limit {
+				return dst, blank(text[start:])
+			}
 			continue
 		}
 		n := terminator(text, i)
@@ -89,10 +108,13 @@ func AppendSplit(dst []Span, text string) []Span {
 		if endsSentence(text, start, i, run, end) {
 			dst = appendTrimmed(dst, text, start, end)
 			start = end
+			if len(dst) == limit {
+				return dst, blank(text[start:])
+			}
 		}
 		i = end
 	}
-	return appendTrimmed(dst, text, start, len(text))
+	return appendTrimmed(dst, text, start, len(text)), true
 }
 
 // special marks the bytes that may begin a line break or a terminator.

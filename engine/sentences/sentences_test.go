@@ -325,6 +325,14 @@ func checkInvariants(t *testing.T, s string) {
 	if got := AppendSplit(prefix, s); !slices.Equal(got[1:], spans) || got[0] != prefix[0] {
 		t.Fatalf("AppendSplit(%q) = %v, Split = %v", s, got, spans)
 	}
+	// AppendLead gives the first n sentences, and says whether that is all.
+	for n := 0; n <= len(spans)+1; n++ {
+		got, all := AppendLead(prefix, s, n)
+		want := spans[:min(n, len(spans))]
+		if !slices.Equal(got[1:], want) || got[0] != prefix[0] || all != (len(spans) <= n) {
+			t.Fatalf("AppendLead(%q, %d) = %v, %v; Split = %v", s, n, got, all, spans)
+		}
+	}
 }
 
 func FuzzSplit(f *testing.F) {
