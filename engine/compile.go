@@ -311,7 +311,7 @@ func (c *Compiler) Finish() *RuleSet {
 	// article: find out by scoring an empty article.
 	s := rs.NewScorer()
 	s.a.reset("", "", len(rs.terms), false)
-	s.env = Env{Lex: rs.lexicons, a: &s.a, rs: rs}
+	s.env.Env = Env{Lex: rs.lexicons, a: &s.a, rs: rs}
 	for i := range rs.rules {
 		r := &rs.rules[i]
 		if r.gated {
@@ -349,14 +349,28 @@ func requiredSets(n ast.Node, out []int32) []int32 {
 		if !ok {
 			return out
 		}
-		sets := 0
+		first, sets := 1, 0
 		switch id.Value {
+		case "__mentions_id", "__in_title_id", "__in_lead_id":
+			first, sets = 0, 1
+		case "__same_sentence_id":
+			first, sets = 0, 2
+		case "__near_id", "__before_id":
+			if c, ok := x.Arguments[0].(*ast.IntegerNode); ok {
+				a, b := unpairIDs(c.Value)
+				for _, s := range []int32{int32(a), int32(b)} {
+					if !slices.Contains(out, s) {
+						out = append(out, s)
+					}
+				}
+			}
+			return out
 		case "__mentions", "__in_title", "__in_lead":
 			sets = 1
 		case "__near", "__same_sentence", "__before":
 			sets = 2
 		}
-		for i := 1; i <= sets && i < len(x.Arguments); i++ {
+		for i := first; i < first+sets && i < len(x.Arguments); i++ {
 			if c, ok := x.Arguments[i].(*ast.IntegerNode); ok && !slices.Contains(out, int32(c.Value)) {
 				out = append(out, int32(c.Value))
 			}
@@ -373,7 +387,7 @@ func (c *Compiler) compileExpr(rule, fld, src string, want reflect.Kind, p *patc
 	if err := checkSource(rule, fld, src); err != nil {
 		return nil, err
 	}
-	opts := []expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxNodes)}
+	opts := []expr.Option{expr.MaxNodes(MaxNodes)}
 	switch want {
 	case reflect.Bool:
 		opts = append(opts, expr.AsBool())
@@ -381,7 +395,8 @@ func (c *Compiler) compileExpr(rule, fld, src string, want reflect.Kind, p *patc
 		opts = append(opts, expr.AsFloat64())
 	}
 	check := &checker{lex: c.rs.lexicons}
-	checkOpts := append(append([]expr.Option{}, opts...), publicHelpers()...)
+	checkOpts := append([]expr.Option{expr.Env(Env{})}, opts...)
+	checkOpts = append(checkOpts, publicHelpers()...)
 	checkOpts = append(checkOpts, expr.Patch(check))
 	if _, err := expr.Compile(src, checkOpts...); err != nil {
 		return nil, exprError(rule, fld, src, err)
@@ -390,7 +405,8 @@ func (c *Compiler) compileExpr(rule, fld, src string, want reflect.Kind, p *patc
 		return nil, exprError(rule, fld, src, check.err)
 	}
 	p.err, p.lets = nil, check.lets
-	runOpts := append(append([]expr.Option{}, opts...), publicHelpers()...)
+	runOpts := append([]expr.Option{expr.Env(runEnv{})}, opts...)
+	runOpts = append(runOpts, publicHelpers()...)
 	runOpts = append(runOpts, internalHelpers()...)
 	runOpts = append(runOpts, finiteHelpers()...)
 	runOpts = append(runOpts, expr.Patch(p))

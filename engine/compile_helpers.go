@@ -166,7 +166,99 @@ func internalHelpers() []expr.Option {
 	}
 }
 
-func envOf(p []any) *Env { return p[0].(*Env) }
+func envOf(p []any) *Env { return &p[0].(*runEnv).Env }
+
+// runEnv is the environment compiled expressions run in: Env, and the
+// commonest rewritten helper calls as functions of set ids bound to it
+// (bind). expr calls a function field of these signatures directly, where
+// a call of a function it was given as an option has its arguments copied
+// into a slice allocated for every run. Two set ids are packed into one
+// int (pairIDs). The check against the public signatures runs with Env
+// alone, so rules cannot name these.
+type runEnv struct {
+	Env
+	MentionsID     func(set int) bool     `expr:"__mentions_id"`
+	CountID        func(set int) int      `expr:"__count_id"`
+	InTitleID      func(set int) bool     `expr:"__in_title_id"`
+	NegatedID      func(set int) int      `expr:"__negated_id"`
+	HedgedID       func(set int) int      `expr:"__hedged_id"`
+	DistinctID     func(set int) int      `expr:"__distinct_id"`
+	InLeadID       func(set, k int) bool  `expr:"__in_lead_id"`
+	SameSentenceID func(a, b int) bool    `expr:"__same_sentence_id"`
+	NearID         func(pair, n int) bool `expr:"__near_id"`
+	BeforeID       func(pair, n int) bool `expr:"__before_id"`
+}
+
+// pairBits is the width of each set id packed by pairIDs.
+const pairBits = 15
+
+// pairIDs packs set ids a and b into one int, when both fit.
+func pairIDs(a, b int) (int, bool) {
+	if a < 0 || b < 0 || a >= 1<<pairBits || b >= 1<<pairBits {
+		return 0, false
+	}
+	return a<<pairBits | b, true
+}
+
+// unpairIDs undoes pairIDs.
+func unpairIDs(p int) (a, b int) { return p >> pairBits, p & (1<<pairBits - 1) }
+
+// bind sets the function fields of r to the helpers' run-time forms over
+// r.Env, as the Function options of internalHelpers do for their calls.
+func (r *runEnv) bind() {
+	e := &r.Env
+	r.MentionsID = e.mentionsSet
+	r.CountID = func(id int) int { return len(e.setPositions(id, 0)) }
+	r.InTitleID = e.inTitleSet
+	r.NegatedID = func(id int) int {
+		return e.countFlagged(e.setPositionsKeeping(id, 0, flagNegated|flagHedged), flagNegated)
+	}
+	r.HedgedID = func(id int) int {
+		return e.countFlagged(e.setPositionsKeeping(id, 0, flagNegated|flagHedged), flagHedged)
+	}
+	r.DistinctID = func(id int) int { return e.distinct(e.termHits(e.rs.sets[id])) }
+	r.InLeadID = func(id, k int) bool { return e.inLead(e.setPositions(id, 0), k) }
+	r.SameSentenceID = func(a, b int) bool { return e.sameSentence(e.setPositions(a, 0), e.setPositions(b, 1)) }
+	r.NearID = func(pair, n int) bool {
+		a, b := unpairIDs(pair)
+		return e.near(e.setPositions(a, 0), e.setPositions(b, 1), n)
+	}
+	r.BeforeID = func(pair, n int) bool {
+		a, b := unpairIDs(pair)
+		return e.before(e.setPositions(a, 0), e.setPositions(b, 1), n)
+	}
+}
+
+// typedCall returns the call of a function field of runEnv for a helper
+// call with literal term sets ids and further arguments rest, when there
+// is one.
+func typedCall(h helper, ids []int, rest []ast.Node) (*ast.CallNode, bool) {
+	var args []ast.Node
+	switch h.name {
+	case "mentions", "count", "in_title", "negated", "hedged", "distinct":
+		if len(ids) == 1 && len(rest) == 0 {
+			args = []ast.Node{&ast.IntegerNode{Value: ids[0]}}
+		}
+	case "in_lead":
+		if len(ids) == 1 && len(rest) == 1 {
+			args = []ast.Node{&ast.IntegerNode{Value: ids[0]}, rest[0]}
+		}
+	case "same_sentence":
+		if len(ids) == 2 && len(rest) == 0 {
+			args = []ast.Node{&ast.IntegerNode{Value: ids[0]}, &ast.IntegerNode{Value: ids[1]}}
+		}
+	case "near", "before":
+		if len(ids) == 2 && len(rest) == 1 {
+			if pair, ok := pairIDs(ids[0], ids[1]); ok {
+				args = []ast.Node{&ast.IntegerNode{Value: pair}, rest[0]}
+			}
+		}
+	}
+	if args == nil {
+		return nil, false
+	}
+	return &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__" + h.name + "_id"}, Arguments: args}, true
+}
 
 // helperCall returns the helper a node calls, if it calls one.
 func helperCall(node ast.Node) (*ast.CallNode, helper, bool) {

@@ -112,6 +112,7 @@ func (p *patcher) rewrite(node *ast.Node, n *ast.CallNode, h helper) {
 		}
 	}
 	args := []ast.Node{env}
+	var ids []int
 	for _, ts := range sets {
 		id, err := p.c.termSet(ts)
 		if err != nil {
@@ -124,6 +125,7 @@ func (p *patcher) rewrite(node *ast.Node, n *ast.CallNode, h helper) {
 			}
 		}
 		args = append(args, &ast.IntegerNode{Value: int(id)})
+		ids = append(ids, int(id))
 	}
 	if len(unknown) > 0 {
 		p.unknown(h, unknown)
@@ -131,6 +133,10 @@ func (p *patcher) rewrite(node *ast.Node, n *ast.CallNode, h helper) {
 	if !constant {
 		args := append([]ast.Node{env}, n.Arguments...)
 		ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__" + h.name + "_dyn"}, Arguments: args})
+		return
+	}
+	if call, ok := typedCall(h, ids, n.Arguments[nTerms:]); ok {
+		ast.Patch(node, call)
 		return
 	}
 	args = append(args, n.Arguments[nTerms:]...)

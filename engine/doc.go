@@ -10,7 +10,8 @@
 // checker (compile_check.go) has validated their term arguments, and then
 // rewritten by the patcher (compile_patch.go): a helper call with literal
 // terms becomes a call of an internal form that takes interned term-set
-// ids, a term argument computed from literals and lexicons alone is
+// ids (the commonest are function fields of the run-time environment,
+// runEnv, which expr calls without allocating), a term argument computed from literals and lexicons alone is
 // computed then (computed.go), and only one computed from the article is
 // left to run time. Finish builds the matcher over every term of every
 // rule and decides how each rule is gated (below). A RuleSet is immutable

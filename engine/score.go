@@ -28,7 +28,7 @@ type Scorer struct {
 	rs  *RuleSet
 	vm  vm.VM
 	a   analysis
-	env Env
+	env runEnv
 
 	stamp uint32
 	mark  []uint32 // mark[rule] == stamp: rule is a candidate
@@ -72,9 +72,11 @@ type Scorer struct {
 
 // NewScorer returns a Scorer for rs.
 func (rs *RuleSet) NewScorer() *Scorer {
-	return &Scorer{rs: rs, mark: make([]uint32, len(rs.rules)), snips: map[uint64]string{}, snipAt: map[uint64]int32{},
+	s := &Scorer{rs: rs, mark: make([]uint32, len(rs.rules)), snips: map[uint64]string{}, snipAt: map[uint64]int32{},
 		evMark: make([]uint32, 4*len(rs.terms)), evAt: make([]int32, 4*len(rs.terms)),
 		SummarySentences: DefaultSummarySentences}
+	s.env.bind()
+	return s
 }
 
 // Score matches art against every rule and returns the matches, their
@@ -126,7 +128,7 @@ func (s *Scorer) Score(art Article) Result {
 	if lang == "" && len(s.cand) > 0 && rs.usesLang {
 		lang = a.detectLang()
 	}
-	s.env = Env{
+	s.env.Env = Env{
 		Title: art.Title, Body: art.Body, URL: art.URL, Lang: lang, Source: art.Source,
 		Published: art.Published, Words: len(a.toks), Lex: rs.lexicons,
 		a: a, rs: rs, scratch: s.env.scratch, hitBuf: s.env.hitBuf, events: s.env.events, dyn: s.env.dyn,
