@@ -59,12 +59,25 @@ func startsArabic(tok []byte) bool {
 	return isArabicLetter(r)
 }
 
-// arabicRests returns a mask with bit k set when tok starts with a
-// proclitic sequence P of k bytes, P empty included (bit 0). Two sequences
-// of one length that tok starts with are the same bytes, so each rest
-// tok[k:] is tried once; k is 0, 2, 4, 6 or 8.
-func arabicRests[T ~string | ~[]byte](tok T) uint16 {
-	var mask uint16
+// procliticSeq is one proclitic sequence a token starts with: particles
+// bytes of particles (an optional و or ف, then an optional ب, ك or ل),
+// then art bytes of article (0, or ال, written ل after a ل particle, in
+// which case lamArticle is set).
+type procliticSeq struct {
+	particles, art int
+	lamArticle     bool
+}
+
+// len is the byte length of the whole sequence.
+func (p procliticSeq) len() int { return p.particles + p.art }
+
+// arabicSeqs writes into out the proclitic sequences tok starts with, the
+// empty one included, and returns how many: the one grammar of Arabic
+// proclitics that matching (arabicRests) and matched forms
+// (arabicParticles) share. For each choice of particles, the sequence
+// without the article comes before the one with it.
+func arabicSeqs[T ~string | ~[]byte](tok T, out *[8]procliticSeq) int {
+	k := 0
 	// Step 1: optional و or ف.
 	for _, n1 := range [2]int{0, 2} {
 		if n1 > 0 && !hasRune2(tok, 0xD9, 0x88) && !hasRune2(tok, 0xD9, 0x81) { // و ف
@@ -83,17 +96,31 @@ func arabicRests[T ~string | ~[]byte](tok T) uint16 {
 					continue
 				}
 			}
-			n := n1 + n2
-			mask |= 1 << n
+			out[k] = procliticSeq{particles: n1 + n2}
+			k++
 			// Step 3: optional ال, written ل after ل.
 			art := arAl
 			if lam {
 				art = arLam
 			}
 			if t2 := t1[n2:]; len(t2) > len(art) && string(t2[:len(art)]) == art {
-				mask |= 1 << (n + len(art))
+				out[k] = procliticSeq{particles: n1 + n2, art: len(art), lamArticle: lam}
+				k++
 			}
 		}
+	}
+	return k
+}
+
+// arabicRests returns a mask with bit k set when tok starts with a
+// proclitic sequence P of k bytes, P empty included (bit 0). Two sequences
+// of one length that tok starts with are the same bytes, so each rest
+// tok[k:] is tried once; k is 0, 2, 4, 6 or 8.
+func arabicRests[T ~string | ~[]byte](tok T) uint16 {
+	var seqs [8]procliticSeq
+	var mask uint16
+	for _, p := range seqs[:arabicSeqs(tok, &seqs)] {
+		mask |= 1 << p.len()
 	}
 	return mask
 }
@@ -123,38 +150,12 @@ func arabicMatch(tok, base string, prefix bool) bool {
 // fit (only with prefix), the shortest is taken. ok is false when tok does
 // not match base.
 func arabicParticles(tok, base string, prefix bool) (n int, lamArticle, ok bool) {
-	fits := func(rest string) bool {
-		return prefix && strings.HasPrefix(rest, base) || !prefix && rest == base
-	}
+	var seqs [8]procliticSeq
 	best := -1 // length of the whole proclitic sequence taken
-	for _, n1 := range [2]int{0, 2} {
-		if n1 > 0 && !hasRune2(tok, 0xD9, 0x88) && !hasRune2(tok, 0xD9, 0x81) { // و ف
-			continue
-		}
-		t1 := tok[n1:]
-		for _, n2 := range [2]int{0, 2} {
-			lam := false
-			if n2 > 0 {
-				switch {
-				case hasRune2(t1, 0xD8, 0xA8), hasRune2(t1, 0xD9, 0x83): // ب ك
-				case hasRune2(t1, 0xD9, 0x84): // ل
-					lam = true
-				default:
-					continue
-				}
-			}
-			t2 := t1[n2:]
-			if (best < 0 || n1+n2 < best) && fits(t2) {
-				best, n, lamArticle = n1+n2, n1+n2, false
-			}
-			art := arAl
-			if lam {
-				art = arLam
-			}
-			k := n1 + n2 + len(art)
-			if (best < 0 || k < best) && len(t2) > len(art) && t2[:len(art)] == art && fits(t2[len(art):]) {
-				best, n, lamArticle = k, n1+n2, lam
-			}
+	for _, p := range seqs[:arabicSeqs(tok, &seqs)] {
+		rest := tok[p.len():]
+		if (best < 0 || p.len() < best) && (prefix && strings.HasPrefix(rest, base) || !prefix && rest == base) {
+			best, n, lamArticle = p.len(), p.particles, p.lamArticle
 		}
 	}
 	return n, lamArticle, best >= 0
