@@ -72,7 +72,7 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 		// alert of the article carries it. Its first alert id is the
 		// alert to the first destination routed. Its membership is
 		// committed with the article (or forgotten if the article is not).
-		s, rec, err := d.stories.Prepare(ctx, a, router.AlertID(a.ID, firstDest(res.Matches, d.cfg.DefaultNotify)), now)
+		s, rec, err := d.stories.Prepare(ctx, a, router.AlertID(a.ID, firstDest(res.Matches[0], d.cfg.DefaultNotify)), now)
 		if err != nil {
 			return err
 		}
@@ -139,15 +139,10 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 	return nil
 }
 
-// firstDest is the destination of the first match: where Route sends its
-// first alert.
-func firstDest(ms []engine.Match, defaultNotify []string) string {
-	dests := ms[0].Notify
-	if len(dests) == 0 {
-		dests = defaultNotify
+// firstDest is the destination Route sends the first match to first.
+func firstDest(m engine.Match, defaultNotify []string) string {
+	if dests := router.Dests(m, defaultNotify); len(dests) > 0 {
+		return dests[0]
 	}
-	if len(dests) == 0 {
-		return ""
-	}
-	return dests[0]
+	return ""
 }

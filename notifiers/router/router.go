@@ -26,6 +26,15 @@ func AlertID(articleID, dest string) string {
 	return "wf_" + hex.EncodeToString(h[:16])
 }
 
+// Dests are the destinations of a match: its rule's notify list, else
+// defaultNotify.
+func Dests(m engine.Match, defaultNotify []string) []string {
+	if len(m.Notify) > 0 {
+		return m.Notify
+	}
+	return defaultNotify
+}
+
 // Routed is what Route made of one result.
 type Routed struct {
 	// Alerts are the outbox rows to commit with the article.
@@ -58,11 +67,7 @@ func Route(res engine.Result, p Params, now time.Time) (Routed, error) {
 	var order []string
 	by := map[string][]engine.Match{}
 	for _, m := range res.Matches {
-		dests := m.Notify
-		if len(dests) == 0 {
-			dests = p.DefaultNotify
-		}
-		for _, dest := range dests {
+		for _, dest := range Dests(m, p.DefaultNotify) {
 			if _, ok := by[dest]; !ok {
 				order = append(order, dest)
 			}
