@@ -62,6 +62,8 @@ type analysis struct {
 	wordIdx     wordIndex
 	wordIdxDone bool
 	quotes      [2]quoteMarks
+	// memo keeps what the helpers computed about term sets (run_memo.go).
+	memo setMemo
 }
 
 // reset prepares a for a new article. nTerms is the size of the rule set's
@@ -79,6 +81,7 @@ func (a *analysis) reset(title, body string, nTerms int, track bool) {
 	a.sentDone, a.numsDone, a.flagsDone, a.lowerStrDone, a.wordIdxDone = false, false, false, false, false
 	a.nums = a.nums[:0]
 	a.sentCount = 0
+	a.memo.reset(0)
 	a.fields[fieldTitle].load(title, track)
 	a.tokenize(fieldTitle)
 	a.titleToks = len(a.toks)

@@ -147,7 +147,8 @@ type RuleSet struct {
 	rules    []rule
 	lexicons map[string][]string
 	terms    []term
-	sets     [][]int32 // term-set id → term ids
+	sets     [][]int32  // term-set id → term ids
+	setBits  [][]uint64 // term-set id → membership bits over term ids, for large sets (run_memo.go)
 	matcher  *matcher
 	// termRules[t] lists the gated rules that reference term t.
 	termRules [][]int32
@@ -307,6 +308,7 @@ func (c *Compiler) Finish() *RuleSet {
 	rs.termIDs = c.termIDs
 	rs.matcher = newMatcher(rs.terms)
 	rs.termRules = make([][]int32, len(rs.terms))
+	rs.setBits = setBits(rs.sets, len(rs.terms))
 	// A gated rule that is true when no term occurs must run for every
 	// article: find out by scoring an empty article.
 	s := rs.NewScorer()

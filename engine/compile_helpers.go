@@ -86,11 +86,11 @@ func internalHelpers() []expr.Option {
 		}, new(func(any, int, int) bool)),
 		expr.Function("__distinct", func(p ...any) (any, error) {
 			e := envOf(p)
-			return e.distinct(e.termHits(e.rs.sets[p[1].(int)])), nil
+			return e.distinct(e.termHits(e.a.occurring(e.rs, p[1].(int)))), nil
 		}, new(func(any, int) int)),
 		expr.Function("__matched", func(p ...any) (any, error) {
 			e := envOf(p)
-			return e.matched(e.termHits(e.rs.sets[p[1].(int)])), nil
+			return e.matched(e.termHits(e.a.occurring(e.rs, p[1].(int)))), nil
 		}, new(func(any, int) []string)),
 
 		expr.Function("__mentions_dyn", func(p ...any) (any, error) {
@@ -216,7 +216,7 @@ func (r *runEnv) bind() {
 	r.HedgedID = func(id int) int {
 		return e.countFlagged(e.setPositionsKeeping(id, 0, flagNegated|flagHedged), flagHedged)
 	}
-	r.DistinctID = func(id int) int { return e.distinct(e.termHits(e.rs.sets[id])) }
+	r.DistinctID = func(id int) int { return e.distinct(e.termHits(e.a.occurring(e.rs, id))) }
 	r.InLeadID = func(id, k int) bool { return e.inLead(e.setPositions(id, 0), k) }
 	r.SameSentenceID = func(a, b int) bool { return e.sameSentence(e.setPositions(a, 0), e.setPositions(b, 1)) }
 	r.NearID = func(pair, n int) bool {

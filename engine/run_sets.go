@@ -9,7 +9,7 @@ import (
 
 // mentionsSet reports whether any term of set id occurred.
 func (e *Env) mentionsSet(id int) bool {
-	for _, t := range e.rs.sets[id] {
+	for _, t := range e.a.occurring(e.rs, id) {
 		for _, p := range e.a.hits[t] {
 			if e.kept(p) {
 				return true
@@ -20,7 +20,7 @@ func (e *Env) mentionsSet(id int) bool {
 }
 
 func (e *Env) inTitleSet(id int) bool {
-	for _, t := range e.rs.sets[id] {
+	for _, t := range e.a.occurring(e.rs, id) {
 		for _, p := range e.a.hits[t] {
 			if int(p) >= e.a.titleToks {
 				break
@@ -49,30 +49,19 @@ func (e *Env) setPositions(id, k int) []int32 {
 // setPositionsKeeping is setPositions with the flags in keep not dropped
 // even when the rule drops them (negated and hedged count those).
 func (e *Env) setPositionsKeeping(id, k int, keep uint8) []int32 {
-	set := e.rs.sets[id]
+	all := e.a.union(e.rs, id)
 	drop := e.drop &^ keep
-	if drop == 0 && len(set) == 1 {
-		return e.a.hits[set[0]]
+	if drop == 0 || len(all) == 0 {
+		return all
 	}
 	buf := e.scratch[k][:0]
-	if drop == 0 {
-		for _, t := range set {
-			buf = append(buf, e.a.hits[t]...)
-		}
-	} else {
-		for _, t := range set {
-			for _, p := range e.a.hits[t] {
-				if e.a.flagsOf(p)&drop == 0 {
-					buf = append(buf, p)
-				}
-			}
+	for _, p := range all {
+		if e.a.flagsOf(p)&drop == 0 {
+			buf = append(buf, p)
 		}
 	}
 	e.scratch[k] = buf
-	if len(set) == 1 {
-		return buf
-	}
-	return sortDistinct(buf)
+	return buf
 }
 
 // keep filters positions computed at run time (which are in a scratch
@@ -256,7 +245,8 @@ type termHit struct {
 	pos   []int32
 }
 
-// termHits returns, for each term of the set, its occurrences that count.
+// termHits returns, for each of the terms (of a set, those that occurred:
+// analysis.occurring), its occurrences that count.
 func (e *Env) termHits(set []int32) []termHit {
 	out := e.hitBuf[:0]
 	for _, t := range set {

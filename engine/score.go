@@ -75,6 +75,7 @@ func (rs *RuleSet) NewScorer() *Scorer {
 	s := &Scorer{rs: rs, mark: make([]uint32, len(rs.rules)), snips: map[uint64]string{}, snipAt: map[uint64]int32{},
 		evMark: make([]uint32, 4*len(rs.terms)), evAt: make([]int32, 4*len(rs.terms)),
 		SummarySentences: DefaultSummarySentences}
+	s.a.memo.reset(len(rs.sets))
 	s.env.bind()
 	return s
 }
@@ -221,14 +222,7 @@ func (s *Scorer) sortMatches(ms []Match) {
 // candidate that lacks one cannot match, and is not run.
 func (s *Scorer) mayMatch(r *rule) bool {
 	for _, id := range r.required {
-		found := false
-		for _, t := range s.rs.sets[id] {
-			if len(s.a.hits[t]) > 0 {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if len(s.a.occurring(s.rs, int(id))) == 0 {
 			return false
 		}
 	}

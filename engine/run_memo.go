@@ -1,0 +1,130 @@
+package engine
+
+import "slices"
+
+// Run time: what the helpers ask of a term set, computed once per article.
+//
+// The shipped pack's rules name the same large lexicons (places, armed
+// groups, ranks) in many calls, and an article meets a few dozen terms
+// out of thousands. Walking a set's every term on every call cost about a
+// tenth of scoring; the set's terms that occurred and the union of their
+// positions are kept here for the article instead, and a large set's
+// terms that occurred are found from the article's side: its few dozen
+// touched terms, tested against the set's membership bits.
+
+// bitsMinSet is the size from which a set gets membership bits: below it,
+// walking the set costs no more than walking the touched terms.
+const bitsMinSet = 32
+
+// setBits returns the membership bits of each set of at least bitsMinSet
+// terms (nil for the others), over term ids.
+func setBits(sets [][]int32, nTerms int) [][]uint64 {
+	out := make([][]uint64, len(sets))
+	words := (nTerms + 63) / 64
+	for id, set := range sets {
+		if len(set) < bitsMinSet {
+			continue
+		}
+		b := make([]uint64, words)
+		for _, t := range set {
+			b[t>>6] |= 1 << (t & 63)
+		}
+		out[id] = b
+	}
+	return out
+}
+
+// span is a range of one of setMemo's arenas.
+type span struct{ from, to int32 }
+
+// setMemo holds, for the article being scored, each asked-for set's terms
+// that occurred and the union of their positions. Entries are valid while
+// their stamp is the memo's; reset starts a new article.
+type setMemo struct {
+	stamp    uint32
+	occStamp []uint32 // per set id
+	occ      []span   // per set id, into terms
+	posStamp []uint32
+	pos      []span // per set id, into positions
+	terms    []int32
+	position []int32
+
+	sorted     []int32 // the article's touched terms in id order, when sortedDone
+	sortedDone bool
+}
+
+func (m *setMemo) reset(nSets int) {
+	if len(m.occStamp) < nSets {
+		m.occStamp = make([]uint32, nSets)
+		m.occ = make([]span, nSets)
+		m.posStamp = make([]uint32, nSets)
+		m.pos = make([]span, nSets)
+	}
+	m.stamp++
+	if m.stamp == 0 {
+		clear(m.occStamp)
+		clear(m.posStamp)
+		m.stamp = 1
+	}
+	m.terms = m.terms[:0]
+	m.position = m.position[:0]
+	m.sortedDone = false
+}
+
+// occurring returns the terms of set id that occurred in the article, in
+// id order (the set's order). The slice must not be changed.
+func (a *analysis) occurring(rs *RuleSet, id int) []int32 {
+	m := &a.memo
+	if m.occStamp[id] == m.stamp {
+		sp := m.occ[id]
+		return m.terms[sp.from:sp.to:sp.to]
+	}
+	set := rs.sets[id]
+	from := len(m.terms)
+	if bits := rs.setBits[id]; bits != nil && len(a.touched) < len(set) {
+		if !m.sortedDone {
+			m.sorted = append(m.sorted[:0], a.touched...)
+			slices.Sort(m.sorted)
+			m.sortedDone = true
+		}
+		for _, t := range m.sorted {
+			if bits[t>>6]&(1<<(t&63)) != 0 {
+				m.terms = append(m.terms, t)
+			}
+		}
+	} else {
+		for _, t := range set {
+			if len(a.hits[t]) > 0 {
+				m.terms = append(m.terms, t)
+			}
+		}
+	}
+	m.occStamp[id] = m.stamp
+	m.occ[id] = span{int32(from), int32(len(m.terms))}
+	return m.terms[from:len(m.terms):len(m.terms)]
+}
+
+// union returns the sorted, distinct start positions of the terms of set
+// id, every occurrence counted. The slice must not be changed.
+func (a *analysis) union(rs *RuleSet, id int) []int32 {
+	m := &a.memo
+	if m.posStamp[id] == m.stamp {
+		sp := m.pos[id]
+		return m.position[sp.from:sp.to:sp.to]
+	}
+	occ := a.occurring(rs, id)
+	if len(occ) == 1 {
+		h := a.hits[occ[0]]
+		return h[:len(h):len(h)]
+	}
+	from := len(m.position)
+	for _, t := range occ {
+		m.position = append(m.position, a.hits[t]...)
+	}
+	u := sortDistinct(m.position[from:])
+	to := from + len(u)
+	m.position = m.position[:to]
+	m.posStamp[id] = m.stamp
+	m.pos[id] = span{int32(from), int32(to)}
+	return m.position[from:to:to]
+}

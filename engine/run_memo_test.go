@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+// TestLargeSetsFromTouchedTerms checks the helpers on sets large enough to
+// be read from the article's touched terms (bitsMinSet), against the same
+// sets below that size, on one Scorer across articles: what one article
+// memoised must not leak into the next.
+func TestLargeSetsFromTouchedTerms(t *testing.T) {
+	var big []string
+	for i := range 2 * bitsMinSet {
+		big = append(big, fmt.Sprintf("town%02d", i))
+	}
+	small := []string{"town03", "town17", "town40"}
+	if len(small) >= bitsMinSet {
+		t.Fatal("small set is not small")
+	}
+	fields := []FieldSpec{
+		{Name: "places", Expr: "matched(lex.places)"},
+		{Name: "count", Expr: "count(lex.places)"},
+		{Name: "distinct", Expr: "distinct(lex.places)"},
+		{Name: "near", Expr: "near(lex.places, lex.raid, 3)"},
+		{Name: "title", Expr: "in_title(lex.places)"},
+	}
+	build := func(places []string) *RuleSet {
+		c, err := NewCompiler(map[string][]string{"places": places, "raid": {"raid*"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, spec := range []RuleSpec{
+			{Name: "asserted", When: "mentions(lex.places)", Polarity: "asserted", Fields: fields},
+			{Name: "any", When: "mentions(lex.places) && count(lex.places) > 0", Fields: fields},
+		} {
+			if err := c.Add(spec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return c.Finish()
+	}
+	bigRS, smallRS := build(big), build(small)
+	if bigRS.setBits[0] == nil || smallRS.setBits[0] != nil {
+		t.Fatalf("set bits: big %v, small %v", bigRS.setBits[0] != nil, smallRS.setBits[0] != nil)
+	}
+	arts := []Article{
+		{Title: "Raid in town17", Body: "Troops raided town03 and town40. They did not reach town17 again. town03 was quiet."},
+		{Title: "Nothing here", Body: "A council met to discuss prices and water."},
+		{Title: "Quiet", Body: "Officials said town40 was not raided."},
+		{Title: "Again", Body: "town03 town03 town17, then a raid near town40."},
+	}
+	bigSc, smallSc := bigRS.NewScorer(), smallRS.NewScorer()
+	for i, a := range arts {
+		got, want := bigSc.Score(a), smallSc.Score(a)
+		if len(got.Errors)+len(want.Errors) > 0 {
+			t.Fatalf("article %d: errors %v %v", i, got.Errors, want.Errors)
+		}
+		if !reflect.DeepEqual(summarise(got), summarise(want)) {
+			t.Errorf("article %d:\nlarge set %v\nsmall set %v", i, summarise(got), summarise(want))
+		}
+	}
+	// The articles must exercise both outcomes, or the comparison proves
+	// little.
+	if n := len(bigRS.NewScorer().Score(arts[0]).Matches); n != 2 {
+		t.Errorf("first article: %d matches, want 2", n)
+	}
+	if n := len(bigRS.NewScorer().Score(arts[1]).Matches); n != 0 {
+		t.Errorf("second article: %d matches, want 0", n)
+	}
+}
+
+// summarise keeps what a match shows of the helpers' results.
+func summarise(r Result) []string {
+	var out []string
+	for _, m := range r.Matches {
+		out = append(out, fmt.Sprintf("%s %v %v", m.Rule, m.Score, m.Fields))
+	}
+	return out
+}
