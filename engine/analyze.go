@@ -102,7 +102,7 @@ func (f *field) load(s string, track bool) {
 func (a *analysis) tokenize(fi uint8) {
 	f := &a.fields[fi]
 	s := f.n.s
-	if f.n.start == nil {
+	if f.n.ascii {
 		a.tokenizeASCII(fi, s)
 		return
 	}
@@ -287,12 +287,13 @@ func (a *analysis) sentenceIDs() []int32 {
 	for fi := uint8(0); fi < 2; fi++ {
 		sp := a.sentences(fi)
 		k := 0
+		starts := origStarts{n: &a.fields[fi].n}
 		for i := range a.toks {
 			t := &a.toks[i]
 			if t.field != fi {
 				continue
 			}
-			s, _ := a.fields[fi].n.origSpan(int(t.ns), int(t.ne))
+			s := starts.at(int(t.ns))
 			for k < len(sp)-1 && s >= sp[k].End {
 				k++
 			}

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -21,89 +20,149 @@ func Normalize(s string) string {
 	return n.s
 }
 
-// normText is a normalised string with, for text that was not ASCII, a map
-// from each normalised byte back to the original bytes it came from.
+// normText is a normalised string and, when it differs from the original
+// text, where each of its bytes came from.
 type normText struct {
 	s string
-	// start[i] and end[i] bound the original bytes that produced
-	// normalised byte i. Both are nil when s is the original (ASCII) text.
-	start, end []int32
-	// buf, startBuf and endBuf keep their memory from one build to the
-	// next: s is a copy of buf, and start and end are read only while the
-	// article is scored, so a Scorer allocates them once.
-	buf              []byte
-	startBuf, endBuf []int32
+	// ascii reports that s is the original text and all ASCII.
+	ascii bool
+	// segs maps s back to the original text, when it was built with track
+	// and differs from it; nil otherwise (s is the original text, every
+	// byte where it was). See normSeg.
+	segs []normSeg
+	// buf and segBuf keep their memory from one build to the next: s is a
+	// copy of buf, and segs is read only while the article is scored, so
+	// a Scorer allocates them once.
+	buf    []byte
+	segBuf []normSeg
 }
 
-// build normalises orig into n. With track, it records the offset maps.
+// normSeg is a run of normalised bytes from n up to the next segment's n
+// (or the end of the text). A run copied from the original text (oe < 0)
+// maps byte n+k to original byte o+k; the bytes of one normalised
+// character (oe >= 0) all map to its original bytes [o, oe).
+//
+// Most text changes in few places (curly quotes, dashes, harakat), so a
+// few segments map it: the dense map of two offsets per byte it replaced
+// cost more to write than normalising did.
+type normSeg struct {
+	n, o, oe int32
+}
+
+// build normalises orig into n. With track, it records the offset map.
 // Each character is normalised on its own: ASCII is copied as it is, and
 // only characters with a decomposition go through NFKD. This equals
 // normalising the whole text because every combining mark is dropped
-// anyway, so no mark needs its base.
+// anyway, so no mark needs its base. Text that normalisation leaves as it
+// is, is not copied.
 //
 // Written here rather than through a transform.Chain of x/text transformers
 // because the chain cannot report where each output byte came from, and
 // evidence snippets need original offsets.
 func (n *normText) build(orig string, track bool) {
-	if isASCII(orig) {
-		n.s, n.start, n.end = orig, nil, nil
+	n.s, n.segs, n.ascii = orig, nil, false
+	i := asciiPrefix(orig)
+	if i == len(orig) {
+		n.ascii = true
 		return
 	}
-	out := n.buf[:0]
-	if c := len(orig) + len(orig)/8; cap(out) < c {
-		out = make([]byte, 0, c)
-	}
-	n.start, n.end = nil, nil
-	var start, end []int32
-	if track {
-		start, end = n.startBuf[:0], n.endBuf[:0]
-		if cap(start) < cap(out) {
-			start, end = make([]int32, 0, cap(out)), make([]int32, 0, cap(out))
+	// out stays nil while the text is unchanged; from the first change it
+	// holds the normalised text so far.
+	var out []byte
+	segs := n.segBuf[:0]
+	// copied appends the original bytes [from, to), unchanged, to the
+	// normalised text, extending the last segment when it is a copied run
+	// that ends where they start.
+	copied := func(from, to int) {
+		if out == nil {
+			return
 		}
+		if track {
+			if k := len(segs) - 1; k < 0 || segs[k].oe >= 0 || int(segs[k].o)+len(out)-int(segs[k].n) != from {
+				segs = append(segs, normSeg{n: int32(len(out)), o: int32(from), oe: -1})
+			}
+		}
+		out = append(out, orig[from:to]...)
 	}
-	for i := 0; i < len(orig); {
+	for i < len(orig) {
 		from := i
-		c := orig[i]
-		if c < utf8.RuneSelf {
+		if orig[i] < utf8.RuneSelf {
 			// ASCII needs nothing: copy the whole run.
-			j := i + 1
-			for j < len(orig) && orig[j] < utf8.RuneSelf {
-				j++
-			}
-			out = append(out, orig[i:j]...)
-			if track {
-				start, end = appendIdentity(start, end, i, j)
-			}
-			i = j
+			i += asciiPrefix(orig[i:])
+			copied(from, i)
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(orig[i:])
 		i += size
-		before := len(out)
+		// The normalised character: a table's string, or folded here.
+		var rep string
+		var fold []byte
 		switch {
 		case r < foldTableEnd:
-			out = append(out, foldTable[r]...)
+			rep = foldTable[r]
 		case r >= punctStart && r < punctEnd:
-			out = append(out, punctTable[r-punctStart]...)
+			rep = punctTable[r-punctStart]
 		case r == utf8.RuneError && size <= 1:
 			// An invalid byte: U+FFFD keeps the offsets sane.
-			out = utf8.AppendRune(out, utf8.RuneError)
+			rep = "\uFFFD"
 		default:
-			out = foldChar(out, orig[from:i], r)
-		}
-		if track {
-			for j := before; j < len(out); j++ {
-				start = append(start, int32(from))
-				end = append(end, int32(i))
+			var tmp [32]byte
+			fold = foldChar(tmp[:0], orig[from:i], r)
+			if string(fold) == orig[from:i] {
+				copied(from, i)
+				continue
 			}
 		}
+		if fold == nil && rep == orig[from:i] {
+			copied(from, i)
+			continue
+		}
+		if out == nil {
+			// The first change: the text so far was copied as it is.
+			if c := len(orig) + len(orig)/8; cap(n.buf) < c {
+				n.buf = make([]byte, 0, c)
+			}
+			out = append(n.buf[:0], orig[:from]...)
+			if track && from > 0 {
+				segs = append(segs, normSeg{n: 0, o: 0, oe: -1})
+			}
+		}
+		if len(rep)+len(fold) > 0 && track {
+			segs = append(segs, normSeg{n: int32(len(out)), o: int32(from), oe: int32(i)})
+		}
+		out = append(out, rep...)
+		out = append(out, fold...)
+	}
+	if out == nil {
+		return
 	}
 	n.s = string(out)
 	n.buf = out
 	if track {
-		n.start, n.end = start, end
-		n.startBuf, n.endBuf = start, end
+		if len(segs) == 0 {
+			// Everything was dropped: an empty text maps to offset 0.
+			segs = append(segs, normSeg{})
+		}
+		n.segs, n.segBuf = segs, segs
 	}
+}
+
+// asciiPrefix returns the length of the ASCII bytes s starts with.
+func asciiPrefix(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if w&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			break
+		}
+	}
+	return i
 }
 
 // foldChar appends the normalised form of the character ch (the rune r,
@@ -172,35 +231,85 @@ var foldTable, punctTable = func() (t [foldTableEnd]string, p [punctEnd - punctS
 	return t, p
 }()
 
-// appendIdentity appends to start and end the offsets of the original
-// bytes [i, j) copied as they are: byte k comes from [k, k+1).
-func appendIdentity(start, end []int32, i, j int) ([]int32, []int32) {
-	l := len(start)
-	start, end = slices.Grow(start, j-i)[:l+j-i], slices.Grow(end, j-i)[:l+j-i]
-	s, e := start[l:], end[l:]
-	for k := range s {
-		s[k] = int32(i + k)
-		e[k] = int32(i + k + 1)
-	}
-	return start, end
-}
-
-// origSpan maps the normalised byte range [a, b) back to the original text.
+// origSpan maps the normalised byte range [a, b), whose ends are on
+// character boundaries, back to the original text. An empty or
+// out-of-range span maps to the end of the last character.
 func (n *normText) origSpan(a, b int) (int, int) {
-	if n.start == nil {
+	if n.segs == nil {
 		return a, b
 	}
-	if a >= b || a >= len(n.start) {
-		return int(n.endOrig()), int(n.endOrig())
+	if a >= b || a >= len(n.s) {
+		e := n.origEnd(len(n.s) - 1)
+		return e, e
 	}
-	return int(n.start[a]), int(n.end[b-1])
+	return n.origStart(a), n.origEnd(b - 1)
 }
 
-func (n *normText) endOrig() int32 {
-	if len(n.end) == 0 {
-		return 0
+// seg returns the segment that holds normalised byte i.
+func (n *normText) seg(i int) *normSeg { return &n.segs[n.segIndex(i)] }
+
+// segIndex returns the index of the segment that holds normalised byte i:
+// the last one that starts at or before it.
+func (n *normText) segIndex(i int) int {
+	lo, hi := 0, len(n.segs)
+	for hi-lo > 1 {
+		m := int(uint(lo+hi) >> 1)
+		if int(n.segs[m].n) <= i {
+			lo = m
+		} else {
+			hi = m
+		}
 	}
-	return n.end[len(n.end)-1]
+	return lo
+}
+
+// origStarts maps normalised offsets read in ascending order to where they
+// start in the original text, walking the segments once rather than
+// searching them for each offset.
+type origStarts struct {
+	n *normText
+	k int
+}
+
+func (c *origStarts) at(i int) int {
+	segs := c.n.segs
+	if segs == nil {
+		return i
+	}
+	for c.k+1 < len(segs) && int(segs[c.k+1].n) <= i {
+		c.k++
+	}
+	return segs[c.k].start(i)
+}
+
+// origStart returns where normalised byte i starts in the original text.
+func (n *normText) origStart(i int) int {
+	if n.segs == nil {
+		return i
+	}
+	return n.segs[n.segIndex(i)].start(i)
+}
+
+// start returns where normalised byte i of the segment starts in the
+// original text.
+func (sg *normSeg) start(i int) int {
+	if sg.oe < 0 {
+		return int(sg.o) + i - int(sg.n)
+	}
+	return int(sg.o)
+}
+
+// origEnd returns where normalised byte i ends in the original text; for
+// i < 0, where the text's first segment starts.
+func (n *normText) origEnd(i int) int {
+	if i < 0 {
+		return int(n.segs[0].o)
+	}
+	sg := n.seg(i)
+	if sg.oe < 0 {
+		return int(sg.o) + i - int(sg.n) + 1
+	}
+	return int(sg.oe)
 }
 
 // foldRune reports the replacement of r after NFC: -1 to drop it, or the
@@ -231,19 +340,4 @@ func foldRune(r rune) (rune, bool) {
 	return 0, false
 }
 
-func isASCII(s string) bool {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		if w&0x8080808080808080 != 0 {
-			return false
-		}
-	}
-	for ; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
+func isASCII(s string) bool { return asciiPrefix(s) == len(s) }
