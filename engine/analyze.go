@@ -106,10 +106,17 @@ func (a *analysis) tokenize(fi uint8) {
 		a.tokenizeASCII(fi, s)
 		return
 	}
-	// Non-ASCII: lower-casing may change a rune's byte length, so tokens
-	// carry their own range in the lower-cased text. Most of such text is
-	// still ASCII, which goes through asciiLower as in tokenizeASCII; the
-	// hash is kept running over the lower-cased bytes.
+	if !a.tokenizeSameLength(fi, s) {
+		a.tokenizeGeneral(fi, s)
+	}
+}
+
+// tokenizeGeneral is tokenize for any text. Lower-casing may change a
+// rune's byte length, so tokens carry their own range in the lower-cased
+// text. Most of such text is still ASCII, which goes through asciiLower as
+// in tokenizeASCII; the hash is kept running over the lower-cased bytes.
+func (a *analysis) tokenizeGeneral(fi uint8, s string) {
+	f := &a.fields[fi]
 	lower := f.lower[:0]
 	if c := len(s) + len(s)/8; cap(lower) < c {
 		lower = make([]byte, 0, c)
@@ -205,6 +212,98 @@ func (a *analysis) tokenizeASCII(fi uint8, s string) {
 	}
 	a.toks = toks[:k]
 }
+
+// tokenizeSameLength is tokenize for text whose token runes all keep
+// their byte length when lower-cased, as Arabic, accented Latin, Greek and
+// Cyrillic do: the lower-cased text keeps every offset, so one pass
+// lower-cases, splits and hashes, as in tokenizeASCII. It reports false,
+// having added no token, when some rune changes length (Turkish İ, a few
+// rare letters); tokenize then takes the general way.
+func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
+	f := &a.fields[fi]
+	n := len(s)
+	if cap(f.lower) < n {
+		f.lower = make([]byte, n)
+	}
+	lower := f.lower[:n]
+	toks := a.toks
+	if need := len(toks) + n/2 + 1; cap(toks) < need {
+		toks = append(make([]token, 0, need+need/4), toks...)
+	}
+	k0 := len(toks)
+	k := k0
+	toks = toks[:cap(toks)]
+	in := false
+	var start int
+	var h uint64
+	for i := 0; i < n; {
+		from := i
+		if c := s[i]; c < utf8.RuneSelf {
+			if l := asciiLower[c]; l != 0 {
+				if !in {
+					in, start, h = true, i, 0
+				}
+				lower[i] = l
+				h = hashStep(h, l)
+				i++
+				continue
+			}
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			var tok bool
+			var l rune
+			if r < runeTableEnd {
+				e := runeTable[r]
+				tok, l = e.token, e.lower
+			} else if tok = isTokenRune(r); tok {
+				l = unicode.ToLower(r)
+			}
+			if tok {
+				if utf8.RuneLen(l) != size {
+					a.toks = toks[:k0]
+					return false
+				}
+				if !in {
+					in, start, h = true, from, 0
+				}
+				utf8.EncodeRune(lower[from:i], l)
+				for _, c := range lower[from:i] {
+					h = hashStep(h, c)
+				}
+				continue
+			}
+		}
+		if in {
+			in = false
+			toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(from), ls: int32(start), le: int32(from), hash: h}
+			k++
+		}
+	}
+	if in {
+		toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(n), ls: int32(start), le: int32(n), hash: h}
+		k++
+	}
+	f.lower = lower
+	a.toks = toks[:k]
+	return true
+}
+
+// runeTable holds, for the runes of two bytes or fewer, whether they
+// belong in tokens and their lower case: most text that is not ASCII is
+// written in them, and the unicode tables cost a search per rune.
+const runeTableEnd = 0x800
+
+var runeTable = func() (t [runeTableEnd]struct {
+	lower rune
+	token bool
+}) {
+	for r := range rune(runeTableEnd) {
+		t[r].lower, t[r].token = unicode.ToLower(r), isTokenRune(r)
+	}
+	return t
+}()
 
 // asciiLower maps the ASCII bytes that belong in tokens to their lower
 // case, and every other byte to 0.
