@@ -72,4 +72,24 @@ func testCooldownFollowUps(t *testing.T, restart bool) {
 	if n := rcv.count(); n != 3 {
 		t.Errorf("%d alerts delivered, want 3", n)
 	}
+	// The reports that joined the story since this daemon started.
+	joined := 2.0
+	if restart {
+		joined = 1
+	}
+	mfs, err := e.d.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() == "watchfloor_stories_joined_total" {
+			for _, m := range mf.GetMetric() {
+				got += m.GetCounter().GetValue()
+			}
+		}
+	}
+	if got != joined {
+		t.Errorf("watchfloor_stories_joined_total = %v, want %v", got, joined)
+	}
 }
