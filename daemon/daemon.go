@@ -215,6 +215,10 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		d.store.Close()
 		return nil, err
 	}
+	if err := d.cooldowns.Seed(ctx, d.store, time.Now()); err != nil {
+		d.store.Close()
+		return nil, err
+	}
 	d.digests, err = digest.NewScheduler(d.store, dests, digest.SchedulerOptions{
 		Kick: d.disp.Kick, Logger: d.log.With("component", "digest"), Metrics: dm})
 	if err != nil {

@@ -114,6 +114,9 @@ func (d *Daemon) process(ctx context.Context, a engine.Article, keys []string, s
 		}
 	} else {
 		dec.Committed()
+		if member != nil {
+			d.stories.Committed(a.ID)
+		}
 		d.cooldowns.Record(storyID, routed.Alerts, now)
 	}
 	d.m.articles.WithLabelValues(source).Inc()

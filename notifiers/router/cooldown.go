@@ -1,6 +1,9 @@
 package router
 
 import (
+	"context"
+	"fmt"
+	"iter"
 	"sync"
 	"time"
 
@@ -16,9 +19,11 @@ import (
 // alert, carrying its story), does not count against the destination's
 // max_per_hour and is never held for a digest.
 //
-// The memory is bounded by the stories of the last maxAge and is not kept
-// across restarts: after a restart, a rule's next match of a story is a
-// new alert again (the conservative side). Safe for concurrent use.
+// The memory is bounded by the stories of the last maxAge. The store is
+// the source of truth: every alert is committed to the outbox with its
+// article's place in its story, and Seed rebuilds the memory from them
+// at start, so a restart (or a crash) forgets no cooldown. Safe for
+// concurrent use.
 type Cooldowns struct {
 	mu     sync.Mutex
 	last   map[cooldownKey]time.Time
@@ -33,6 +38,35 @@ type cooldownKey struct{ story, rule string }
 // an older story).
 func NewCooldowns(maxAge time.Duration) *Cooldowns {
 	return &Cooldowns{last: map[cooldownKey]time.Time{}, maxAge: maxAge}
+}
+
+// StoryAlerter is where Cooldowns read the recent alerts of stories at
+// start; *store.Store implements it.
+type StoryAlerter interface {
+	StoryAlertsSince(ctx context.Context, since time.Time) iter.Seq2[store.StoryAlert, error]
+}
+
+// Seed remembers, for each story and rule, the last alert the store
+// holds of the maxAge before now, as Record would have: every alert that
+// was not silenced, follow-ups included, at the time its article was
+// routed. Call it once at start, before the first FollowUps; a time
+// already recorded and later than the store's is kept.
+func (c *Cooldowns) Seed(ctx context.Context, src StoryAlerter, now time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for al, err := range src.StoryAlertsSince(ctx, now.Add(-c.maxAge)) {
+		if err != nil {
+			return fmt.Errorf("router: seed cooldowns: %w", err)
+		}
+		for _, r := range al.Rules {
+			k := cooldownKey{al.StoryID, r}
+			if at, ok := c.last[k]; !ok || al.At.After(at) {
+				c.last[k] = al.At
+			}
+		}
+	}
+	c.pruned = now
+	return nil
 }
 
 // FollowUps returns the ids of the pending alerts that are follow-ups: each

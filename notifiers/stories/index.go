@@ -102,6 +102,11 @@ type member struct {
 	urlKey    string
 	titleKey  string
 	sig       *Signature // nil when the text is too short
+	// prepared is set from Prepare until Committed (or Forget): the
+	// membership is not in the store yet, nor counted in the metrics.
+	// joinedBy says how the article joined ("" when it opened its story).
+	prepared bool
+	joinedBy string
 }
 
 // Index assigns articles to stories. Its methods are safe for concurrent
@@ -187,6 +192,7 @@ func (ix *Index) Assign(ctx context.Context, a engine.Article, alertID string, n
 		ix.Forget(a.ID)
 		return Story{}, fmt.Errorf("stories: assign: %w", err)
 	}
+	ix.Committed(a.ID)
 	return s, nil
 }
 
@@ -194,9 +200,9 @@ func (ix *Index) Assign(ctx context.Context, a engine.Article, alertID string, n
 // record for the caller to commit with the article (store.Commit.Story),
 // so the article, its alerts and its place in the story are written in
 // one transaction. The index holds the member at once, so concurrent
-// articles join its story; call Forget when the commit fails or finds the
-// article seen before. The record is nil when the article already has its
-// story.
+// articles join its story; call Committed once the commit recorded the
+// article as new, and Forget when the commit fails or finds the article
+// seen before. The record is nil when the article already has its story.
 func (ix *Index) Prepare(ctx context.Context, a engine.Article, alertID string, now time.Time) (Story, *store.StoryMember, error) {
 	if a.ID == "" {
 		return Story{}, nil, errors.New("stories: assign: the article has no id")
@@ -225,9 +231,23 @@ func (ix *Index) Prepare(ctx context.Context, a engine.Article, alertID string, 
 		rec.Signature, _ = mem.sig.MarshalBinary()
 	}
 	mem.st.n = mem.position
+	mem.prepared, mem.joinedBy = true, by
 	ix.add(mem)
-	ix.o.Metrics.assigned(by, len(ix.byArticle))
+	ix.o.Metrics.setSize(len(ix.byArticle))
 	return mem.story(by), &rec, nil
+}
+
+// Committed notes that a prepared article's membership was committed with
+// it: only then is the story it opened or joined counted
+// (watchfloor_stories_opened_total, watchfloor_stories_joined_total). An
+// article not prepared, or already committed, changes nothing.
+func (ix *Index) Committed(articleID string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if m := ix.byArticle[articleID]; m != nil && m.prepared {
+		m.prepared = false
+		ix.o.Metrics.assigned(m.joinedBy)
+	}
 }
 
 // Forget drops a prepared member whose commit failed or found the
@@ -244,6 +264,7 @@ func (ix *Index) Forget(articleID string) {
 				break
 			}
 		}
+		ix.o.Metrics.setSize(len(ix.byArticle))
 	}
 }
 
@@ -396,7 +417,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-func (m *Metrics) assigned(by string, size int) {
+// assigned counts an article committed in the story it opened (by "") or
+// joined.
+func (m *Metrics) assigned(by string) {
 	if m == nil {
 		return
 	}
@@ -405,7 +428,6 @@ func (m *Metrics) assigned(by string, size int) {
 	} else {
 		m.joined.WithLabelValues(by).Inc()
 	}
-	m.size.Set(float64(size))
 }
 
 func (m *Metrics) setSize(n int) {

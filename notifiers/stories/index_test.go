@@ -173,6 +173,70 @@ func TestAssignConcurrent(t *testing.T) {
 	}
 }
 
+// A story is counted opened or joined only once the article's membership
+// is committed: not at Prepare, never when the article is then forgotten
+// (a duplicate, a failed commit), and once however often Committed is
+// called.
+func TestCountedWhenCommitted(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	reg := prometheus.NewRegistry()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	ix, err := Open(ctx, st, Options{Metrics: NewMetrics(reg)}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const url = "https://one.example/market-bomb"
+	// commit records a prepared article as the daemon does: the article,
+	// its alert and its membership in one transaction.
+	commit := func(a engine.Article, rec *store.StoryMember) {
+		t.Helper()
+		ok, err := st.CommitArticles(ctx, []store.Commit{{Article: store.ArticleRecord{ID: a.ID},
+			Alerts: []store.NewAlert{{AlertID: rec.AlertID, Notifier: "ops", ArticleID: a.ID}}, Story: rec}})
+		if err != nil || !ok[0] {
+			t.Fatalf("commit %s: %v %v", a.ID, ok, err)
+		}
+		ix.Committed(a.ID)
+	}
+	for i, step := range []struct {
+		name           string
+		id             string
+		commit         bool
+		opened, joined float64 // the counters after the step
+	}{
+		{"the first report, prepared and forgotten", "a0", false, 0, 0},
+		{"the first report, committed", "a1", true, 1, 0},
+		{"a join prepared and forgotten", "a2", false, 1, 0},
+		{"a join committed", "a3", true, 1, 1},
+	} {
+		a := article(step.id, url, baseTitle, baseBody)
+		s, rec, err := ix.Prepare(ctx, a, "wf_"+step.id, t0.Add(time.Duration(i)*time.Minute))
+		if err != nil || rec == nil {
+			t.Fatalf("%s: prepare: %+v %v", step.name, rec, err)
+		}
+		if got, want := s.JoinedBy != "", step.id >= "a2"; got != want {
+			t.Errorf("%s: joined %v, want %v", step.name, got, want)
+		}
+		if step.commit {
+			commit(a, rec)
+			ix.Committed(a.ID) // again: counted once
+		} else {
+			ix.Forget(a.ID)
+			ix.Committed(a.ID) // after Forget: nothing to count
+		}
+		if got := metric(t, reg, "watchfloor_stories_opened_total"); got != step.opened {
+			t.Errorf("%s: opened_total = %v, want %v", step.name, got, step.opened)
+		}
+		if got := metric(t, reg, "watchfloor_stories_joined_total"); got != step.joined {
+			t.Errorf("%s: joined_total = %v, want %v", step.name, got, step.joined)
+		}
+	}
+	if n := ix.Len(); n != 2 {
+		t.Errorf("index holds %d articles, want the 2 committed", n)
+	}
+}
+
 // metric sums the values of a counter family.
 func metric(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
