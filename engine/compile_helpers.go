@@ -54,35 +54,35 @@ func publicHelpers() []expr.Option {
 func internalHelpers() []expr.Option {
 	return []expr.Option{
 		expr.Function("__mentions", func(p ...any) (any, error) { return envOf(p).mentionsSet(p[1].(int)), nil }, new(func(any, int) bool)),
-		expr.Function("__count", func(p ...any) (any, error) { e := envOf(p); return len(e.setPositions(p[1].(int), 0)), nil }, new(func(any, int) int)),
+		expr.Function("__count", func(p ...any) (any, error) { e := envOf(p); return len(e.setPositions(p[1].(int))), nil }, new(func(any, int) int)),
 		expr.Function("__in_title", func(p ...any) (any, error) { return envOf(p).inTitleSet(p[1].(int)), nil }, new(func(any, int) bool)),
 		expr.Function("__near", func(p ...any) (any, error) {
 			e := envOf(p)
-			return e.near(e.setPositions(p[1].(int), 0), e.setPositions(p[2].(int), 1), p[3].(int)), nil
+			return e.near(e.setPositions(p[1].(int)), e.setPositions(p[2].(int)), p[3].(int)), nil
 		}, new(func(any, int, int, int) bool)),
 		expr.Function("__same_sentence", func(p ...any) (any, error) {
 			e := envOf(p)
-			return e.sameSentence(e.setPositions(p[1].(int), 0), e.setPositions(p[2].(int), 1)), nil
+			return e.sameSentence(e.setPositions(p[1].(int)), e.setPositions(p[2].(int))), nil
 		}, new(func(any, int, int) bool)),
 		expr.Function("__numbers_near", func(p ...any) (any, error) {
 			e := envOf(p)
-			return e.numbersNear(e.setPositions(p[1].(int), 0), p[2].(int)), nil
+			return e.numbersNear(e.setPositions(p[1].(int)), p[2].(int)), nil
 		}, new(func(any, int, int) []float64)),
 		expr.Function("__negated", func(p ...any) (any, error) {
 			e := envOf(p)
-			return e.countFlagged(e.setPositionsKeeping(p[1].(int), 0, flagNegated|flagHedged), flagNegated), nil
+			return e.countFlagged(e.setPositionsKeeping(p[1].(int), flagNegated|flagHedged), flagNegated), nil
 		}, new(func(any, int) int)),
 		expr.Function("__hedged", func(p ...any) (any, error) {
 			e := envOf(p)
-			return e.countFlagged(e.setPositionsKeeping(p[1].(int), 0, flagNegated|flagHedged), flagHedged), nil
+			return e.countFlagged(e.setPositionsKeeping(p[1].(int), flagNegated|flagHedged), flagHedged), nil
 		}, new(func(any, int) int)),
 		expr.Function("__before", func(p ...any) (any, error) {
 			e := envOf(p)
-			return e.before(e.setPositions(p[1].(int), 0), e.setPositions(p[2].(int), 1), p[3].(int)), nil
+			return e.before(e.setPositions(p[1].(int)), e.setPositions(p[2].(int)), p[3].(int)), nil
 		}, new(func(any, int, int, int) bool)),
 		expr.Function("__in_lead", func(p ...any) (any, error) {
 			e := envOf(p)
-			return e.inLead(e.setPositions(p[1].(int), 0), p[2].(int)), nil
+			return e.inLead(e.setPositions(p[1].(int)), p[2].(int)), nil
 		}, new(func(any, int, int) bool)),
 		expr.Function("__distinct", func(p ...any) (any, error) {
 			e := envOf(p)
@@ -208,24 +208,24 @@ func unpairIDs(p int) (a, b int) { return p >> pairBits, p & (1<<pairBits - 1) }
 func (r *runEnv) bind() {
 	e := &r.Env
 	r.MentionsID = e.mentionsSet
-	r.CountID = func(id int) int { return len(e.setPositions(id, 0)) }
+	r.CountID = func(id int) int { return len(e.setPositions(id)) }
 	r.InTitleID = e.inTitleSet
 	r.NegatedID = func(id int) int {
-		return e.countFlagged(e.setPositionsKeeping(id, 0, flagNegated|flagHedged), flagNegated)
+		return e.countFlagged(e.setPositionsKeeping(id, flagNegated|flagHedged), flagNegated)
 	}
 	r.HedgedID = func(id int) int {
-		return e.countFlagged(e.setPositionsKeeping(id, 0, flagNegated|flagHedged), flagHedged)
+		return e.countFlagged(e.setPositionsKeeping(id, flagNegated|flagHedged), flagHedged)
 	}
 	r.DistinctID = func(id int) int { return e.distinct(e.termHits(e.a.occurring(e.rs, id))) }
-	r.InLeadID = func(id, k int) bool { return e.inLead(e.setPositions(id, 0), k) }
-	r.SameSentenceID = func(a, b int) bool { return e.sameSentence(e.setPositions(a, 0), e.setPositions(b, 1)) }
+	r.InLeadID = func(id, k int) bool { return e.inLead(e.setPositions(id), k) }
+	r.SameSentenceID = func(a, b int) bool { return e.sameSentence(e.setPositions(a), e.setPositions(b)) }
 	r.NearID = func(pair, n int) bool {
 		a, b := unpairIDs(pair)
-		return e.near(e.setPositions(a, 0), e.setPositions(b, 1), n)
+		return e.near(e.setPositions(a), e.setPositions(b), n)
 	}
 	r.BeforeID = func(pair, n int) bool {
 		a, b := unpairIDs(pair)
-		return e.before(e.setPositions(a, 0), e.setPositions(b, 1), n)
+		return e.before(e.setPositions(a), e.setPositions(b), n)
 	}
 }
 

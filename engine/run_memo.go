@@ -46,6 +46,12 @@ type setMemo struct {
 	occ      []span   // per set id, into terms
 	posStamp []uint32
 	pos      []span // per set id, into positions
+	// kept is union's positions without those whose flags are keptDrop:
+	// one filtered list per set, the last one asked for (rules that drop
+	// the same flags ask for the same one).
+	keptStamp []uint32
+	keptDrop  []uint8
+	kept      []span
 	terms    []int32
 	position []int32
 
@@ -59,11 +65,15 @@ func (m *setMemo) reset(nSets int) {
 		m.occ = make([]span, nSets)
 		m.posStamp = make([]uint32, nSets)
 		m.pos = make([]span, nSets)
+		m.keptStamp = make([]uint32, nSets)
+		m.keptDrop = make([]uint8, nSets)
+		m.kept = make([]span, nSets)
 	}
 	m.stamp++
 	if m.stamp == 0 {
 		clear(m.occStamp)
 		clear(m.posStamp)
+		clear(m.keptStamp)
 		m.stamp = 1
 	}
 	m.terms = m.terms[:0]
@@ -126,5 +136,25 @@ func (a *analysis) union(rs *RuleSet, id int) []int32 {
 	m.position = m.position[:to]
 	m.posStamp[id] = m.stamp
 	m.pos[id] = span{int32(from), int32(to)}
+	return m.position[from:to:to]
+}
+
+// keptPositions returns union(rs, id) without the positions whose token
+// has one of the flags drop (not 0). The slice must not be changed.
+func (a *analysis) keptPositions(rs *RuleSet, id int, drop uint8) []int32 {
+	m := &a.memo
+	if m.keptStamp[id] == m.stamp && m.keptDrop[id] == drop {
+		sp := m.kept[id]
+		return m.position[sp.from:sp.to:sp.to]
+	}
+	all := a.union(rs, id)
+	from := len(m.position)
+	for _, p := range all {
+		if a.flagsOf(p)&drop == 0 {
+			m.position = append(m.position, p)
+		}
+	}
+	to := len(m.position)
+	m.keptStamp[id], m.keptDrop[id], m.kept[id] = m.stamp, drop, span{int32(from), int32(to)}
 	return m.position[from:to:to]
 }

@@ -25,6 +25,7 @@ func TestLargeSetsFromTouchedTerms(t *testing.T) {
 		{Name: "distinct", Expr: "distinct(lex.places)"},
 		{Name: "near", Expr: "near(lex.places, lex.raid, 3)"},
 		{Name: "title", Expr: "in_title(lex.places)"},
+		{Name: "negated", Expr: "negated(lex.places)"},
 	}
 	build := func(places []string) *RuleSet {
 		c, err := NewCompiler(map[string][]string{"places": places, "raid": {"raid*"}})

@@ -40,28 +40,19 @@ func (e *Env) kept(p int32) bool {
 }
 
 // setPositions returns the sorted, distinct start positions of the terms of
-// set id that count for the rule, in scratch buffer k (0 or 1) when they
-// must be merged or filtered.
-func (e *Env) setPositions(id, k int) []int32 {
-	return e.setPositionsKeeping(id, k, 0)
+// set id that count for the rule, kept for the article (run_memo.go): the
+// slice must not be changed.
+func (e *Env) setPositions(id int) []int32 {
+	return e.setPositionsKeeping(id, 0)
 }
 
 // setPositionsKeeping is setPositions with the flags in keep not dropped
 // even when the rule drops them (negated and hedged count those).
-func (e *Env) setPositionsKeeping(id, k int, keep uint8) []int32 {
-	all := e.a.union(e.rs, id)
-	drop := e.drop &^ keep
-	if drop == 0 || len(all) == 0 {
-		return all
+func (e *Env) setPositionsKeeping(id int, keep uint8) []int32 {
+	if drop := e.drop &^ keep; drop != 0 {
+		return e.a.keptPositions(e.rs, id, drop)
 	}
-	buf := e.scratch[k][:0]
-	for _, p := range all {
-		if e.a.flagsOf(p)&drop == 0 {
-			buf = append(buf, p)
-		}
-	}
-	e.scratch[k] = buf
-	return buf
+	return e.a.union(e.rs, id)
 }
 
 // keep filters positions computed at run time (which are in a scratch
