@@ -2,6 +2,8 @@ package history
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/engine"
+	"github.com/watchfloor/watchfloor/ingest"
 	"github.com/watchfloor/watchfloor/internal/cputime"
 	"github.com/watchfloor/watchfloor/store"
 )
@@ -141,4 +144,51 @@ func TestBenchArticlesMatch(t *testing.T) {
 	if matched < len(arts)/50 || matched > len(arts)/2 || len(rulesSeen) < 3 {
 		t.Errorf("%d of %d generated articles matched, %d rules: not news-like", matched, len(arts), len(rulesSeen))
 	}
+}
+
+// BenchmarkReplayCorpus replays a store of the development corpus (2,168
+// real wire and web reports, 1-2 KB on average: MUC-4, re3d and CENTCOM),
+// which sits beside the repository, with the shipped pack as backtest
+// replays it (gogc=400, no summaries). It complements BenchmarkReplay's
+// generated history, whose articles are longer (3 KB on average) and
+// denser in the pack's words. WATCHFLOOR_DEV_CORPUS names another copy.
+func BenchmarkReplayCorpus(b *testing.B) {
+	dir := os.Getenv("WATCHFLOOR_DEV_CORPUS")
+	if dir == "" {
+		dir = "../../../shared/corpus/dev"
+	}
+	var arts []engine.Article
+	for _, name := range []string{"muc4", "re3d", "centcom"} {
+		got, err := ingest.ReadFile(filepath.Join(dir, name, "articles.jsonl"))
+		if err != nil {
+			b.Skipf("development corpus not readable at %s (it is not part of the repository): %v", dir, err)
+		}
+		arts = append(arts, got...)
+	}
+	bytes := 0
+	for _, a := range arts {
+		bytes += len(a.Title) + len(a.Body)
+	}
+	ctx := context.Background()
+	st := openStore(b)
+	commit(b, st, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), arts)
+	rs := shippedPack(b)
+	b.Logf("%d articles, %d bytes on average", len(arts), bytes/len(arts))
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	n, matches, cpu0 := 0, 0, cputime.Process()
+	for b.Loop() {
+		k, err := Replay(ctx, st, []*engine.RuleSet{rs}, Options{}, func(_ store.StoredArticle, res []engine.Result) error {
+			matches += len(res[0].Matches)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += k
+	}
+	cpu := cputime.Process() - cpu0
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
+	b.ReportMetric(float64(n)/cpu.Seconds(), "articles/cpu-s")
+	b.ReportMetric(float64(matches)/float64(n), "matches/article")
+	b.ReportMetric(0, "ns/op")
 }
