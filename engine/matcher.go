@@ -96,12 +96,20 @@ type firstWordTable struct {
 }
 
 type firstWordSlot struct {
-	hash uint64
-	word string
-	ids  []int32 // nil: empty slot
+	hash  uint64
+	word  string
+	cands []termCand // nil: empty slot
 }
 
-func newFirstWordTable(words map[string][]int32) firstWordTable {
+// termCand is a term whose first word a token matched, with the filter on
+// the token after it, side by side so that a common first word's many
+// terms ("was killed", "was arrested", …) are read in one sweep.
+type termCand struct {
+	id int32
+	nf nextFilter
+}
+
+func newFirstWordTable(words map[string][]int32, next []nextFilter) firstWordTable {
 	size := 16
 	for size < 2*len(words) {
 		size <<= 1
@@ -110,23 +118,27 @@ func newFirstWordTable(words map[string][]int32) firstWordTable {
 	for w, ids := range words {
 		h := hashWord([]byte(w))
 		i := mix(h) >> 32 & t.mask
-		for t.slots[i].ids != nil {
+		for t.slots[i].cands != nil {
 			i = (i + 1) & t.mask
 		}
-		t.slots[i] = firstWordSlot{hash: h, word: w, ids: ids}
+		cands := make([]termCand, len(ids))
+		for k, id := range ids {
+			cands[k] = termCand{id: id, nf: next[id]}
+		}
+		t.slots[i] = firstWordSlot{hash: h, word: w, cands: cands}
 	}
 	return t
 }
 
-// get returns the ids of word w, whose hashWord is h, or nil.
-func (t *firstWordTable) get(h uint64, w []byte) []int32 {
+// get returns the terms of word w, whose hashWord is h, or nil.
+func (t *firstWordTable) get(h uint64, w []byte) []termCand {
 	for i := mix(h) >> 32 & t.mask; ; i = (i + 1) & t.mask {
 		sl := &t.slots[i]
-		if sl.ids == nil {
+		if sl.cands == nil {
 			return nil
 		}
 		if sl.hash == h && sl.word == string(w) {
-			return sl.ids
+			return sl.cands
 		}
 	}
 }
@@ -206,11 +218,11 @@ func newMatcher(terms []term) *matcher {
 		tbl[w.text] = append(tbl[w.text], int32(id))
 	}
 	slices.Sort(m.arPrefixLens)
-	m.exactTab = newFirstWordTable(m.exact)
 	m.next = make([]nextFilter, len(terms))
 	for id := range terms {
 		m.next[id] = newNextFilter(&terms[id])
 	}
+	m.exactTab = newFirstWordTable(m.exact, m.next)
 	// About 32 filter bits per word keeps false positives near 3%.
 	size := 1024
 	for size < words*32 {
@@ -223,6 +235,9 @@ func newMatcher(terms []term) *matcher {
 	}
 	for w := range m.csExact {
 		m.csFirst[w[0]] |= 1 << min(len(w), 63)
+		// A token can be w only if its lower-cased text is w's: the
+		// filter rejects the others by the hash the tokenizer computed.
+		m.setBit(hashWord([]byte(lowerString(w))))
 	}
 	for w := range m.csPrefix {
 		m.csPrefixFirst[w[0]] |= 1 << min(len(w), 63)
@@ -257,7 +272,7 @@ func (m *matcher) maybe(h uint64) bool {
 
 // scan records in a.hits the start position of every term occurrence.
 func (m *matcher) scan(a *analysis) {
-	hasCS := len(m.csExact)+len(m.csPrefix) > 0
+	hasCSExact, hasCSPrefix := len(m.csExact) > 0, len(m.csPrefix) > 0
 	hasAr := len(m.arExact)+len(m.arPrefix) > 0
 	lens := m.prefixLens
 	minLen := bits.TrailingZeros64(lens)
@@ -266,8 +281,13 @@ func (m *matcher) scan(a *analysis) {
 		tk := &a.toks[i]
 		c0 := tk.c0
 		n := int(tk.le - tk.ls)
-		if m.first[c0]&(1<<min(n, 63)) != 0 && m.maybe(tk.hash) {
-			m.try(a, i, m.exactTab.get(tk.hash, a.lowerTok(i)))
+		inFilter := m.maybe(tk.hash)
+		if inFilter && m.first[c0]&(1<<min(n, 63)) != 0 {
+			if cands := m.exactTab.get(tk.hash, a.lowerTok(i)); cands != nil {
+				for _, c := range cands {
+					m.tryOne(a, i, c.id, c.nf)
+				}
+			}
 		}
 		if lens != 0 && n >= minLen && m.prefixFirst[c0]&(1<<(min(n, maxLen)+1)-1) != 0 {
 			// The running hash at each length is the hash of that prefix.
@@ -291,11 +311,13 @@ func (m *matcher) scan(a *analysis) {
 		if hasAr && c0 >= 0xD8 && c0 <= 0xD9 {
 			m.scanArabic(a, i)
 		}
-		if hasCS {
-			raw := a.rawTok(i)
-			if m.csFirst[raw[0]]&(1<<min(len(raw), 63)) != 0 {
+		if hasCSExact && inFilter {
+			if raw := a.rawTok(i); m.csFirst[raw[0]]&(1<<min(len(raw), 63)) != 0 {
 				m.try(a, i, m.csExact[raw])
 			}
+		}
+		if hasCSPrefix {
+			raw := a.rawTok(i)
 			if lens := m.csPrefixFirst[raw[0]] & (1<<(min(len(raw), 63)+1) - 1); lens != 0 {
 				m.scanCSPrefix(a, i, raw, lens)
 			}
@@ -355,29 +377,35 @@ func (m *matcher) scanArabic(a *analysis, i int) {
 // in full there, and records the hits.
 func (m *matcher) try(a *analysis, i int, ids []int32) {
 	for _, id := range ids {
-		if nf := m.next[id]; nf.lens != 0 {
-			j := i + 1
-			if j >= len(a.toks) {
-				continue
-			}
-			if nf.c0 != 0 {
-				tj := &a.toks[j]
-				if tj.c0 != nf.c0 || nf.lens&(1<<min(tj.le-tj.ls, 63)) == 0 {
-					continue
-				}
-			}
-			if !m.rest(a, i, &m.terms[id]) {
-				continue
-			}
-		}
-		h := a.hits[id]
-		if len(h) == 0 {
-			a.touched = append(a.touched, id)
-		} else if h[len(h)-1] == int32(i) {
-			continue
-		}
-		a.hits[id] = append(h, int32(i))
+		m.tryOne(a, i, id, m.next[id])
 	}
+}
+
+// tryOne checks whether term id, whose first word matched token i and
+// whose next-word filter is nf, matches in full there, and records the hit.
+func (m *matcher) tryOne(a *analysis, i int, id int32, nf nextFilter) {
+	if nf.lens != 0 {
+		j := i + 1
+		if j >= len(a.toks) {
+			return
+		}
+		if nf.c0 != 0 {
+			tj := &a.toks[j]
+			if tj.c0 != nf.c0 || nf.lens&(1<<min(tj.le-tj.ls, 63)) == 0 {
+				return
+			}
+		}
+		if !m.rest(a, i, &m.terms[id]) {
+			return
+		}
+	}
+	h := a.hits[id]
+	if len(h) == 0 {
+		a.touched = append(a.touched, id)
+	} else if h[len(h)-1] == int32(i) {
+		return
+	}
+	a.hits[id] = append(h, int32(i))
 }
 
 // rest matches the words after the first of t against the tokens after i,
