@@ -52,8 +52,8 @@ type setMemo struct {
 	keptStamp []uint32
 	keptDrop  []uint8
 	kept      []span
-	terms    []int32
-	position []int32
+	terms     []int32
+	position  []int32
 
 	sorted     []int32 // the article's touched terms in id order, when sortedDone
 	sortedDone bool
