@@ -233,56 +233,68 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 	k0 := len(toks)
 	k := k0
 	toks = toks[:cap(toks)]
-	in := false
-	var start int
-	var h uint64
+	// tokenRune reports whether the rune at i (not ASCII) belongs in
+	// tokens, its lower case and its length.
+	tokenRune := func(i int) (tok bool, l rune, size int) {
+		var r rune
+		r, size = utf8.DecodeRuneInString(s[i:])
+		if r < runeTableEnd {
+			e := &runeTable[r]
+			return e.token, e.lower, size
+		}
+		if isTokenRune(r) {
+			return true, unicode.ToLower(r), size
+		}
+		return false, 0, size
+	}
 	for i := 0; i < n; {
-		from := i
-		if c := s[i]; c < utf8.RuneSelf {
-			if l := asciiLower[c]; l != 0 {
-				if !in {
-					in, start, h = true, i, 0
+		// Skip the separators.
+		for i < n {
+			if c := s[i]; c < utf8.RuneSelf {
+				if asciiLower[c] != 0 {
+					break
+				}
+				i++
+				continue
+			}
+			tok, _, size := tokenRune(i)
+			if tok {
+				break
+			}
+			i += size
+		}
+		if i == n {
+			break
+		}
+		start := i
+		var h uint64
+		for i < n {
+			c := s[i]
+			if c < utf8.RuneSelf {
+				l := asciiLower[c]
+				if l == 0 {
+					break
 				}
 				lower[i] = l
 				h = hashStep(h, l)
 				i++
 				continue
 			}
-			i++
-		} else {
-			r, size := utf8.DecodeRuneInString(s[i:])
+			tok, l, size := tokenRune(i)
+			if !tok {
+				break
+			}
+			if utf8.RuneLen(l) != size {
+				a.toks = toks[:k0]
+				return false
+			}
+			utf8.EncodeRune(lower[i:i+size], l)
+			for _, c := range lower[i : i+size] {
+				h = hashStep(h, c)
+			}
 			i += size
-			var tok bool
-			var l rune
-			if r < runeTableEnd {
-				e := runeTable[r]
-				tok, l = e.token, e.lower
-			} else if tok = isTokenRune(r); tok {
-				l = unicode.ToLower(r)
-			}
-			if tok {
-				if utf8.RuneLen(l) != size {
-					a.toks = toks[:k0]
-					return false
-				}
-				if !in {
-					in, start, h = true, from, 0
-				}
-				utf8.EncodeRune(lower[from:i], l)
-				for _, c := range lower[from:i] {
-					h = hashStep(h, c)
-				}
-				continue
-			}
 		}
-		if in {
-			in = false
-			toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(from), ls: int32(start), le: int32(from), hash: h}
-			k++
-		}
-	}
-	if in {
-		toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(n), ls: int32(start), le: int32(n), hash: h}
+		toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
 		k++
 	}
 	f.lower = lower
