@@ -130,9 +130,9 @@ type rule struct {
 	delivery string // spec.Delivery, DeliveryImmediate for ""
 	drop     uint8  // token flags whose occurrences the rule ignores
 	fields   []eventField
-	// required lists term sets each of which must have occurred for when
-	// to be true: the helper calls joined by && at the top of when.
-	required []int32
+	// needs is what must have occurred for when to be true (nil: nothing
+	// known), see needsOf.
+	needs *need
 }
 
 // eventField is a compiled event field of a rule.
@@ -261,7 +261,7 @@ func (c *Compiler) Add(spec RuleSpec) error {
 			return err
 		}
 	}
-	r.required = requiredSets(r.when.Node(), nil)
+	r.needs = needsOf(r.when.Node())
 	if p.slowArg != "" {
 		r.slow = &SlowRule{Rule: spec.Name, Field: "when", Arg: p.slowArg}
 		if !slowWhen {
@@ -331,54 +331,6 @@ func (c *Compiler) Finish() *RuleSet {
 		}
 	}
 	return rs
-}
-
-// requiredSets returns the term sets that must have occurred for the
-// compiled expression n to be true: it follows && from the top and takes
-// the term-set arguments of the helpers that need an occurrence
-// (mentions, in_title, near, same_sentence, before, in_lead). Anything
-// else (negation, ||, comparisons) requires nothing, so the list only ever
-// holds necessary conditions.
-func requiredSets(n ast.Node, out []int32) []int32 {
-	switch x := n.(type) {
-	case *ast.BinaryNode:
-		if x.Operator == "&&" || x.Operator == "and" {
-			out = requiredSets(x.Left, out)
-			out = requiredSets(x.Right, out)
-		}
-	case *ast.CallNode:
-		id, ok := x.Callee.(*ast.IdentifierNode)
-		if !ok {
-			return out
-		}
-		first, sets := 1, 0
-		switch id.Value {
-		case "__mentions_id", "__in_title_id", "__in_lead_id":
-			first, sets = 0, 1
-		case "__same_sentence_id":
-			first, sets = 0, 2
-		case "__near_id", "__before_id":
-			if c, ok := x.Arguments[0].(*ast.IntegerNode); ok {
-				a, b := unpairIDs(c.Value)
-				for _, s := range []int32{int32(a), int32(b)} {
-					if !slices.Contains(out, s) {
-						out = append(out, s)
-					}
-				}
-			}
-			return out
-		case "__mentions", "__in_title", "__in_lead":
-			sets = 1
-		case "__near", "__same_sentence", "__before":
-			sets = 2
-		}
-		for i := first; i < first+sets && i < len(x.Arguments); i++ {
-			if c, ok := x.Arguments[i].(*ast.IntegerNode); ok && !slices.Contains(out, int32(c.Value)) {
-				out = append(out, int32(c.Value))
-			}
-		}
-	}
-	return out
 }
 
 // compileExpr compiles src (to a bool, a float64, or any value for

@@ -68,9 +68,10 @@
 // an empty article, which Finish finds by evaluating every gated rule once
 // on one. A gated rule is a candidate only when one of its terms (or a term
 // its computed arguments can take) occurred; the others always run. A
-// candidate is then evaluated only when every helper joined by && at the
-// top of its when (mentions, near, before, …) has a term that occurred
-// (requiredSets in compile.go, mayMatch in score.go).
+// candidate is then evaluated only when the terms its when needs occurred:
+// every helper joined by && (mentions, near, before, …) has a term that
+// occurred, and of alternatives joined by ||, one does (needs.go, mayMatch
+// in score.go).
 //
 // # Scoring
 //

@@ -309,22 +309,28 @@ func FuzzPolarity(f *testing.F) {
 	})
 }
 
-// TestRequiredSets checks the presearch conditions taken from when: only
-// helper calls joined by && at the top count, so a rule is skipped only
-// when it cannot match.
-func TestRequiredSets(t *testing.T) {
+// TestRuleNeeds checks the presearch conditions taken from when: helper
+// calls joined by && are all needed, alternatives joined by || each need
+// their own, and anything that can be true without an occurrence needs
+// nothing, so a rule is skipped only when it cannot match.
+func TestRuleNeeds(t *testing.T) {
 	tests := []struct {
 		when string
-		want int
+		want string
 	}{
-		{`mentions("a") && near("b", "c", 3)`, 3},
-		{`mentions("a") and before("b", "c", 3) and in_lead("d", 2)`, 4},
-		{`mentions("a") || mentions("b")`, 0},
-		{`!mentions("a") && mentions("b")`, 1},
-		{`count("a") >= 2 && mentions("b")`, 1},
-		{`mentions("a", "b")`, 1},
-		{`words > 3 && same_sentence("a", "b")`, 2},
-		{`any(numbers_near("a", 3), # > 1)`, 0},
+		{`mentions("a") && near("b", "c", 3)`, "all(a b c)"},
+		{`mentions("a") and before("b", "c", 3) and in_lead("d", 2)`, "all(a b c d)"},
+		{`mentions("a") || mentions("b")`, "any(a b)"},
+		{`mentions("a") or in_title("b") or same_sentence("c", "d")`, "any(a b all(c d))"},
+		{`(before("a", "b", 3) || mentions("c")) && mentions("d")`, "all(any(all(a b) c) d)"},
+		{`mentions("a") || count("b") > 0`, "nothing"},
+		{`mentions("a") || !mentions("b")`, "nothing"},
+		{`!mentions("a") && mentions("b")`, "b"},
+		{`count("a") >= 2 && mentions("b")`, "b"},
+		{`mentions("a", "b")`, "a|b"},
+		{`words > 3 && same_sentence("a", "b")`, "all(a b)"},
+		{`any(numbers_near("a", 3), # > 1)`, "nothing"},
+		{`mentions("a") ? mentions("b") : mentions("c")`, "nothing"},
 	}
 	for _, tt := range tests {
 		c, _ := NewCompiler(nil)
@@ -332,12 +338,34 @@ func TestRequiredSets(t *testing.T) {
 			t.Fatal(err)
 		}
 		rs := c.Finish()
-		if got := len(rs.rules[0].required); got != tt.want {
-			t.Errorf("%s: %d required sets, want %d", tt.when, got, tt.want)
+		if got := rs.rules[0].needs.format(rs); got != tt.want {
+			t.Errorf("%s: needs %s, want %s", tt.when, got, tt.want)
 		}
 	}
-	// A rule whose required set is absent does not match; with it, it does.
-	rs := compile(t, nil, `words > 0 && mentions("alpha") && near("beta", "gamma", 2)`)
+	// A rule none of whose alternatives' terms occurred is not run; one
+	// whose second alternative's did is run, and matches.
+	rs := compile(t, nil, `words > 0 && (near("alpha", "beta", 2) || mentions("gamma"))`)
+	for _, tt := range []struct {
+		body       string
+		may, match bool
+	}{
+		{"alpha then beta", true, true},
+		{"alpha and much later beta", true, false},
+		{"alpha alone, and delta", false, false},
+		{"only gamma", true, true},
+		{"beta ... alpha far", true, true},
+	} {
+		s := rs.NewScorer()
+		res := s.Score(Article{Body: tt.body})
+		if got := s.mayMatch(&rs.rules[0]); got != tt.may {
+			t.Errorf("%q: mayMatch %v, want %v", tt.body, got, tt.may)
+		}
+		if got := len(res.Matches) == 1; got != tt.match {
+			t.Errorf("%q: matched %v, want %v", tt.body, got, tt.match)
+		}
+	}
+	// A rule whose needed set is absent does not match; with it, it does.
+	rs = compile(t, nil, `words > 0 && mentions("alpha") && near("beta", "gamma", 2)`)
 	if m := rs.NewScorer().Score(Article{Body: "beta gamma"}); len(m.Matches) != 0 {
 		t.Error("matched without alpha")
 	}

@@ -218,15 +218,10 @@ func (s *Scorer) sortMatches(ms []Match) {
 	s.sorted = sorted[:0]
 }
 
-// mayMatch reports whether every term set the rule requires occurred: a
-// candidate that lacks one cannot match, and is not run.
+// mayMatch reports whether the terms the rule needs occurred (needs.go): a
+// candidate that lacks them cannot match, and is not run.
 func (s *Scorer) mayMatch(r *rule) bool {
-	for _, id := range r.required {
-		if len(s.a.occurring(s.rs, int(id))) == 0 {
-			return false
-		}
-	}
-	return true
+	return r.needs == nil || r.needs.holds(&s.a, s.rs)
 }
 
 // eval runs one rule: when, then score against min_score.
