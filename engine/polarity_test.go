@@ -184,7 +184,7 @@ func TestFields(t *testing.T) {
 			{Name: "note", Expr: `"x"`},
 		},
 	}
-	body := "Forces arrested 160 ISIS suspects in Tal Afar and MOSUL. Daesh and the Islamic State, isis again, and Mosul again."
+	body := "Forces arrested 160 ISIS suspects in Tal Afar and MOSUL. Daesh and the Islamic State, isis again, and Mosul and Mōsul again."
 	res := scoreOne(t, spec, lex, "", body)
 	if len(res.Matches) != 1 {
 		t.Fatalf("matches: %+v", res.Matches)

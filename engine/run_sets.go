@@ -308,6 +308,18 @@ func (e *Env) matched(hits []termHit) []string {
 		last = o.end
 		fi, s, en := e.a.origSpan(int(o.pos), int(min(o.end, int32(len(e.a.toks)-1))))
 		orig := e.a.fields[fi].orig[s:en]
+		if o.pos == o.end && (o.first == nil || o.first.arBase == "") {
+			// One token: its lower-cased text is the key the general way
+			// computes (normalised, lower-cased, no space inside), read
+			// without building it.
+			lt := e.a.lowerTok(int(o.pos))
+			if seen[string(lt)] || orig == "" {
+				continue
+			}
+			seen[string(lt)] = true
+			out = append(out, orig)
+			continue
+		}
 		if o.first != nil && o.first.arBase != "" {
 			orig = e.a.arabicForm(int(o.pos), o.first, s, orig)
 		}
