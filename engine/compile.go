@@ -119,13 +119,17 @@ var articleFields = map[string]bool{
 
 // rule is a compiled rule.
 type rule struct {
-	spec     RuleSpec
-	when     *vm.Program
-	score    *vm.Program // nil: score 1
-	terms    []int32     // term ids referenced with constant arguments, in order of appearance
-	gate     []int32     // terms and the terms computed arguments can take: one must occur when gated
-	gated    bool        // evaluate only when one of terms occurred
-	slow     *SlowRule   // the rule computes terms from the article
+	spec  RuleSpec
+	when  *vm.Program
+	score *vm.Program // nil: score 1
+	terms []int32     // term ids referenced with constant arguments, in order of appearance
+	// ranks holds, for a rule of many terms, each of terms with its index
+	// there, sorted by term id (nil for a rule of few terms): evidence
+	// reads the rule's terms that occurred from the article's side.
+	ranks    []termRank
+	gate     []int32   // terms and the terms computed arguments can take: one must occur when gated
+	gated    bool      // evaluate only when one of terms occurred
+	slow     *SlowRule // the rule computes terms from the article
 	severity string
 	delivery string // spec.Delivery, DeliveryImmediate for ""
 	drop     uint8  // token flags whose occurrences the rule ignores
@@ -289,6 +293,7 @@ func (c *Compiler) Add(spec RuleSpec) error {
 	}
 	c.rs.usesLang = c.rs.usesLang || fp.usesLang
 	r.terms = p.terms
+	r.ranks = termRanks(r.terms)
 	r.gate = p.terms
 	for _, t := range p.gate {
 		if !slices.Contains(r.gate, t) {

@@ -80,3 +80,46 @@ func summarise(r Result) []string {
 	}
 	return out
 }
+
+// TestEvidenceOfManyTerms checks a rule of many terms, whose evidence is
+// read from the article's touched terms: terms that start at one position
+// keep the rule's order, which here differs from the order of term ids.
+func TestEvidenceOfManyTerms(t *testing.T) {
+	var big []string
+	for i := range 2 * bitsMinSet {
+		big = append(big, fmt.Sprintf("filler%02d", i))
+	}
+	big = append(big, "Islamic State", "Mosul")
+	c, err := NewCompiler(map[string][]string{"big": big})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first rule interns "islamic" first, so its id is the lowest;
+	// the second names it after the lexicon.
+	for _, spec := range []RuleSpec{
+		{Name: "first", When: `mentions("islamic")`},
+		{Name: "many", When: `mentions(lex.big) || mentions("islamic")`},
+	} {
+		if err := c.Add(spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs := c.Finish()
+	if rs.rules[1].ranks == nil {
+		t.Fatal("the rule of many terms has no ranks")
+	}
+	res := rs.NewScorer().Score(Article{Body: "In Mosul, Islamic State fighters and filler07; filler07 again."})
+	var got []string
+	for _, m := range res.Matches {
+		if m.Rule != "many" {
+			continue
+		}
+		for _, e := range m.Evidence {
+			got = append(got, fmt.Sprintf("%s@%v", e.Term, e.Positions))
+		}
+	}
+	want := []string{"Mosul@[1]", "Islamic State@[2]", "islamic@[2]", "filler07@[6 7]"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("evidence %v, want %v", got, want)
+	}
+}

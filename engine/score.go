@@ -33,6 +33,9 @@ type Scorer struct {
 	stamp uint32
 	mark  []uint32 // mark[rule] == stamp: rule is a candidate
 	cand  []int32
+	// ruleBuf and rankBuf are ruleTerms' buffers.
+	ruleBuf []int32
+	rankBuf []termRank
 	// snips caches the snippets of this article by position and length:
 	// rules that share a term share its snippets. With LazySnippets,
 	// snipAt indexes artSnips.spans the same way, and lazyBlock holds the
@@ -316,17 +319,10 @@ func (s *Scorer) evidence(r *rule) []Evidence {
 	}
 	// A rule of lexicons has hundreds of terms of which a few occur: the
 	// list has room for those that occurred, not for every term.
-	n := 0
-	for _, t := range r.terms {
-		if len(s.a.hits[t]) > 0 {
-			n++
-		}
-	}
+	occurred := s.ruleTerms(r)
+	n := len(occurred)
 	var ev []Evidence
-	for _, t := range r.terms {
-		if len(s.a.hits[t]) == 0 {
-			continue
-		}
+	for _, t := range occurred {
 		if e := s.termEvidence(t, r.drop); e != nil {
 			if ev == nil {
 				ev = s.evidenceList(n)
@@ -441,4 +437,50 @@ func (a *analysis) detectLang() string {
 		return "en"
 	}
 	return ""
+}
+
+// termRank is a term of a rule and its index in the rule's terms.
+type termRank struct{ id, rank int32 }
+
+// termRanks returns the ranks of a rule of many terms (at least
+// bitsMinSet*2), or nil.
+func termRanks(terms []int32) []termRank {
+	if len(terms) < 2*bitsMinSet {
+		return nil
+	}
+	out := make([]termRank, len(terms))
+	for i, t := range terms {
+		out[i] = termRank{t, int32(i)}
+	}
+	slices.SortFunc(out, func(x, y termRank) int { return int(x.id - y.id) })
+	return out
+}
+
+// ruleTerms returns the terms of rule r that occurred, in the rule's order.
+// A rule of many terms, of which a few occur, is read from the article's
+// touched terms.
+func (s *Scorer) ruleTerms(r *rule) []int32 {
+	out := s.ruleBuf[:0]
+	a := &s.a
+	if r.ranks == nil || len(a.touched) >= len(r.terms) {
+		for _, t := range r.terms {
+			if len(a.hits[t]) > 0 {
+				out = append(out, t)
+			}
+		}
+		s.ruleBuf = out
+		return out
+	}
+	ranks := s.rankBuf[:0]
+	for _, t := range a.touched {
+		if i, ok := slices.BinarySearchFunc(r.ranks, t, func(x termRank, t int32) int { return int(x.id - t) }); ok {
+			ranks = append(ranks, r.ranks[i])
+		}
+	}
+	slices.SortFunc(ranks, func(x, y termRank) int { return int(x.rank - y.rank) })
+	for _, x := range ranks {
+		out = append(out, x.id)
+	}
+	s.ruleBuf, s.rankBuf = out, ranks
+	return out
 }
