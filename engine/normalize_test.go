@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math/rand/v2"
-	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -80,20 +79,12 @@ func denseOffsets(orig string) (s string, start, end []int) {
 }
 
 // TestNormTextSegments checks origSpan on every span (between character
-// boundaries) of texts that change
-// in few places, in many places, not at all, and entirely, against the
-// plain per-byte map.
+// boundaries) of texts that change in few places, in many places, not at
+// all, and entirely, against the plain per-byte map.
 func TestNormTextSegments(t *testing.T) {
-	parts := []string{"Mosul", " ", "’", "“", "—", "café", "دَاعِش", "داعش", "ـ", "\u00ad", "\xff", "ﬁ", "½", "ٱ", "٢٠", "a", "\n"}
-	texts := []string{"", "plain ascii", "داعش في الموصل", "\u00ad\u200c", "’", "\u00adx", "x\u00ad"}
 	r := rand.New(rand.NewPCG(1, 2))
-	for range 300 {
-		var b strings.Builder
-		for range r.IntN(12) {
-			b.WriteString(parts[r.IntN(len(parts))])
-		}
-		texts = append(texts, b.String())
-	}
+	texts := append([]string{"", "plain ascii", "داعش في الموصل", "\u00ad\u200c", "’", "\u00adx", "x\u00ad"},
+		randomTexts(r, 300, 12, "Mosul", " ", "’", "“", "—", "café", "دَاعِش", "داعش", "ـ", "\u00ad", "\xff", "ﬁ", "½", "ٱ", "٢٠", "a", "\n")...)
 	var n normText // reused, as a Scorer reuses it
 	for _, orig := range texts {
 		s, start, end := denseOffsets(orig)

@@ -31,17 +31,10 @@ func tokensOf(text string, general bool) (toks []string, hashes []uint64) {
 // text whose runes keep their length when lower-cased) give the tokens,
 // lower-cased text and hashes of the general way, on text of every kind.
 func TestTokenizeWays(t *testing.T) {
-	parts := []string{"Mosul", "BAGHDAD", " ", "-", "’s", ", ", "داعش", "بالموصل", "٢٠٢٤", "Ελλάδα", "МОСКВА",
-		"Zürich", "ŁÓDŹ", "ß", "İstanbul", "Ⱥ", "北京", "e\u0301", "42", "\n", "—", "ǅ", "ﬁ"}
-	texts := []string{"", " ", "plain words", "İ", "Ⱥbc", "داعش في الموصل", "Ελλάδα МОСКВА"}
 	r := rand.New(rand.NewPCG(3, 4))
-	for range 500 {
-		var b strings.Builder
-		for range r.IntN(10) {
-			b.WriteString(parts[r.IntN(len(parts))])
-		}
-		texts = append(texts, b.String())
-	}
+	texts := append([]string{"", " ", "plain words", "İ", "Ⱥbc", "داعش في الموصل", "Ελλάδα МОСКВА"},
+		randomTexts(r, 500, 10, "Mosul", "BAGHDAD", " ", "-", "’s", ", ", "داعش", "بالموصل", "٢٠٢٤", "Ελλάδα", "МОСКВА",
+			"Zürich", "ŁÓDŹ", "ß", "İstanbul", "Ⱥ", "北京", "e\u0301", "42", "\n", "—", "ǅ", "ﬁ")...)
 	for _, text := range texts {
 		got, gh := tokensOf(text, false)
 		want, wh := tokensOf(text, true)
@@ -65,4 +58,18 @@ func TestTokenizeWays(t *testing.T) {
 	if a.tokenizeSameLength(fieldTitle, a.fields[fieldTitle].n.s) || len(a.toks) != 0 {
 		t.Errorf("Ⱥ (lower case of another length) took the fast way, %d tokens left", len(a.toks))
 	}
+}
+
+// randomTexts returns n texts of fewer than maxParts parts each, drawn
+// from parts.
+func randomTexts(r *rand.Rand, n, maxParts int, parts ...string) []string {
+	out := make([]string, n)
+	for i := range out {
+		var b strings.Builder
+		for range r.IntN(maxParts) {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		out[i] = b.String()
+	}
+	return out
 }
