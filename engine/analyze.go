@@ -54,6 +54,9 @@ type analysis struct {
 	// false.
 	flags     []uint8
 	flagsDone bool
+	// cues holds each token's cue kind plus one (0: not yet known), read
+	// while flags are computed and cleared with them.
+	cues []uint8
 
 	lowerStr     [2]string // the fields' lower-cased text, when lowerStrDone
 	lowerStrDone bool

@@ -110,6 +110,11 @@ func (a *analysis) flagsOf(p int32) uint8 {
 		}
 		a.flags = a.flags[:len(a.toks)]
 		clear(a.flags)
+		if cap(a.cues) < len(a.toks) {
+			a.cues = make([]uint8, len(a.toks))
+		}
+		a.cues = a.cues[:len(a.toks)]
+		clear(a.cues)
 		a.quotes[0].done, a.quotes[1].done = false, false
 	}
 	if f := a.flags[p]; f&flagKnown != 0 {
@@ -133,7 +138,7 @@ func (a *analysis) polarityOf(p int) uint8 {
 		if tj.field != t.field || clauseEnd(f.n.s[tj.ne:a.toks[j+1].ns]) {
 			return 0
 		}
-		switch a.cueAt(j) {
+		switch a.cueOf(j) {
 		case cueNeg:
 			return flagNegated
 		case cueHedge:
@@ -215,6 +220,17 @@ func (a *analysis) quoted(p int) bool {
 	lo, _ := slices.BinarySearch(q.quotes, from+1)
 	hi, _ := slices.BinarySearch(q.quotes, at)
 	return (hi-lo)%2 == 1
+}
+
+// cueOf is cueAt, computed once per token: the scopes of nearby
+// occurrences cover the same tokens.
+func (a *analysis) cueOf(i int) uint8 {
+	if c := a.cues[i]; c != 0 {
+		return c - 1
+	}
+	c := a.cueAt(i)
+	a.cues[i] = c + 1
+	return c
 }
 
 // cueAt returns the cue kind that token i opens (cueNeg, cueHedge,
