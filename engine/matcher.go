@@ -26,14 +26,15 @@ type matcher struct {
 	csExact, csPrefix map[string][]int32 // case-kept first word → term ids
 	prefixLens        uint64             // bit L set: some prefix word is L bytes long (L ≤ 63)
 	longPrefix        bool               // some prefix word is longer than 63 bytes
-	filter            []uint64           // bit filter over exact and prefix word hashes
-	mask              uint64
-	// csFirst[c] has bit L set when a case-sensitive exact first word of
-	// length L starts with byte c: a cheap test before the map lookup.
-	// csPrefixFirst[c] is the same for case-sensitive prefix words (bit
-	// 63 for those of 63 bytes or more, which csLong lists).
-	csFirst, csPrefixFirst [256]uint64
-	csLong                 []string
+	// filter is a bit filter over the hashes of exact and prefix words,
+	// and of case-sensitive exact words lower-cased.
+	filter []uint64
+	mask   uint64
+	// csPrefixFirst[c] has bit L set when a case-sensitive prefix word of
+	// length L starts with byte c (bit 63 for those of 63 bytes or more,
+	// which csLong lists): a cheap test before the map lookup.
+	csPrefixFirst [256]uint64
+	csLong        []string
 	// first[c] has bit L set when an exact first word of length L (63 for
 	// longer) starts with byte c; prefixFirst[c] when a prefix word does.
 	// One table load rejects most tokens before any hashing.
@@ -46,8 +47,10 @@ type matcher struct {
 	arPrefixLens      []int // byte lengths of the arPrefix keys, ascending
 
 	// exactTab holds exact's entries again, found by the hash the
-	// tokenizer computed: no string hashing per token.
-	exactTab firstWordTable
+	// tokenizer computed: no string hashing per token. csTab holds
+	// csExact's terms under their first word lower-cased, found the same
+	// way; the case-kept text is compared after.
+	exactTab, csTab firstWordTable
 	// next[id] tells try, from the token after the first word, whether
 	// term id can match there before rest reads it (nextFilter).
 	next []nextFilter
@@ -223,6 +226,16 @@ func newMatcher(terms []term) *matcher {
 		m.next[id] = newNextFilter(&terms[id])
 	}
 	m.exactTab = newFirstWordTable(m.exact, m.next)
+	csLower := map[string][]int32{}
+	for w, ids := range m.csExact {
+		k := lowerString(w)
+		for _, id := range ids {
+			if !slices.Contains(csLower[k], id) {
+				csLower[k] = append(csLower[k], id)
+			}
+		}
+	}
+	m.csTab = newFirstWordTable(csLower, m.next)
 	// About 32 filter bits per word keeps false positives near 3%.
 	size := 1024
 	for size < words*32 {
@@ -234,7 +247,6 @@ func newMatcher(terms []term) *matcher {
 		m.setBit(hashWord([]byte(w)))
 	}
 	for w := range m.csExact {
-		m.csFirst[w[0]] |= 1 << min(len(w), 63)
 		// A token can be w only if its lower-cased text is w's: the
 		// filter rejects the others by the hash the tokenizer computed.
 		m.setBit(hashWord([]byte(lowerString(w))))
@@ -312,8 +324,13 @@ func (m *matcher) scan(a *analysis) {
 			m.scanArabic(a, i)
 		}
 		if hasCSExact && inFilter {
-			if raw := a.rawTok(i); m.csFirst[raw[0]]&(1<<min(len(raw), 63)) != 0 {
-				m.try(a, i, m.csExact[raw])
+			if cands := m.csTab.get(tk.hash, a.lowerTok(i)); cands != nil {
+				raw := a.rawTok(i)
+				for _, c := range cands {
+					if m.terms[c.id].words[0].matches(raw) {
+						m.tryOne(a, i, c.id, c.nf)
+					}
+				}
 			}
 		}
 		if hasCSPrefix {
