@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
 	"math/bits"
 	"slices"
 	"strings"
@@ -99,9 +100,14 @@ type firstWordTable struct {
 }
 
 type firstWordSlot struct {
-	hash  uint64
-	word  string
-	cands []termCand // nil: empty slot
+	hash uint64
+	word string
+	// cands are the word's terms: first those that need nothing of the
+	// next token's first byte (one-word terms, and those whose second
+	// word may start with anything), direct of them; then the others,
+	// by that byte. nil: empty slot.
+	cands  []termCand
+	direct int
 }
 
 // termCand is a term whose first word a token matched, with the filter on
@@ -128,21 +134,45 @@ func newFirstWordTable(words map[string][]int32, next []nextFilter) firstWordTab
 		for k, id := range ids {
 			cands[k] = termCand{id: id, nf: next[id]}
 		}
-		t.slots[i] = firstWordSlot{hash: h, word: w, cands: cands}
+		// Stable: terms of one next byte keep their order.
+		slices.SortStableFunc(cands, func(x, y termCand) int { return cmp.Compare(x.nf.c0, y.nf.c0) })
+		direct := 0
+		for direct < len(cands) && cands[direct].nf.c0 == 0 {
+			direct++
+		}
+		t.slots[i] = firstWordSlot{hash: h, word: w, cands: cands, direct: direct}
 	}
 	return t
 }
 
-// get returns the terms of word w, whose hashWord is h, or nil.
-func (t *firstWordTable) get(h uint64, w []byte) []termCand {
+// get returns the slot of word w, whose hashWord is h, or nil.
+func (t *firstWordTable) get(h uint64, w []byte) *firstWordSlot {
 	for i := mix(h) >> 32 & t.mask; ; i = (i + 1) & t.mask {
 		sl := &t.slots[i]
 		if sl.cands == nil {
 			return nil
 		}
 		if sl.hash == h && sl.word == string(w) {
-			return sl.cands
+			return sl
 		}
+	}
+}
+
+// tryWord tries at token i the terms of the first word whose slot is sl:
+// those that need nothing of the next token, then those whose next word
+// starts with the next token's first byte.
+func (m *matcher) tryWord(a *analysis, i int, sl *firstWordSlot) {
+	for _, c := range sl.cands[:sl.direct] {
+		m.tryOne(a, i, c.id, c.nf)
+	}
+	rest := sl.cands[sl.direct:]
+	if len(rest) == 0 || i+1 >= len(a.toks) {
+		return
+	}
+	c0 := a.toks[i+1].c0
+	k, _ := slices.BinarySearchFunc(rest, c0, func(c termCand, c0 byte) int { return cmp.Compare(c.nf.c0, c0) })
+	for ; k < len(rest) && rest[k].nf.c0 == c0; k++ {
+		m.tryOne(a, i, rest[k].id, rest[k].nf)
 	}
 }
 
@@ -295,10 +325,8 @@ func (m *matcher) scan(a *analysis) {
 		n := int(tk.le - tk.ls)
 		inFilter := m.maybe(tk.hash)
 		if inFilter && m.first[c0]&(1<<min(n, 63)) != 0 {
-			if cands := m.exactTab.get(tk.hash, a.lowerTok(i)); cands != nil {
-				for _, c := range cands {
-					m.tryOne(a, i, c.id, c.nf)
-				}
+			if sl := m.exactTab.get(tk.hash, a.lowerTok(i)); sl != nil {
+				m.tryWord(a, i, sl)
 			}
 		}
 		if lens != 0 && n >= minLen && m.prefixFirst[c0]&(1<<(min(n, maxLen)+1)-1) != 0 {
@@ -324,9 +352,9 @@ func (m *matcher) scan(a *analysis) {
 			m.scanArabic(a, i)
 		}
 		if hasCSExact && inFilter {
-			if cands := m.csTab.get(tk.hash, a.lowerTok(i)); cands != nil {
+			if sl := m.csTab.get(tk.hash, a.lowerTok(i)); sl != nil {
 				raw := a.rawTok(i)
-				for _, c := range cands {
+				for _, c := range sl.cands {
 					if m.terms[c.id].words[0].matches(raw) {
 						m.tryOne(a, i, c.id, c.nf)
 					}

@@ -155,7 +155,7 @@ var (
 // digit, or with و and a digit (و15), or it may be a number word.
 func (a *analysis) mayBeNumber(i int) bool {
 	t := &a.toks[i]
-	c := a.fields[t.field].lower[t.ls]
+	c := t.c0 // the first lower-cased byte
 	return c-'0' <= 9 || numberWordFilter.has(t.hash) || c == 0xD9 && a.wawDigits(t)
 }
 
