@@ -126,7 +126,11 @@ type rule struct {
 	// ranks holds, for a rule of many terms, each of terms with its index
 	// there, sorted by term id (nil for a rule of few terms): evidence
 	// reads the rule's terms that occurred from the article's side.
-	ranks    []termRank
+	ranks []termRank
+	// termBits has a bit set for each of terms, over term ids, when ranks
+	// is set: most touched terms are not the rule's, and are passed over
+	// without a search.
+	termBits []uint64
 	gate     []int32   // terms and the terms computed arguments can take: one must occur when gated
 	gated    bool      // evaluate only when one of terms occurred
 	slow     *SlowRule // the rule computes terms from the article
@@ -294,6 +298,9 @@ func (c *Compiler) Add(spec RuleSpec) error {
 	c.rs.usesLang = c.rs.usesLang || fp.usesLang
 	r.terms = p.terms
 	r.ranks = termRanks(r.terms)
+	if r.ranks != nil {
+		r.termBits = setBits([][]int32{r.terms}, int(slices.Max(r.terms))+1)[0]
+	}
 	r.gate = p.terms
 	for _, t := range p.gate {
 		if !slices.Contains(r.gate, t) {

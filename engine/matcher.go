@@ -170,7 +170,16 @@ func (m *matcher) tryWord(a *analysis, i int, sl *firstWordSlot) {
 		return
 	}
 	c0 := a.toks[i+1].c0
-	k, _ := slices.BinarySearchFunc(rest, c0, func(c termCand, c0 byte) int { return cmp.Compare(c.nf.c0, c0) })
+	// The first term whose next byte is c0 or after: most words have few
+	// such terms, read in order; a common word's many are searched.
+	k := 0
+	if len(rest) > 8 {
+		k, _ = slices.BinarySearchFunc(rest, c0, func(c termCand, c0 byte) int { return cmp.Compare(c.nf.c0, c0) })
+	} else {
+		for k < len(rest) && rest[k].nf.c0 < c0 {
+			k++
+		}
+	}
 	for ; k < len(rest) && rest[k].nf.c0 == c0; k++ {
 		m.tryOne(a, i, rest[k].id, rest[k].nf)
 	}

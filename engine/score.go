@@ -473,6 +473,9 @@ func (s *Scorer) ruleTerms(r *rule) []int32 {
 	}
 	ranks := s.rankBuf[:0]
 	for _, t := range a.touched {
+		if int(t>>6) >= len(r.termBits) || r.termBits[t>>6]&(1<<(t&63)) == 0 {
+			continue
+		}
 		if i, ok := slices.BinarySearchFunc(r.ranks, t, func(x termRank, t int32) int { return int(x.id - t) }); ok {
 			ranks = append(ranks, r.ranks[i])
 		}
