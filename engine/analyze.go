@@ -236,31 +236,15 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 	k0 := len(toks)
 	k := k0
 	toks = toks[:cap(toks)]
-	// tokenRune reports whether the rune at i (not ASCII) belongs in
-	// tokens, its lower case and its length.
-	tokenRune := func(i int) (tok bool, l rune, size int) {
-		var r rune
-		r, size = utf8.DecodeRuneInString(s[i:])
-		if r < runeTableEnd {
-			e := &runeTable[r]
-			return e.token, e.lower, size
-		}
-		if isTokenRune(r) {
-			return true, unicode.ToLower(r), size
-		}
-		return false, 0, size
-	}
 	for i := 0; i < n; {
-		// Skip the separators.
-		for i < n {
-			if c := s[i]; c < utf8.RuneSelf {
-				if asciiLower[c] != 0 {
-					break
-				}
+		// Skip the separators. asciiLower is 0 for the bytes of other
+		// characters too: those are looked at only then.
+		for i < n && asciiLower[s[i]] == 0 {
+			if s[i] < utf8.RuneSelf {
 				i++
 				continue
 			}
-			tok, _, size := tokenRune(i)
+			tok, _, size := tokenRune(s[i:])
 			if tok {
 				break
 			}
@@ -272,18 +256,16 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 		start := i
 		var h uint64
 		for i < n {
-			c := s[i]
-			if c < utf8.RuneSelf {
-				l := asciiLower[c]
-				if l == 0 {
-					break
-				}
+			if l := asciiLower[s[i]]; l != 0 {
 				lower[i] = l
 				h = hashStep(h, l)
 				i++
 				continue
 			}
-			tok, l, size := tokenRune(i)
+			if s[i] < utf8.RuneSelf {
+				break
+			}
+			tok, l, size := tokenRune(s[i:])
 			if !tok {
 				break
 			}
@@ -303,6 +285,20 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 	f.lower = lower
 	a.toks = toks[:k]
 	return true
+}
+
+// tokenRune reports whether the rune s starts with (not ASCII) belongs in
+// tokens, its lower case and its length.
+func tokenRune(s string) (tok bool, lower rune, size int) {
+	r, size := utf8.DecodeRuneInString(s)
+	if r < runeTableEnd {
+		e := &runeTable[r]
+		return e.token, e.lower, size
+	}
+	if isTokenRune(r) {
+		return true, unicode.ToLower(r), size
+	}
+	return false, 0, size
 }
 
 // runeTable holds, for the runes of two bytes or fewer, whether they
