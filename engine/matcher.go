@@ -52,6 +52,13 @@ type matcher struct {
 	// csExact's terms under their first word lower-cased, found the same
 	// way; the case-kept text is compared after.
 	exactTab, csTab firstWordTable
+	// prefixTab, arExactTab and arPrefixTab hold prefix's, arExact's and
+	// arPrefix's entries the same way, found by the running hash of a
+	// token's first bytes, or of what follows its proclitics.
+	prefixTab, arExactTab, arPrefixTab firstWordTable
+	// csFilter is a small bit filter over csTab's words: most tokens that
+	// pass filter are not case-sensitive words, and need no probe.
+	csFilter [16]uint64
 	// next[id] tells try, from the token after the first word, whether
 	// term id can match there before rest reads it (nextFilter).
 	next []nextFilter
@@ -275,6 +282,13 @@ func newMatcher(terms []term) *matcher {
 		}
 	}
 	m.csTab = newFirstWordTable(csLower, m.next)
+	for w := range csLower {
+		b := mix(hashWord([]byte(w))) >> 54
+		m.csFilter[b>>6] |= 1 << (b & 63)
+	}
+	m.prefixTab = newFirstWordTable(m.prefix, m.next)
+	m.arExactTab = newFirstWordTable(m.arExact, m.next)
+	m.arPrefixTab = newFirstWordTable(m.arPrefix, m.next)
 	// About 32 filter bits per word keeps false positives near 3%.
 	size := 1024
 	for size < words*32 {
@@ -316,6 +330,13 @@ func (m *matcher) setBit(h uint64) {
 	m.filter[h>>6] |= 1 << (h & 63)
 }
 
+// csMaybe reports whether h may be the hash of a case-sensitive exact word
+// lower-cased.
+func (m *matcher) csMaybe(h uint64) bool {
+	b := mix(h) >> 54
+	return m.csFilter[b>>6]&(1<<(b&63)) != 0
+}
+
 func (m *matcher) maybe(h uint64) bool {
 	h = mix(h) >> 20 & m.mask
 	return m.filter[h>>6]&(1<<(h&63)) != 0
@@ -345,7 +366,9 @@ func (m *matcher) scan(a *analysis) {
 			for j, c := range key[:min(len(key), maxLen)] {
 				h = hashStep(h, c)
 				if lens&(1<<(j+1)) != 0 && m.maybe(h) {
-					m.try(a, i, m.prefix[string(key[:j+1])])
+					if sl := m.prefixTab.get(h, key[:j+1]); sl != nil {
+						m.tryWord(a, i, sl)
+					}
 				}
 			}
 		}
@@ -360,7 +383,7 @@ func (m *matcher) scan(a *analysis) {
 		if hasAr && c0 >= 0xD8 && c0 <= 0xD9 {
 			m.scanArabic(a, i)
 		}
-		if hasCSExact && inFilter {
+		if hasCSExact && inFilter && m.csMaybe(tk.hash) {
 			if sl := m.csTab.get(tk.hash, a.lowerTok(i)); sl != nil {
 				raw := a.rawTok(i)
 				for _, c := range sl.cands {
@@ -413,16 +436,26 @@ func (m *matcher) scanArabic(a *analysis, i int) {
 	}
 	for mask := arabicRests(key); mask != 0; mask &= mask - 1 {
 		rest := key[bits.TrailingZeros16(mask):]
-		if ids, ok := m.arExact[string(rest)]; ok {
-			m.try(a, i, ids)
-		}
+		// The running hash of rest at each length is the hash of that
+		// prefix of it.
+		var h uint64
+		k := 0
 		for _, n := range m.arPrefixLens {
 			if n > len(rest) {
 				break
 			}
-			if ids, ok := m.arPrefix[string(rest[:n])]; ok {
-				m.try(a, i, ids)
+			for ; k < n; k++ {
+				h = hashStep(h, rest[k])
 			}
+			if sl := m.arPrefixTab.get(h, rest[:n]); sl != nil {
+				m.tryWord(a, i, sl)
+			}
+		}
+		for ; k < len(rest); k++ {
+			h = hashStep(h, rest[k])
+		}
+		if sl := m.arExactTab.get(h, rest); sl != nil {
+			m.tryWord(a, i, sl)
 		}
 	}
 }
