@@ -33,9 +33,10 @@ type Scorer struct {
 	stamp uint32
 	mark  []uint32 // mark[rule] == stamp: rule is a candidate
 	cand  []int32
-	// ruleBuf and rankBuf are ruleTerms' buffers.
+	// ruleBuf and rankBuf are ruleTerms' buffers, evOrder evidence's.
 	ruleBuf []int32
 	rankBuf []termRank
+	evOrder []int32
 	// snips caches the snippets of this article by position and length:
 	// rules that share a term share its snippets. With LazySnippets,
 	// snipAt indexes artSnips.spans the same way, and lazyBlock holds the
@@ -318,34 +319,34 @@ func (s *Scorer) evidence(r *rule) []Evidence {
 		return s.evidenceHook(s, r)
 	}
 	// A rule of lexicons has hundreds of terms of which a few occur: the
-	// list has room for those that occurred, not for every term.
-	occurred := s.ruleTerms(r)
-	n := len(occurred)
-	var ev []Evidence
-	for _, t := range occurred {
-		if e := s.termEvidence(t, r.drop); e != nil {
-			if ev == nil {
-				ev = s.evidenceList(n)
-			}
-			ev = append(ev, *e)
+	// list has room for those that occurred, not for every term. The
+	// terms' evidence is ordered by first position through indexes, and
+	// each Evidence (large) is copied once.
+	order := s.evOrder[:0]
+	for _, t := range s.ruleTerms(r) {
+		if i := s.termEvidence(t, r.drop); i >= 0 {
+			order = append(order, i)
 		}
 	}
-	if len(ev) > 1 {
-		slices.SortStableFunc(ev, func(x, y Evidence) int { return x.Positions[0] - y.Positions[0] })
+	s.evOrder = order
+	if len(order) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(order, func(x, y int32) int { return s.evs[x].Positions[0] - s.evs[y].Positions[0] })
+	ev := s.evidenceList(len(order))
+	for _, i := range order {
+		ev = append(ev, s.evs[i])
 	}
 	return ev
 }
 
-// termEvidence returns the Evidence of term t for a rule that ignores the
-// occurrences with the flags in drop, or nil when none is left; built on
-// first use in the article.
-func (s *Scorer) termEvidence(t int32, drop uint8) *Evidence {
+// termEvidence returns the index in s.evs of the Evidence of term t for a
+// rule that ignores the occurrences with the flags in drop, or -1 when
+// none is left; built on first use in the article.
+func (s *Scorer) termEvidence(t int32, drop uint8) int32 {
 	k := int(t)*4 + dropIndex(drop)
 	if s.evMark[k] == s.stamp {
-		if i := s.evAt[k]; i >= 0 {
-			return &s.evs[i]
-		}
-		return nil
+		return s.evAt[k]
 	}
 	s.evMark[k] = s.stamp
 	s.evAt[k] = -1
@@ -360,7 +361,7 @@ func (s *Scorer) termEvidence(t int32, drop uint8) *Evidence {
 			}
 		}
 		if n == 0 {
-			return nil
+			return -1
 		}
 	}
 	e := Evidence{Term: s.rs.terms[t].src, Count: n, Positions: s.ints(n)}
@@ -374,7 +375,7 @@ func (s *Scorer) termEvidence(t int32, drop uint8) *Evidence {
 	s.snippetsOf(&e, e.Positions, len(s.rs.terms[t].words))
 	s.evAt[k] = int32(len(s.evs))
 	s.evs = append(s.evs, e)
-	return &s.evs[len(s.evs)-1]
+	return s.evAt[k]
 }
 
 // evidenceList returns an empty list with room for n, carved from a block
