@@ -109,7 +109,10 @@ func (s *Scorer) snippetsOf(e *Evidence, positions []int, words int) {
 		return
 	}
 	if s.artSnips == nil {
-		s.artSnips = &articleSnippets{fields: [2]string{a.fields[fieldTitle].orig, a.fields[fieldBody].orig}}
+		// Room for a matched article's usual snippets in one allocation
+		// each, not a growth per few snippets.
+		s.artSnips = &articleSnippets{fields: [2]string{a.fields[fieldTitle].orig, a.fields[fieldBody].orig},
+			spans: make([]snippetSpan, 0, 32), cut: make([]string, 0, 32)}
 	}
 	art := s.artSnips
 	l := s.lazyList()
