@@ -57,12 +57,13 @@ func internalHelpers() []expr.Option {
 		expr.Function("__count", func(p ...any) (any, error) { e := envOf(p); return len(e.setPositions(p[1].(int))), nil }, new(func(any, int) int)),
 		expr.Function("__in_title", func(p ...any) (any, error) { return envOf(p).inTitleSet(p[1].(int)), nil }, new(func(any, int) bool)),
 		expr.Function("__near", func(p ...any) (any, error) {
-			e := envOf(p)
-			return e.near(e.setPositions(p[1].(int)), e.setPositions(p[2].(int)), p[3].(int)), nil
+			e, n := envOf(p), p[3].(int)
+			a, b := e.pairPositions(p[1].(int), p[2].(int), -n, n)
+			return e.near(a, b, n), nil
 		}, new(func(any, int, int, int) bool)),
 		expr.Function("__same_sentence", func(p ...any) (any, error) {
 			e := envOf(p)
-			return e.sameSentence(e.setPositions(p[1].(int)), e.setPositions(p[2].(int))), nil
+			return e.sameSentence(e.sentencePositions(p[1].(int), p[2].(int))), nil
 		}, new(func(any, int, int) bool)),
 		expr.Function("__numbers_near", func(p ...any) (any, error) {
 			e := envOf(p)
@@ -77,8 +78,9 @@ func internalHelpers() []expr.Option {
 			return e.countFlagged(e.setPositionsKeeping(p[1].(int), flagNegated|flagHedged), flagHedged), nil
 		}, new(func(any, int) int)),
 		expr.Function("__before", func(p ...any) (any, error) {
-			e := envOf(p)
-			return e.before(e.setPositions(p[1].(int)), e.setPositions(p[2].(int)), p[3].(int)), nil
+			e, n := envOf(p), p[3].(int)
+			a, b := e.pairPositions(p[1].(int), p[2].(int), 1, n)
+			return e.before(a, b, n), nil
 		}, new(func(any, int, int, int) bool)),
 		expr.Function("__in_lead", func(p ...any) (any, error) {
 			e := envOf(p)
@@ -218,14 +220,16 @@ func (r *runEnv) bind() {
 	}
 	r.DistinctID = func(id int) int { return e.distinct(e.termHits(e.a.occurring(e.rs, id))) }
 	r.InLeadID = func(id, k int) bool { return e.inLead(e.setPositions(id), k) }
-	r.SameSentenceID = func(a, b int) bool { return e.sameSentence(e.setPositions(a), e.setPositions(b)) }
+	r.SameSentenceID = func(a, b int) bool { return e.sameSentence(e.sentencePositions(a, b)) }
 	r.NearID = func(pair, n int) bool {
 		a, b := unpairIDs(pair)
-		return e.near(e.setPositions(a), e.setPositions(b), n)
+		pa, pb := e.pairPositions(a, b, -n, n)
+		return e.near(pa, pb, n)
 	}
 	r.BeforeID = func(pair, n int) bool {
 		a, b := unpairIDs(pair)
-		return e.before(e.setPositions(a), e.setPositions(b), n)
+		pa, pb := e.pairPositions(a, b, 1, n)
+		return e.before(pa, pb, n)
 	}
 }
 

@@ -158,3 +158,70 @@ func (a *analysis) keptPositions(rs *RuleSet, id int, drop uint8) []int32 {
 	m.keptStamp[id], m.keptDrop[id], m.kept[id] = m.stamp, drop, span{int32(from), int32(to)}
 	return m.position[from:to:to]
 }
+
+// Pairs: near, before and same_sentence relate an occurrence of one set to
+// one of another. For a rule that drops some occurrences (polarity,
+// quotation), only those with a partner in the other set, every
+// occurrence counted, can matter; their flags are read, the others' are
+// not. The helpers then run on the kept ones as on the fully filtered
+// lists: an occurrence without a partner changes neither their answer nor
+// their events, since each walks both lists in order and steps past such
+// an occurrence without pairing it.
+
+// pairPositions returns the positions of sets ia and ib that count for
+// the rule, where only those of a within [lo, hi] tokens before one of b
+// (b - a in [lo, hi]), and those of b with such an a, are kept.
+func (e *Env) pairPositions(ia, ib, lo, hi int) ([]int32, []int32) {
+	a, b := e.a.union(e.rs, ia), e.a.union(e.rs, ib)
+	if e.drop == 0 || len(a) == 0 || len(b) == 0 {
+		return a, b
+	}
+	pa, pb := e.scratch[0][:0], e.scratch[1][:0]
+	j := 0
+	for _, p := range a {
+		for j < len(b) && int(b[j]) < int(p)+lo {
+			j++
+		}
+		if j < len(b) && int(b[j]) <= int(p)+hi && e.kept(p) {
+			pa = append(pa, p)
+		}
+	}
+	i := 0
+	for _, p := range b {
+		for i < len(a) && int(a[i]) < int(p)-hi {
+			i++
+		}
+		if i < len(a) && int(a[i]) <= int(p)-lo && e.kept(p) {
+			pb = append(pb, p)
+		}
+	}
+	e.scratch[0], e.scratch[1] = pa, pb
+	return pa, pb
+}
+
+// sentencePositions returns the positions of sets ia and ib that count
+// for the rule, where only those in a sentence that holds an occurrence of
+// the other set are kept.
+func (e *Env) sentencePositions(ia, ib int) ([]int32, []int32) {
+	a, b := e.a.union(e.rs, ia), e.a.union(e.rs, ib)
+	if e.drop == 0 || len(a) == 0 || len(b) == 0 {
+		return a, b
+	}
+	sent := e.a.sentenceIDs()
+	pa, pb := e.scratch[0][:0], e.scratch[1][:0]
+	keep := func(out, x, y []int32) []int32 {
+		j := 0
+		for _, p := range x {
+			for j < len(y) && sent[y[j]] < sent[p] {
+				j++
+			}
+			if j < len(y) && sent[y[j]] == sent[p] && e.kept(p) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	pa, pb = keep(pa, a, b), keep(pb, b, a)
+	e.scratch[0], e.scratch[1] = pa, pb
+	return pa, pb
+}

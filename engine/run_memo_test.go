@@ -2,7 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -121,5 +123,84 @@ func TestEvidenceOfManyTerms(t *testing.T) {
 	want := []string{"Mosul@[1]", "Islamic State@[2]", "islamic@[2]", "filler07@[6 7]"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("evidence %v, want %v", got, want)
+	}
+}
+
+// TestPairPruning holds near, before and same_sentence on the occurrences
+// that have a partner (pairPositions, sentencePositions) to their answers
+// and events on every kept occurrence, for rules that drop negated,
+// hedged or quoted occurrences, on random text full of cues.
+func TestPairPruning(t *testing.T) {
+	lex := map[string][]string{
+		"a": {"alpha", "gamma"},
+		"b": {"beta", "gamma", "delta"},
+		"c": {"epsilon"},
+	}
+	rs := compile(t, lex, `mentions(lex.a) && mentions(lex.b) && mentions(lex.c)`)
+	// The rule's sets, found by their terms.
+	var ids []int
+	for _, name := range []string{"a", "b", "c"} {
+		for id, set := range rs.sets {
+			var srcs []string
+			for _, term := range set {
+				srcs = append(srcs, rs.terms[term].src)
+			}
+			want := slices.Clone(lex[name])
+			slices.Sort(srcs)
+			slices.Sort(want)
+			if slices.Equal(srcs, want) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) != 3 {
+		t.Fatalf("sets of the lexicons: %v", ids)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	texts := randomTexts(r, 300, 60, "alpha ", "beta ", "gamma ", "delta ", "epsilon ", "not ", "may ", "no ", "said ",
+		"\"", ". ", ", ", "the ", "troops ", "\n\n", "denied ")
+	s := rs.NewScorer()
+	for _, text := range texts {
+		s.Score(Article{Body: text})
+		e := &s.env.Env
+		for _, drop := range []uint8{flagNegated | flagHedged, flagQuoted, flagNegated | flagHedged | flagQuoted} {
+			e.drop = drop
+			for _, x := range ids {
+				for _, y := range ids {
+					for _, n := range []int{-1, 0, 1, 2, 5} {
+						type run struct {
+							ok     bool
+							events []int32
+						}
+						do := func(f func() bool) run {
+							e.events = e.events[:0]
+							ok := f()
+							return run{ok, slices.Clone(e.events)}
+						}
+						full := func(f func(a, b []int32) bool) run {
+							a := slices.Clone(e.setPositions(x))
+							b := slices.Clone(e.setPositions(y))
+							return do(func() bool { return f(a, b) })
+						}
+						checks := []struct {
+							name      string
+							got, want run
+						}{
+							{"near", do(func() bool { a, b := e.pairPositions(x, y, -n, n); return e.near(a, b, n) }),
+								full(func(a, b []int32) bool { return e.near(a, b, n) })},
+							{"before", do(func() bool { a, b := e.pairPositions(x, y, 1, n); return e.before(a, b, n) }),
+								full(func(a, b []int32) bool { return e.before(a, b, n) })},
+							{"same_sentence", do(func() bool { return e.sameSentence(e.sentencePositions(x, y)) }),
+								full(func(a, b []int32) bool { return e.sameSentence(a, b) })},
+						}
+						for _, c := range checks {
+							if !reflect.DeepEqual(c.got, c.want) {
+								t.Fatalf("%q drop %b sets %d %d n %d: %s pruned %+v, filtered %+v", text, drop, x, y, n, c.name, c.got, c.want)
+							}
+						}
+					}
+				}
+			}
+		}
 	}
 }
