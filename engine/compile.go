@@ -100,6 +100,7 @@ type Env struct {
 	rs      *RuleSet
 	scratch [3][]int32
 	hitBuf  []termHit
+	occBuf  []occ // matched's
 	// drop holds the token flags whose occurrences the rule being
 	// evaluated ignores (flagNegated|flagHedged, flagQuoted).
 	drop uint8

@@ -283,52 +283,52 @@ func (e *Env) matched(hits []termHit) []string {
 	if len(hits) == 0 {
 		return out
 	}
-	type occ struct {
-		pos, end int32
-		first    *termWord
-	}
-	var occs []occ
+	occs := e.occBuf[:0]
 	for _, h := range hits {
 		for _, p := range h.pos {
 			occs = append(occs, occ{p, p + int32(h.words) - 1, h.first})
 		}
 	}
+	e.occBuf = occs
 	slices.SortFunc(occs, func(x, y occ) int {
 		if x.pos != y.pos {
 			return int(x.pos - y.pos)
 		}
 		return int(y.end - x.end)
 	})
-	seen := map[string]bool{}
+	var seen formSet
 	last := int32(-1)
 	for _, o := range occs {
 		if o.pos <= last {
 			continue
 		}
 		last = o.end
-		fi, s, en := e.a.origSpan(int(o.pos), int(min(o.end, int32(len(e.a.toks)-1))))
-		orig := e.a.fields[fi].orig[s:en]
 		if o.pos == o.end && (o.first == nil || o.first.arBase == "") {
 			// One token: its lower-cased text is the key the general way
 			// computes (normalised, lower-cased, no space inside), read
-			// without building it.
+			// without building it, and before the form is looked for.
 			lt := e.a.lowerTok(int(o.pos))
-			if seen[string(lt)] || orig == "" {
+			if seen.has(lt) {
 				continue
 			}
-			seen[string(lt)] = true
-			out = append(out, orig)
+			fi, s, en := e.a.origSpan(int(o.pos), int(o.pos))
+			if orig := e.a.fields[fi].orig[s:en]; orig != "" {
+				seen.add(string(lt))
+				out = append(out, orig)
+			}
 			continue
 		}
+		fi, s, en := e.a.origSpan(int(o.pos), int(min(o.end, int32(len(e.a.toks)-1))))
+		orig := e.a.fields[fi].orig[s:en]
 		if o.first != nil && o.first.arBase != "" {
 			orig = e.a.arabicForm(int(o.pos), o.first, s, orig)
 		}
 		form := collapseSpace(orig)
 		key := lowerString(Normalize(form))
-		if form == "" || seen[key] {
+		if form == "" || seen.has([]byte(key)) {
 			continue
 		}
-		seen[key] = true
+		seen.add(key)
 		out = append(out, form)
 	}
 	return out
@@ -377,4 +377,44 @@ func (e *Env) numbersNear(pos []int32, n int) []float64 {
 		}
 	}
 	return out
+}
+
+// occ is an occurrence for matched: its first and last token, and the
+// term's first word.
+type occ struct {
+	pos, end int32
+	first    *termWord
+}
+
+// formSet is the set of the keys of the forms matched has given: a list,
+// since an article's forms of one set are few, and a map from sixteen on.
+type formSet struct {
+	list []string
+	m    map[string]bool
+}
+
+func (f *formSet) has(k []byte) bool {
+	if f.m != nil {
+		return f.m[string(k)]
+	}
+	for _, s := range f.list {
+		if s == string(k) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *formSet) add(k string) {
+	if f.m == nil && len(f.list) < 16 {
+		f.list = append(f.list, k)
+		return
+	}
+	if f.m == nil {
+		f.m = make(map[string]bool, 32)
+		for _, s := range f.list {
+			f.m[s] = true
+		}
+	}
+	f.m[k] = true
 }
