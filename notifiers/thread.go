@@ -64,16 +64,22 @@ func (d *Dispatcher) notifyThread(ctx, rctx context.Context, it store.OutboxItem
 		return retry, false, err
 	}
 	s := a.Story
+	// The earlier alerts are looked at before the thread: an earlier
+	// alert delivered meanwhile saved the thread before its delivery was
+	// recorded, so once none is pending the thread read next is the one it
+	// opened. The other order lets a reply read "no thread" just before
+	// the root is saved, then "nothing pending" just after it is
+	// delivered, and post a second full message.
+	next, blocked, err := tob.StoryBlocker(ctx, s.ID, it.Notifier, s.Position)
+	if err != nil {
+		return true, false, err
+	}
 	th, found, err := tob.StoryThread(ctx, s.ID, it.Notifier)
 	if err != nil {
 		return true, false, err
 	}
 	if found && th.RootAlertID == a.ID {
 		return false, false, nil // posted before the delivery was recorded
-	}
-	next, blocked, err := tob.StoryBlocker(ctx, s.ID, it.Notifier, s.Position)
-	if err != nil {
-		return true, false, err
 	}
 	if blocked {
 		at := d.o.Now()
