@@ -117,7 +117,7 @@ func callNeeds(x *ast.CallNode) *need {
 func (nd *need) holds(a *analysis, rs *RuleSet) bool {
 	switch nd.op {
 	case needSet:
-		return len(a.occurring(rs, int(nd.set))) > 0
+		return a.anyOccurred(rs, int(nd.set))
 	case needAll:
 		for _, k := range nd.kids {
 			if !k.holds(a, rs) {

@@ -114,6 +114,31 @@ func (a *analysis) occurring(rs *RuleSet, id int) []int32 {
 	return m.terms[from:len(m.terms):len(m.terms)]
 }
 
+// anyOccurred reports whether a term of set id occurred: occurring's
+// answer when it is known, else found by stopping at the first such term
+// (gating asks this of many sets that no helper reads after).
+func (a *analysis) anyOccurred(rs *RuleSet, id int) bool {
+	m := &a.memo
+	if m.occStamp[id] == m.stamp {
+		return m.occ[id].to > m.occ[id].from
+	}
+	set := rs.sets[id]
+	if bits := rs.setBits[id]; bits != nil && len(a.touched) < len(set) {
+		for _, t := range a.touched {
+			if bits[t>>6]&(1<<(t&63)) != 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, t := range set {
+		if len(a.hits[t]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // union returns the sorted, distinct start positions of the terms of set
 // id, every occurrence counted. The slice must not be changed.
 func (a *analysis) union(rs *RuleSet, id int) []int32 {
