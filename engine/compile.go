@@ -100,7 +100,8 @@ type Env struct {
 	rs      *RuleSet
 	scratch [3][]int32
 	hitBuf  []termHit
-	occBuf  []occ // matched's
+	occBuf  []occ    // matched's
+	numBuf  []number // numbersNear's
 	// drop holds the token flags whose occurrences the rule being
 	// evaluated ignores (flagNegated|flagHedged, flagQuoted).
 	drop uint8

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"math"
+	"slices"
 )
 
 // number is a count written in the article and the tokens it spans.
@@ -194,6 +195,79 @@ func (a *analysis) numbers() []number {
 		i += n
 	}
 	return a.nums
+}
+
+// numbersAround appends to out, in token order, the numbers of the article
+// (those numbers returns) whose tokens come within n tokens of one of the
+// sorted positions pos, reading only the text around them.
+//
+// numbers reads the article from its first token, greedily, and a number
+// spans only tokens that may be numbers and the words that join them
+// (spanWord); any other token is a barrier no number starts at or
+// crosses, so the greedy reading passes through the token after it. A
+// reading started there finds the numbers the whole reading finds from
+// there on. Each window around the positions is read from the first such
+// token before it.
+func (a *analysis) numbersAround(pos []int32, n int, out []number) []number {
+	if a.numsDone {
+		for _, num := range a.nums {
+			if num.near(pos, n) {
+				out = append(out, num)
+			}
+		}
+		return out
+	}
+	last := int32(-1) // the start of the last number appended
+	for k := 0; k < len(pos); {
+		// A window: the positions whose reaches overlap or touch.
+		lo, hi := int(pos[k])-n, int(pos[k])+n
+		for k++; k < len(pos) && int(pos[k])-n <= hi+1; k++ {
+			hi = int(pos[k]) + n
+		}
+		lo = max(lo, 0)
+		i := lo
+		for i > 0 && !a.barrier(i-1) {
+			i--
+		}
+		for i < len(a.toks) && i <= hi {
+			if !a.mayBeNumber(i) {
+				i++
+				continue
+			}
+			v, m, ok := a.numberAt(i)
+			if !ok {
+				i++
+				continue
+			}
+			if int32(i) > last && i+m-1 >= lo && a.isCount(i, i+m-1, a.digitsOf(i) != nil) {
+				out = append(out, number{pos: int32(i), end: int32(i + m - 1), value: v})
+				last = int32(i)
+			}
+			i += m
+		}
+	}
+	return out
+}
+
+// near reports whether a position of pos (sorted) is within n tokens of
+// the number.
+func (num number) near(pos []int32, n int) bool {
+	j, _ := slices.BinarySearch(pos, num.pos-int32(n))
+	return j < len(pos) && int(pos[j]) <= int(num.end)+n
+}
+
+// barrier reports whether token i can be no part of a number: it may not
+// be a number itself, and is none of the words that join numbers.
+func (a *analysis) barrier(i int) bool {
+	if a.mayBeNumber(i) {
+		return false
+	}
+	switch w := a.lowerTok(i); string(w) {
+	case "and", "hundred", "thousand", "million", "billion":
+		return false
+	default:
+		return !arAshar[string(w)]
+	}
 }
 
 // digitsOf returns the digits of token i, without a leading و (و15), or nil

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"math"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"unicode/utf8"
 )
@@ -369,7 +371,58 @@ func FuzzNumbers(f *testing.F) {
 		if utf8.ValidString(body) && a.numbers() == nil && len(a.nums) != 0 {
 			t.Fatal("numbers() not stable")
 		}
+		checkAround(t, title, body, rand.New(rand.NewPCG(uint64(len(title)), uint64(len(body)))))
 	})
+}
+
+// checkAround checks that numbersAround, reading only around positions,
+// finds the numbers near them that numbers() finds reading everything,
+// for a few random position sets and reaches.
+func checkAround(t *testing.T, title, body string, r *rand.Rand) {
+	t.Helper()
+	var whole analysis
+	whole.reset(title, body, 0, true)
+	all := whole.numbers()
+	if len(whole.toks) == 0 {
+		return
+	}
+	for range 8 {
+		var pos []int32
+		for range 1 + r.IntN(4) {
+			pos = append(pos, int32(r.IntN(len(whole.toks))))
+		}
+		slices.Sort(pos)
+		pos = slices.Compact(pos)
+		n := r.IntN(8)
+		var want []number
+		for _, num := range all {
+			if num.near(pos, n) {
+				want = append(want, num)
+			}
+		}
+		var part analysis
+		part.reset(title, body, 0, true)
+		got := part.numbersAround(pos, n, nil)
+		if part.numsDone {
+			t.Fatal("numbersAround read the whole article")
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q %q: numbers within %d of %v: read around %+v, read whole %+v", title, body, n, pos, got, want)
+		}
+	}
+}
+
+// TestNumbersAround runs checkAround on random texts of number words,
+// digits and the words that join or stop them.
+func TestNumbersAround(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	texts := randomTexts(r, 400, 40, "one ", "hundred ", "and ", "fifty ", "thousand ", "million ", "twenty-five ", "1,200 ", "2.5 ",
+		"5-10 ", "2014 ", "between ", "killed ", "people ", "aged ", "the ", ". ", ", ", "خمسة ", "عشر ", "وعشرون ", "ألف ", "و15 ",
+		"dozens ", "$", "% ", "No. ", "\n", "arrested ", "a ", "hundreds ")
+	for _, body := range texts {
+		checkAround(t, "", body, r)
+	}
+	checkAround(t, "Five hundred and twelve", "arrested one hundred and fifty thousand", r)
 }
 
 // BenchmarkNumbers measures numbers() alone on the generated articles, whose

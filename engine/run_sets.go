@@ -364,8 +364,9 @@ func (e *Env) numbersNear(pos []int32, n int) []float64 {
 	if n < 0 || len(pos) == 0 {
 		return out
 	}
+	e.numBuf = e.a.numbersAround(pos, n, e.numBuf[:0])
 	j := 0
-	for _, num := range e.a.numbers() {
+	for _, num := range e.numBuf {
 		for j < len(pos) && int(pos[j]) < int(num.pos)-n {
 			j++
 		}
