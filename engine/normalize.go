@@ -3,6 +3,7 @@ package engine
 import (
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -30,9 +31,12 @@ type normText struct {
 	// and differs from it; nil otherwise (s is the original text, every
 	// byte where it was). See normSeg.
 	segs []normSeg
-	// buf and segBuf keep their memory from one build to the next: s is a
-	// copy of buf, and segs is read only while the article is scored, so
-	// a Scorer allocates them once.
+	// buf and segBuf keep their memory from one build to the next, so a
+	// Scorer allocates them once. When the text changed, s is buf's bytes
+	// (not a copy): it and every substring of it hold only until the next
+	// build, which rewrites them. Nothing of s outlives the article being
+	// scored: results carry the original text, and what outlives the
+	// article (matched forms, snippets) is cut from the original.
 	buf    []byte
 	segBuf []normSeg
 }
@@ -136,7 +140,7 @@ func (n *normText) build(orig string, track bool) {
 	if out == nil {
 		return
 	}
-	n.s = string(out)
+	n.s = unsafe.String(unsafe.SliceData(out), len(out))
 	n.buf = out
 	if track {
 		if len(segs) == 0 {
