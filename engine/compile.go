@@ -96,12 +96,13 @@ type Env struct {
 	Words     int                 `expr:"words"`
 	Lex       map[string][]string `expr:"lex"`
 
-	a       *analysis
-	rs      *RuleSet
-	scratch [3][]int32
-	hitBuf  []termHit
-	occBuf  []occ    // matched's
-	numBuf  []number // numbersNear's
+	a         *analysis
+	rs        *RuleSet
+	scratch   [3][]int32
+	hitBuf    []termHit
+	occBuf    []occ    // matched's
+	hitPosBuf []int32  // termHits's
+	numBuf    []number // numbersNear's
 	// drop holds the token flags whose occurrences the rule being
 	// evaluated ignores (flagNegated|flagHedged, flagQuoted).
 	drop uint8

@@ -240,24 +240,27 @@ type termHit struct {
 // analysis.occurring), its occurrences that count.
 func (e *Env) termHits(set []int32) []termHit {
 	out := e.hitBuf[:0]
+	// The kept occurrences are carved from one buffer: the hits are read
+	// by the caller before the next call.
+	keptBuf := e.hitPosBuf[:0]
 	for _, t := range set {
 		h := e.a.hits[t]
 		if len(h) == 0 {
 			continue
 		}
 		if e.drop != 0 {
-			var kept []int32
+			from := len(keptBuf)
 			for _, p := range h {
 				if e.kept(p) {
-					kept = append(kept, p)
+					keptBuf = append(keptBuf, p)
 				}
 			}
-			h = kept
+			h = keptBuf[from:len(keptBuf):len(keptBuf)]
 		}
 		tm := &e.rs.terms[t]
 		out = append(out, termHit{words: len(tm.words), first: &tm.words[0], pos: h})
 	}
-	e.hitBuf = out
+	e.hitBuf, e.hitPosBuf = out, keptBuf
 	return out
 }
 
