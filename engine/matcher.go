@@ -369,15 +369,24 @@ func (m *matcher) scan(a *analysis) {
 				m.tryWord(a, i, sl)
 			}
 		}
-		if lens != 0 && n >= minLen && m.prefixFirst[c0]&(1<<(min(n, maxLen)+1)-1) != 0 {
-			// The running hash at each length is the hash of that prefix.
-			key := a.lowerTok(i)
-			var h uint64
-			for j, c := range key[:min(len(key), maxLen)] {
-				h = hashStep(h, c)
-				if lens&(1<<(j+1)) != 0 && m.maybe(h) {
-					if sl := m.prefixTab.get(h, key[:j+1]); sl != nil {
-						m.tryWord(a, i, sl)
+		if n >= minLen {
+			// The lengths of the prefix words that start with the token's
+			// first byte and fit in it (below 64: longer ones are below).
+			if pl := m.prefixFirst[c0] & lens & (1<<(min(n, maxLen)+1) - 1); pl != 0 {
+				// The running hash at each length is the hash of that
+				// prefix.
+				key := a.lowerTok(i)
+				var h uint64
+				k := 0
+				for ; pl != 0; pl &= pl - 1 {
+					l := bits.TrailingZeros64(pl)
+					for ; k < l; k++ {
+						h = hashStep(h, key[k])
+					}
+					if m.maybe(h) {
+						if sl := m.prefixTab.get(h, key[:l]); sl != nil {
+							m.tryWord(a, i, sl)
+						}
 					}
 				}
 			}
