@@ -73,9 +73,20 @@ func AppendLead(dst []Span, text string, n int) (out []Span, complete bool) {
 	start := 0 // where the current sentence began, white space included
 	for i := 0; i < len(text); {
 		// Skip the bytes that can neither end a sentence nor begin a
-		// line break or terminator: nearly all of them.
-		for i < len(text) && !special[text[i]] {
-			i++
+		// line break or terminator: nearly all of them, and the lead
+		// bytes of the other characters that share one with those (most
+		// Arabic letters share 0xD8 with "؟").
+		for {
+			for i < len(text) && !special[text[i]] {
+				i++
+			}
+			if i < len(text) {
+				if nx := specialNext[text[i]]; nx != 0 && (i+1 >= len(text) || text[i+1] != nx) {
+					i++
+					continue
+				}
+			}
+			break
 		}
 		if i == len(text) {
 			break
@@ -127,6 +138,10 @@ var special = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// specialNext holds, for the special lead bytes, the byte that must follow
+// for a line break or terminator to begin there.
+var specialNext = [256]byte{0xC2: 0x85, 0xD8: 0x9F, 0xDB: 0x94, 0xE2: 0x80}
 
 // lineBreak returns the length of the line break at text[i:], or 0.
 func lineBreak(text string, i int) int {

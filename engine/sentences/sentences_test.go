@@ -348,8 +348,9 @@ func FuzzSplit(f *testing.F) {
 	})
 }
 
-// BenchmarkSplit splits a real 4.5 KB English article, and a dense
-// synthetic text of short sentences with abbreviations and quotes.
+// BenchmarkSplit splits a real 4.5 KB English article, a dense synthetic
+// text of short sentences with abbreviations and quotes, and Arabic text
+// (whose letters mostly share their lead byte with "؟").
 func BenchmarkSplit(b *testing.B) {
 	texts := []struct {
 		name string
@@ -357,6 +358,7 @@ func BenchmarkSplit(b *testing.B) {
 	}{
 		{"article", readSeed(b, "003.txt")},
 		{"dense", strings.Repeat("The U.S. Army said on Monday that 3.5 tons were seized. Gen. Smith told reporters “we will go on.” Then he left!\n", 45)},
+		{"arabic", strings.Repeat("أعلنت قيادة العمليات المشتركة اعتقال عشرة من عناصر داعش في محافظة الأنبار. هل انتهى الهجوم؟ قال مسؤول إن القوات تقدمت.\n", 30)},
 	}
 	for _, tt := range texts {
 		b.Run(tt.name, func(b *testing.B) {
