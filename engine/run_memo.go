@@ -1,6 +1,9 @@
 package engine
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // Run time: what the helpers ask of a term set, computed once per article.
 //
@@ -55,7 +58,8 @@ type setMemo struct {
 	terms     []int32
 	position  []int32
 
-	sorted     []int32 // the article's touched terms in id order, when sortedDone
+	bits       []uint64 // union's bit set over token positions, all zero between uses
+	sorted     []int32  // the article's touched terms in id order, when sortedDone
 	sortedDone bool
 }
 
@@ -91,14 +95,14 @@ func (a *analysis) occurring(rs *RuleSet, id int) []int32 {
 	}
 	set := rs.sets[id]
 	from := len(m.terms)
-	if bits := rs.setBits[id]; bits != nil && len(a.touched) < len(set) {
+	if member := rs.setBits[id]; member != nil && len(a.touched) < len(set) {
 		if !m.sortedDone {
 			m.sorted = append(m.sorted[:0], a.touched...)
 			slices.Sort(m.sorted)
 			m.sortedDone = true
 		}
 		for _, t := range m.sorted {
-			if bits[t>>6]&(1<<(t&63)) != 0 {
+			if member[t>>6]&(1<<(t&63)) != 0 {
 				m.terms = append(m.terms, t)
 			}
 		}
@@ -123,9 +127,9 @@ func (a *analysis) anyOccurred(rs *RuleSet, id int) bool {
 		return m.occ[id].to > m.occ[id].from
 	}
 	set := rs.sets[id]
-	if bits := rs.setBits[id]; bits != nil && len(a.touched) < len(set) {
+	if member := rs.setBits[id]; member != nil && len(a.touched) < len(set) {
 		for _, t := range a.touched {
-			if bits[t>>6]&(1<<(t&63)) != 0 {
+			if member[t>>6]&(1<<(t&63)) != 0 {
 				return true
 			}
 		}
@@ -153,12 +157,38 @@ func (a *analysis) union(rs *RuleSet, id int) []int32 {
 		return h[:len(h):len(h)]
 	}
 	from := len(m.position)
+	total := 0
 	for _, t := range occ {
-		m.position = append(m.position, a.hits[t]...)
+		total += len(a.hits[t])
 	}
-	u := sortDistinct(m.position[from:])
-	to := from + len(u)
-	m.position = m.position[:to]
+	if total <= 32 {
+		for _, t := range occ {
+			m.position = append(m.position, a.hits[t]...)
+		}
+		u := sortDistinct(m.position[from:])
+		m.position = m.position[:from+len(u)]
+	} else {
+		// Many occurrences: marked in a bit set over the tokens and read
+		// back in order, which costs less than sorting them.
+		if words := (len(a.toks) + 63) / 64; len(m.bits) < words {
+			m.bits = make([]uint64, words)
+		}
+		lo, hi := len(m.bits), 0
+		for _, t := range occ {
+			for _, p := range a.hits[t] {
+				w := int(p >> 6)
+				m.bits[w] |= 1 << (p & 63)
+				lo, hi = min(lo, w), max(hi, w)
+			}
+		}
+		for w := lo; w <= hi; w++ {
+			for b := m.bits[w]; b != 0; b &= b - 1 {
+				m.position = append(m.position, int32(w<<6+bits.TrailingZeros64(b)))
+			}
+			m.bits[w] = 0
+		}
+	}
+	to := len(m.position)
 	m.posStamp[id] = m.stamp
 	m.pos[id] = span{int32(from), int32(to)}
 	return m.position[from:to:to]

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -201,6 +202,46 @@ func TestPairPruning(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestUnionOfManyOccurrences checks union past the number of occurrences
+// it sorts, where it reads them from a bit set over the tokens: sorted,
+// distinct, each once, in an article of several hundred tokens, and the
+// bit set left clear for the next.
+func TestUnionOfManyOccurrences(t *testing.T) {
+	rs := compile(t, map[string][]string{"x": {"alpha", "alpha beta", "beta", "gamma"}}, `mentions(lex.x)`)
+	id := -1
+	for i, set := range rs.sets {
+		if len(set) == 4 {
+			id = i
+		}
+	}
+	if id < 0 {
+		t.Fatal("no set of four terms")
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	s := rs.NewScorer()
+	for round := range 20 {
+		words := []string{"alpha", "beta", "gamma", "delta", "the"}
+		var body []string
+		for range 50 + r.IntN(600) {
+			body = append(body, words[r.IntN(len(words))])
+		}
+		s.Score(Article{Body: strings.Join(body, " ")})
+		var want []int32
+		for i, w := range body {
+			if w != "delta" && w != "the" {
+				want = append(want, int32(i))
+			}
+		}
+		got := s.a.union(rs, id)
+		if !slices.Equal(got, want) {
+			t.Fatalf("round %d: union %v, want %v", round, got, want)
+		}
+		if slices.ContainsFunc(s.a.memo.bits, func(w uint64) bool { return w != 0 }) {
+			t.Fatalf("round %d: the bit set is not clear", round)
 		}
 	}
 }
