@@ -117,3 +117,49 @@ func shapeNamed(name string) shape {
 	}
 	panic("no shape " + name)
 }
+
+// TestNoEvidence checks that a Scorer with NoEvidence gives the matches,
+// scores and fields it gives without, and no evidence; and that summaries,
+// which read the evidence, keep it.
+func TestNoEvidence(t *testing.T) {
+	lex := map[string][]string{"places": {"Mosul", "Tal Afar"}, "groups": {"ISIS", "Daesh"}}
+	c, err := NewCompiler(lex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Add(RuleSpec{Name: "arrests", When: `mentions("arrest*") && mentions(lex.groups)`, Polarity: "asserted",
+		Score:  `distinct(lex.groups, lex.places)`,
+		Fields: []FieldSpec{{Name: "place", Expr: `matched(lex.places)`}, {Name: "n", Expr: `max(numbers_near("arrest*", 4))`}}}); err != nil {
+		t.Fatal(err)
+	}
+	rs := c.Finish()
+	arts := []Article{
+		{Title: "Forces arrest ISIS cell", Body: "Security forces arrested 160 ISIS suspects in Tal Afar and Mosul. Daesh did not resist."},
+		{Title: "Prices", Body: "Farmers said prices rose."},
+	}
+	plain, skip := rs.NewScorer(), rs.NewScorer()
+	plain.SummarySentences, skip.SummarySentences = -1, -1
+	skip.NoEvidence = true
+	for _, a := range arts {
+		want, got := plain.Score(a), skip.Score(a)
+		for i := range want.Matches {
+			want.Matches[i].Evidence = nil
+		}
+		if !reflect.DeepEqual(summarise(got), summarise(want)) || len(got.Matches) != len(want.Matches) {
+			t.Errorf("%q: NoEvidence gave %v, want %v", a.Title, summarise(got), summarise(want))
+		}
+		for _, m := range got.Matches {
+			if m.Evidence != nil {
+				t.Errorf("%q: %s has evidence %v", a.Title, m.Rule, m.Evidence)
+			}
+		}
+	}
+	if n := len(skip.Score(arts[0]).Matches); n != 1 {
+		t.Fatalf("%d matches, want 1", n)
+	}
+	summarised := rs.NewScorer()
+	summarised.NoEvidence = true
+	if res := summarised.Score(arts[0]); len(res.Matches) != 1 || len(res.Matches[0].Evidence) == 0 || len(res.Summary) == 0 {
+		t.Errorf("with a summary: matches %+v summary %v", res.Matches, res.Summary)
+	}
+}

@@ -72,6 +72,12 @@ type Scorer struct {
 	// snippets are not shown; leave it unset where Evidence.Snippets is
 	// read directly.
 	LazySnippets bool
+	// NoEvidence leaves Match.Evidence nil, for callers that read only
+	// which rules matched, with their scores and fields (a backtest's
+	// report, a reload's impact): building the evidence of every match
+	// is a tenth of scoring. It is ignored while summaries are made
+	// (SummarySentences >= 0), which read the evidence.
+	NoEvidence bool
 }
 
 // NewScorer returns a Scorer for rs.
@@ -166,7 +172,7 @@ func (s *Scorer) Score(art Article) Result {
 			Score:    score,
 			Severity: r.severity,
 			Labels:   r.spec.Labels,
-			Evidence: s.evidence(r),
+			Evidence: s.evidenceUnlessSkipped(r),
 			Notify:   r.spec.Notify,
 			Delivery: r.delivery,
 			Cooldown: r.spec.Cooldown,
@@ -338,6 +344,15 @@ func (s *Scorer) evidence(r *rule) []Evidence {
 		ev = append(ev, s.evs[i])
 	}
 	return ev
+}
+
+// evidenceUnlessSkipped is evidence(r), or nil with NoEvidence (and no
+// summary).
+func (s *Scorer) evidenceUnlessSkipped(r *rule) []Evidence {
+	if s.NoEvidence && s.SummarySentences < 0 {
+		return nil
+	}
+	return s.evidence(r)
 }
 
 // termEvidence returns the index in s.evs of the Evidence of term t for a

@@ -57,7 +57,8 @@ func cmdBacktest(ctx context.Context, args []string, std stdio) int {
 			return ew.err
 		}
 	}
-	opt := history.Options{Since: h.since, Until: h.now, Summaries: *format == "json"}
+	// The text report shows scores and fields, no evidence.
+	opt := history.Options{Since: h.since, Until: h.now, Summaries: *format == "json", NoEvidence: *format == "text"}
 	defer tuneGC()()
 	rep, err := history.Backtest(ctx, h.st, set.Rules, opt, each)
 	if err == nil && *format == "text" {

@@ -28,7 +28,8 @@ const benchArticles = 20000
 //
 //	read       store.Articles alone: the SQLite rows, one goroutine
 //	score      the articles in memory, scored on every core, no store
-//	backtest   Replay with one rule set, no summaries (backtest's text)
+//	backtest   Replay with one rule set as backtest's text report scores:
+//	           no summaries, no evidence
 //	classify   Replay as backtest --format json scores: every article summarised
 //	diff       Replay with two rule sets (diff, Impact)
 //
@@ -79,8 +80,8 @@ func BenchmarkReplay(b *testing.B) {
 		opt  Options
 		gc   int // GOGC while replaying; 0 leaves it
 	}{
-		{"backtest", []*engine.RuleSet{rs}, Options{}, 0},
-		{"backtest/gogc=400", []*engine.RuleSet{rs}, Options{}, 400},
+		{"backtest", []*engine.RuleSet{rs}, Options{NoEvidence: true}, 0},
+		{"backtest/gogc=400", []*engine.RuleSet{rs}, Options{NoEvidence: true}, 400},
 		{"classify/gogc=400", []*engine.RuleSet{rs}, Options{Summaries: true}, 400},
 		{"diff", []*engine.RuleSet{rs, rs}, Options{}, 0},
 		{"diff/gogc=400", []*engine.RuleSet{rs, rs}, Options{}, 400},
@@ -148,8 +149,9 @@ func TestBenchArticlesMatch(t *testing.T) {
 
 // BenchmarkReplayCorpus replays a store of the development corpus (2,168
 // real wire and web reports, 1-2 KB on average: MUC-4, re3d and CENTCOM),
-// which sits beside the repository, with the shipped pack as backtest
-// replays it (gogc=400, no summaries). It complements BenchmarkReplay's
+// which sits beside the repository, with the shipped pack as backtest's
+// text report replays it (gogc=400, no summaries, no evidence). It
+// complements BenchmarkReplay's
 // generated history, whose articles are longer (3 KB on average) and
 // denser in the pack's words. WATCHFLOOR_DEV_CORPUS names another copy.
 func BenchmarkReplayCorpus(b *testing.B) {
@@ -177,7 +179,7 @@ func BenchmarkReplayCorpus(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	n, matches, cpu0 := 0, 0, cputime.Process()
 	for b.Loop() {
-		k, err := Replay(ctx, st, []*engine.RuleSet{rs}, Options{}, func(_ store.StoredArticle, res []engine.Result) error {
+		k, err := Replay(ctx, st, []*engine.RuleSet{rs}, Options{NoEvidence: true}, func(_ store.StoredArticle, res []engine.Result) error {
 			matches += len(res[0].Matches)
 			return nil
 		})

@@ -63,7 +63,7 @@ func Impact(ctx context.Context, st *store.Store, old, new *engine.RuleSet, sinc
 			}
 		}
 	}
-	opt := Options{Since: since, Workers: max(runtime.GOMAXPROCS(0)/2, 1)}
+	opt := Options{Since: since, Workers: max(runtime.GOMAXPROCS(0)/2, 1), NoEvidence: true}
 	n, err := Replay(ctx, st, []*engine.RuleSet{old, new}, opt, func(_ store.StoredArticle, res []engine.Result) error {
 		compare(res[0].Matches, res[1].Matches, func(kind ChangeKind, m engine.Match) {
 			if kind == Added {

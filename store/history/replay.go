@@ -37,6 +37,10 @@ type Options struct {
 	// Summaries scores as classify does: every article gets its summary,
 	// matched or not. Without it no summary is made, which is cheaper.
 	Summaries bool
+	// NoEvidence leaves the matches' evidence out, for callers that show
+	// only which rules matched, with scores and fields; it is ignored with
+	// Summaries, which read the evidence.
+	NoEvidence bool
 }
 
 // batchSize is how many articles a worker scores at a time.
@@ -122,6 +126,7 @@ func Replay(parent context.Context, st *store.Store, sets []*engine.RuleSet, opt
 					scorers[k].SummarizeAll = true
 				} else {
 					scorers[k].SummarySentences = -1
+					scorers[k].NoEvidence = opt.NoEvidence
 				}
 			}
 			for b := range jobs {
