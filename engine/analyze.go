@@ -236,50 +236,67 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 	k0 := len(toks)
 	k := k0
 	toks = toks[:cap(toks)]
+	// The text is read in runs of ASCII, tokenized as tokenizeASCII does,
+	// with a token left open at the end of a run; each other character
+	// between runs continues, opens or closes one.
+	in := false // a token is open, from start, hash h so far
+	var start int
+	var h uint64
 	for i := 0; i < n; {
-		// Skip the separators. asciiLower is 0 for the bytes of other
-		// characters too: those are looked at only then.
-		for i < n && asciiLower[s[i]] == 0 {
-			if s[i] < utf8.RuneSelf {
+		end := i + asciiPrefix(s[i:])
+		for i < end {
+			if !in {
+				for i < end && asciiLower[s[i]] == 0 {
+					i++
+				}
+				if i == end {
+					break
+				}
+				in, start, h = true, i, 0
+			}
+			for i < end {
+				c := asciiLower[s[i]]
+				if c == 0 {
+					break
+				}
+				lower[i] = c
+				h = hashStep(h, c)
 				i++
-				continue
 			}
-			tok, _, size := tokenRune(s[i:])
-			if tok {
-				break
+			if i < end {
+				toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
+				k++
+				in = false
 			}
-			i += size
 		}
 		if i == n {
 			break
 		}
-		start := i
-		var h uint64
-		for i < n {
-			if l := asciiLower[s[i]]; l != 0 {
-				lower[i] = l
-				h = hashStep(h, l)
-				i++
-				continue
-			}
-			if s[i] < utf8.RuneSelf {
-				break
-			}
-			tok, l, size := tokenRune(s[i:])
-			if !tok {
-				break
-			}
-			if utf8.RuneLen(l) != size {
-				a.toks = toks[:k0]
-				return false
-			}
-			utf8.EncodeRune(lower[i:i+size], l)
-			for _, c := range lower[i : i+size] {
-				h = hashStep(h, c)
+		tok, l, size := tokenRune(s[i:])
+		if !tok {
+			if in {
+				toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
+				k++
+				in = false
 			}
 			i += size
+			continue
 		}
-		toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
+		if utf8.RuneLen(l) != size {
+			a.toks = toks[:k0]
+			return false
+		}
+		if !in {
+			in, start, h = true, i, 0
+		}
+		utf8.EncodeRune(lower[i:i+size], l)
+		for _, c := range lower[i : i+size] {
+			h = hashStep(h, c)
+		}
+		i += size
+	}
+	if in {
+		toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(n), ls: int32(start), le: int32(n), hash: h}
 		k++
 	}
 	f.lower = lower
