@@ -409,22 +409,26 @@ func (a *analysis) sentenceIDs() []int32 {
 	if a.sentDone {
 		return a.sentOf
 	}
-	a.sentOf = a.sentOf[:0]
+	if cap(a.sentOf) < len(a.toks) {
+		a.sentOf = make([]int32, 0, len(a.toks)+len(a.toks)/4)
+	}
+	a.sentOf = a.sentOf[:len(a.toks)]
 	base := 0
-	for fi := uint8(0); fi < 2; fi++ {
-		sp := a.sentences(fi)
+	// The title's tokens come first, then the body's.
+	for fi, toks := range [2][]token{a.toks[:a.titleToks], a.toks[a.titleToks:]} {
+		sp := a.sentences(uint8(fi))
+		sent := a.sentOf[:a.titleToks]
+		if fi == fieldBody {
+			sent = a.sentOf[a.titleToks:]
+		}
 		k := 0
 		starts := origStarts{n: &a.fields[fi].n}
-		for i := range a.toks {
-			t := &a.toks[i]
-			if t.field != fi {
-				continue
-			}
-			s := starts.at(int(t.ns))
+		for i := range toks {
+			s := starts.at(int(toks[i].ns))
 			for k < len(sp)-1 && s >= sp[k].End {
 				k++
 			}
-			a.sentOf = append(a.sentOf, int32(base+k))
+			sent[i] = int32(base + k)
 		}
 		base += max(len(sp), 1)
 	}
