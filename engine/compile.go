@@ -102,6 +102,7 @@ type Env struct {
 	hitBuf    []termHit
 	occBuf    []occ    // matched's
 	hitPosBuf []int32  // termHits's
+	formBuf   []string // matched's keys
 	numBuf    []number // numbersNear's
 	// drop holds the token flags whose occurrences the rule being
 	// evaluated ignores (flagNegated|flagHedged, flagQuoted).

@@ -299,7 +299,9 @@ func (e *Env) matched(hits []termHit) []string {
 		}
 		return int(y.end - x.end)
 	})
-	var seen formSet
+	out = make([]string, 0, min(len(occs), 8))
+	seen := formSet{list: e.formBuf[:0]}
+	defer func() { e.formBuf = seen.list[:0] }()
 	last := int32(-1)
 	for _, o := range occs {
 		if o.pos <= last {
