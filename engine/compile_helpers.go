@@ -189,6 +189,9 @@ type runEnv struct {
 	SameSentenceID func(a, b int) bool    `expr:"__same_sentence_id"`
 	NearID         func(pair, n int) bool `expr:"__near_id"`
 	BeforeID       func(pair, n int) bool `expr:"__before_id"`
+	// Fields read these two most: typed, they cost no argument list.
+	MatchedID     func(set int) []string     `expr:"__matched_id"`
+	NumbersNearID func(set, n int) []float64 `expr:"__numbers_near_id"`
 }
 
 // pairBits is the width of each set id packed by pairIDs.
@@ -226,6 +229,8 @@ func (r *runEnv) bind() {
 		pa, pb := e.pairPositions(a, b, -n, n)
 		return e.near(pa, pb, n)
 	}
+	r.MatchedID = func(id int) []string { return e.matched(e.termHits(e.a.occurring(e.rs, id))) }
+	r.NumbersNearID = func(id, n int) []float64 { return e.numbersNear(e.setPositions(id), n) }
 	r.BeforeID = func(pair, n int) bool {
 		a, b := unpairIDs(pair)
 		pa, pb := e.pairPositions(a, b, 1, n)
@@ -243,7 +248,11 @@ func typedCall(h helper, ids []int, rest []ast.Node) (*ast.CallNode, bool) {
 		if len(ids) == 1 && len(rest) == 0 {
 			args = []ast.Node{&ast.IntegerNode{Value: ids[0]}}
 		}
-	case "in_lead":
+	case "matched":
+		if len(ids) == 1 && len(rest) == 0 {
+			args = []ast.Node{&ast.IntegerNode{Value: ids[0]}}
+		}
+	case "in_lead", "numbers_near":
 		if len(ids) == 1 && len(rest) == 1 {
 			args = []ast.Node{&ast.IntegerNode{Value: ids[0]}, rest[0]}
 		}

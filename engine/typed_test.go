@@ -12,6 +12,8 @@ func TestInternalFormsAreNotNames(t *testing.T) {
 	for _, tt := range []struct{ name, when string }{
 		{"function field", "__mentions_id(0)"},
 		{"pair field", "__near_id(1, 5)"},
+		{"list field", "len(__matched_id(0)) > 0"},
+		{"numbers field", "len(__numbers_near_id(0, 3)) > 0"},
 		{"function option", "__mentions($env, 0)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
