@@ -201,15 +201,7 @@ func (a *analysis) tokenizeASCII(fi uint8, s string) {
 		start := i
 		c0 := asciiLower[s[i]]
 		var h uint64
-		for i < n {
-			c := asciiLower[s[i]]
-			if c == 0 {
-				break
-			}
-			lower[i] = c
-			h = hashStep(h, c)
-			i++
-		}
+		i, h = asciiWord(s, lower, i, n, h)
 		toks[k] = token{field: fi, c0: c0, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
 		k++
 	}
@@ -254,15 +246,7 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 				}
 				in, start, h = true, i, 0
 			}
-			for i < end {
-				c := asciiLower[s[i]]
-				if c == 0 {
-					break
-				}
-				lower[i] = c
-				h = hashStep(h, c)
-				i++
-			}
+			i, h = asciiWord(s, lower, i, end, h)
 			if i < end {
 				toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
 				k++
@@ -332,6 +316,22 @@ var runeTable = func() (t [runeTableEnd]struct {
 	}
 	return t
 }()
+
+// asciiWord lower-cases into lower the ASCII token bytes of s from i, up
+// to end at most, continuing the running hash h; it returns where they
+// stop and the hash.
+func asciiWord(s string, lower []byte, i, end int, h uint64) (int, uint64) {
+	for i < end {
+		c := asciiLower[s[i]]
+		if c == 0 {
+			break
+		}
+		lower[i] = c
+		h = hashStep(h, c)
+		i++
+	}
+	return i, h
+}
 
 // asciiLower maps the ASCII bytes that belong in tokens to their lower
 // case, and every other byte to 0.

@@ -179,7 +179,14 @@ func (a *analysis) numbers() []number {
 		return a.nums
 	}
 	a.numsDone = true
-	for i := 0; i < len(a.toks); {
+	a.readNumbers(0, len(a.toks), func(num number) { a.nums = append(a.nums, num) })
+	return a.nums
+}
+
+// readNumbers reads the article's numbers greedily from token i, those
+// that start before token stop, and calls add with each count.
+func (a *analysis) readNumbers(i, stop int, add func(number)) {
+	for i < len(a.toks) && i < stop {
 		if !a.mayBeNumber(i) {
 			i++
 			continue
@@ -190,11 +197,10 @@ func (a *analysis) numbers() []number {
 			continue
 		}
 		if a.isCount(i, i+n-1, a.digitsOf(i) != nil) {
-			a.nums = append(a.nums, number{pos: int32(i), end: int32(i + n - 1), value: v})
+			add(number{pos: int32(i), end: int32(i + n - 1), value: v})
 		}
 		i += n
 	}
-	return a.nums
 }
 
 // numbersAround appends to out, in token order, the numbers of the article
@@ -229,22 +235,12 @@ func (a *analysis) numbersAround(pos []int32, n int, out []number) []number {
 		for i > 0 && !a.barrier(i-1) {
 			i--
 		}
-		for i < len(a.toks) && i <= hi {
-			if !a.mayBeNumber(i) {
-				i++
-				continue
+		a.readNumbers(i, hi+1, func(num number) {
+			if num.pos > last && int(num.end) >= lo {
+				out = append(out, num)
+				last = num.pos
 			}
-			v, m, ok := a.numberAt(i)
-			if !ok {
-				i++
-				continue
-			}
-			if int32(i) > last && i+m-1 >= lo && a.isCount(i, i+m-1, a.digitsOf(i) != nil) {
-				out = append(out, number{pos: int32(i), end: int32(i + m - 1), value: v})
-				last = int32(i)
-			}
-			i += m
-		}
+		})
 	}
 	return out
 }
