@@ -38,11 +38,13 @@
 //  4. Gating (score.go, Score and mayMatch): only candidate rules run.
 //  5. Expression evaluation: each candidate's when, then its score. The
 //     rewritten helper calls read the occurrence lists directly
-//     (run_sets.go); terms computed from the article are looked up in a
+//     (run_sets.go), each term set's occurring terms and positions kept
+//     for the article (run_memo.go); terms computed from the article are looked up in a
 //     word index built once per article (run_dynamic.go, wordindex.go;
 //     RuleSet.SlowRules lists those rules). What helpers need beyond
 //     occurrences is computed lazily, once per article: sentences
-//     (analyze.go), quantities for numbers_near (numbers.go), and each
+//     (analyze.go), quantities for numbers_near, read only around the
+//     positions asked about (numbers.go), and each
 //     token's negation, hedge and quotation flags (polarity.go), which
 //     rules with polarity: asserted or quotes: ignore use to leave
 //     occurrences out. Arithmetic that gives a float is checked as it
