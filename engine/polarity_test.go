@@ -364,6 +364,24 @@ func TestRuleNeeds(t *testing.T) {
 			t.Errorf("%q: matched %v, want %v", tt.body, got, tt.match)
 		}
 	}
+	// One Scorer over articles that have and lack the needed terms, in
+	// turn: what gating found for one article holds for it alone.
+	shared := rs.NewScorer()
+	for round := range 2 {
+		for _, tt := range []struct {
+			body  string
+			match bool
+		}{
+			{"alpha alone, and delta", false},
+			{"only gamma", true},
+			{"nothing at all", false},
+			{"alpha then beta", true},
+		} {
+			if got := len(shared.Score(Article{Body: tt.body}).Matches) == 1; got != tt.match {
+				t.Errorf("round %d, %q on a shared Scorer: matched %v, want %v", round, tt.body, got, tt.match)
+			}
+		}
+	}
 	// A rule whose needed set is absent does not match; with it, it does.
 	rs = compile(t, nil, `words > 0 && mentions("alpha") && near("beta", "gamma", 2)`)
 	if m := rs.NewScorer().Score(Article{Body: "beta gamma"}); len(m.Matches) != 0 {

@@ -55,8 +55,12 @@ type setMemo struct {
 	keptStamp []uint32
 	keptDrop  []uint8
 	kept      []span
-	terms     []int32
-	position  []int32
+	// anyStamp and anyVal keep anyOccurred's answers: gating asks it of
+	// the same sets for several rules.
+	anyStamp []uint32
+	anyVal   []bool
+	terms    []int32
+	position []int32
 
 	bits       []uint64 // union's bit set over token positions, all zero between uses
 	sorted     []int32  // the article's touched terms in id order, when sortedDone
@@ -72,12 +76,15 @@ func (m *setMemo) reset(nSets int) {
 		m.keptStamp = make([]uint32, nSets)
 		m.keptDrop = make([]uint8, nSets)
 		m.kept = make([]span, nSets)
+		m.anyStamp = make([]uint32, nSets)
+		m.anyVal = make([]bool, nSets)
 	}
 	m.stamp++
 	if m.stamp == 0 {
 		clear(m.occStamp)
 		clear(m.posStamp)
 		clear(m.keptStamp)
+		clear(m.anyStamp)
 		m.stamp = 1
 	}
 	m.terms = m.terms[:0]
@@ -126,6 +133,16 @@ func (a *analysis) anyOccurred(rs *RuleSet, id int) bool {
 	if m.occStamp[id] == m.stamp {
 		return m.occ[id].to > m.occ[id].from
 	}
+	if m.anyStamp[id] == m.stamp {
+		return m.anyVal[id]
+	}
+	ok := a.findOccurred(rs, id)
+	m.anyStamp[id], m.anyVal[id] = m.stamp, ok
+	return ok
+}
+
+// findOccurred is anyOccurred, computed.
+func (a *analysis) findOccurred(rs *RuleSet, id int) bool {
 	set := rs.sets[id]
 	if member := rs.setBits[id]; member != nil && len(a.touched) < len(set) {
 		for _, t := range a.touched {
