@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"math"
-	"slices"
 )
 
 // number is a count written in the article and the tokens it spans.
@@ -166,14 +165,16 @@ func (a *analysis) wawDigits(t *token) bool {
 	return t.le-t.ls > 2 && low[t.ls+1] == 0x88 && low[t.ls+2]-'0' <= 9
 }
 
-// numbers returns the counts of the article in token order, computed on
-// first use: digits with thousands separators ("1,200") and decimals
+// numbers returns the counts of the article in token order, read from its
+// first token to its last and kept: digits with thousands separators ("1,200") and decimals
 // ("2.5"), number words ("five", "twenty-five", خمسة, and English groups
 // such as "one hundred and fifty", see englishGroups), "dozens" and
 // "hundreds", and a multiplier after a number ("3 million"). Numbers that
 // are not counts of people or things (years, dates, times, ages,
 // percentages, money, durations, and numbers naming a law, a flight, a
-// road…) are left out; isCount documents the rules.
+// road…) are left out; isCount documents the rules. Helpers read numbers
+// only around the positions they ask about (numbersAround), which finds
+// the same ones; the tests hold it to this whole reading.
 func (a *analysis) numbers() []number {
 	if a.numsDone {
 		return a.nums
@@ -208,21 +209,12 @@ func (a *analysis) readNumbers(i, stop int, add func(number)) {
 // sorted positions pos, reading only the text around them.
 //
 // numbers reads the article from its first token, greedily, and a number
-// spans only tokens that may be numbers and the words that join them
-// (spanWord); any other token is a barrier no number starts at or
-// crosses, so the greedy reading passes through the token after it. A
+// spans only tokens that may be numbers and the words that join them; any
+// other token is a barrier (see barrier) no number starts at or crosses, so the greedy reading passes through the token after it. A
 // reading started there finds the numbers the whole reading finds from
 // there on. Each window around the positions is read from the first such
 // token before it.
 func (a *analysis) numbersAround(pos []int32, n int, out []number) []number {
-	if a.numsDone {
-		for _, num := range a.nums {
-			if num.near(pos, n) {
-				out = append(out, num)
-			}
-		}
-		return out
-	}
 	last := int32(-1) // the start of the last number appended
 	for k := 0; k < len(pos); {
 		// A window: the positions whose reaches overlap or touch.
@@ -243,13 +235,6 @@ func (a *analysis) numbersAround(pos []int32, n int, out []number) []number {
 		})
 	}
 	return out
-}
-
-// near reports whether a position of pos (sorted) is within n tokens of
-// the number.
-func (num number) near(pos []int32, n int) bool {
-	j, _ := slices.BinarySearch(pos, num.pos-int32(n))
-	return j < len(pos) && int(pos[j]) <= int(num.end)+n
 }
 
 // barrier reports whether token i can be no part of a number: it may not

@@ -533,3 +533,10 @@ func TestNumberWordsWithAndInFields(t *testing.T) {
 		})
 	}
 }
+
+// near reports whether a position of pos (sorted) is within n tokens of
+// the number.
+func (num number) near(pos []int32, n int) bool {
+	j, _ := slices.BinarySearch(pos, num.pos-int32(n))
+	return j < len(pos) && int(pos[j]) <= int(num.end)+n
+}
