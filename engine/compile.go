@@ -96,14 +96,11 @@ type Env struct {
 	Words     int                 `expr:"words"`
 	Lex       map[string][]string `expr:"lex"`
 
-	a         *analysis
-	rs        *RuleSet
-	scratch   [3][]int32
-	hitBuf    []termHit
-	occBuf    []occ    // matched's
-	hitPosBuf []int32  // termHits's
-	formBuf   []string // matched's keys
-	numBuf    []number // numbersNear's
+	a  *analysis
+	rs *RuleSet
+	// bufs keeps its memory from one article to the next (Scorer.Score
+	// carries it over).
+	bufs envBufs
 	// drop holds the token flags whose occurrences the rule being
 	// evaluated ignores (flagNegated|flagHedged, flagQuoted).
 	drop uint8
@@ -112,6 +109,16 @@ type Env struct {
 	// dyn caches, for terms computed at run time, the parsed term (for the
 	// Scorer's life) and its positions (for the article).
 	dyn *dynCache
+}
+
+// envBufs are the helpers' working buffers.
+type envBufs struct {
+	scratch   [3][]int32
+	hitBuf    []termHit
+	occBuf    []occ    // matched's
+	hitPosBuf []int32  // termHits's
+	formBuf   []string // matched's keys
+	numBuf    []number // numbersNear's
 }
 
 // articleFields are the environment names that depend on the article

@@ -57,17 +57,13 @@ func internalHelpers() []expr.Option {
 		expr.Function("__count", func(p ...any) (any, error) { e := envOf(p); return len(e.setPositions(p[1].(int))), nil }, new(func(any, int) int)),
 		expr.Function("__in_title", func(p ...any) (any, error) { return envOf(p).inTitleSet(p[1].(int)), nil }, new(func(any, int) bool)),
 		expr.Function("__near", func(p ...any) (any, error) {
-			e, n := envOf(p), p[3].(int)
-			a, b := e.pairPositions(p[1].(int), p[2].(int), -n, n)
-			return e.near(a, b, n), nil
+			return envOf(p).nearSets(p[1].(int), p[2].(int), p[3].(int)), nil
 		}, new(func(any, int, int, int) bool)),
 		expr.Function("__same_sentence", func(p ...any) (any, error) {
-			e := envOf(p)
-			return e.sameSentence(e.sentencePositions(p[1].(int), p[2].(int))), nil
+			return envOf(p).sameSentenceSets(p[1].(int), p[2].(int)), nil
 		}, new(func(any, int, int) bool)),
 		expr.Function("__numbers_near", func(p ...any) (any, error) {
-			e := envOf(p)
-			return e.numbersNear(e.setPositions(p[1].(int)), p[2].(int)), nil
+			return envOf(p).numbersNearSet(p[1].(int), p[2].(int)), nil
 		}, new(func(any, int, int) []float64)),
 		expr.Function("__negated", func(p ...any) (any, error) {
 			e := envOf(p)
@@ -78,9 +74,7 @@ func internalHelpers() []expr.Option {
 			return e.countFlagged(e.setPositionsKeeping(p[1].(int), flagNegated|flagHedged), flagHedged), nil
 		}, new(func(any, int) int)),
 		expr.Function("__before", func(p ...any) (any, error) {
-			e, n := envOf(p), p[3].(int)
-			a, b := e.pairPositions(p[1].(int), p[2].(int), 1, n)
-			return e.before(a, b, n), nil
+			return envOf(p).beforeSets(p[1].(int), p[2].(int), p[3].(int)), nil
 		}, new(func(any, int, int, int) bool)),
 		expr.Function("__in_lead", func(p ...any) (any, error) {
 			e := envOf(p)
@@ -91,8 +85,7 @@ func internalHelpers() []expr.Option {
 			return e.distinct(e.termHits(e.a.occurring(e.rs, p[1].(int)))), nil
 		}, new(func(any, int) int)),
 		expr.Function("__matched", func(p ...any) (any, error) {
-			e := envOf(p)
-			return e.matched(e.termHits(e.a.occurring(e.rs, p[1].(int)))), nil
+			return envOf(p).matchedSet(p[1].(int)), nil
 		}, new(func(any, int) []string)),
 
 		expr.Function("__mentions_dyn", func(p ...any) (any, error) {
@@ -223,18 +216,16 @@ func (r *runEnv) bind() {
 	}
 	r.DistinctID = func(id int) int { return e.distinct(e.termHits(e.a.occurring(e.rs, id))) }
 	r.InLeadID = func(id, k int) bool { return e.inLead(e.setPositions(id), k) }
-	r.SameSentenceID = func(a, b int) bool { return e.sameSentence(e.sentencePositions(a, b)) }
+	r.SameSentenceID = e.sameSentenceSets
 	r.NearID = func(pair, n int) bool {
 		a, b := unpairIDs(pair)
-		pa, pb := e.pairPositions(a, b, -n, n)
-		return e.near(pa, pb, n)
+		return e.nearSets(a, b, n)
 	}
-	r.MatchedID = func(id int) []string { return e.matched(e.termHits(e.a.occurring(e.rs, id))) }
-	r.NumbersNearID = func(id, n int) []float64 { return e.numbersNear(e.setPositions(id), n) }
+	r.MatchedID = e.matchedSet
+	r.NumbersNearID = e.numbersNearSet
 	r.BeforeID = func(pair, n int) bool {
 		a, b := unpairIDs(pair)
-		pa, pb := e.pairPositions(a, b, 1, n)
-		return e.before(pa, pb, n)
+		return e.beforeSets(a, b, n)
 	}
 }
 

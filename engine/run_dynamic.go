@@ -22,8 +22,8 @@ func (e *Env) dynTermHits(args []any) ([]termHit, error) {
 		if err != nil {
 			return nil, err
 		}
-		buf := append(e.scratch[2][:0], pos...)
-		e.scratch[2] = buf
+		buf := append(e.bufs.scratch[2][:0], pos...)
+		e.bufs.scratch[2] = buf
 		if kept := e.keep(buf); len(kept) > 0 {
 			words := e.dyn.terms[s].t.words
 			out = append(out, termHit{words: len(words), first: &words[0], pos: slices.Clone(kept)})
@@ -90,7 +90,7 @@ func (e *Env) dynPositions(args []any, k int) ([]int32, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := e.scratch[k][:0]
+	buf := e.bufs.scratch[k][:0]
 	for _, s := range terms {
 		pos, err := e.dynTerm(s)
 		if err != nil {
@@ -98,7 +98,7 @@ func (e *Env) dynPositions(args []any, k int) ([]int32, error) {
 		}
 		buf = append(buf, pos...)
 	}
-	e.scratch[k] = buf
+	e.bufs.scratch[k] = buf
 	return sortDistinct(buf), nil
 }
 

@@ -100,9 +100,8 @@ func (a *analysis) occurring(rs *RuleSet, id int) []int32 {
 		sp := m.occ[id]
 		return m.terms[sp.from:sp.to:sp.to]
 	}
-	set := rs.sets[id]
 	from := len(m.terms)
-	if member := rs.setBits[id]; member != nil && len(a.touched) < len(set) {
+	if member := a.fromTouched(rs, id); member != nil {
 		if !m.sortedDone {
 			m.sorted = append(m.sorted[:0], a.touched...)
 			slices.Sort(m.sorted)
@@ -114,7 +113,7 @@ func (a *analysis) occurring(rs *RuleSet, id int) []int32 {
 			}
 		}
 	} else {
-		for _, t := range set {
+		for _, t := range rs.sets[id] {
 			if len(a.hits[t]) > 0 {
 				m.terms = append(m.terms, t)
 			}
@@ -143,8 +142,7 @@ func (a *analysis) anyOccurred(rs *RuleSet, id int) bool {
 
 // findOccurred is anyOccurred, computed.
 func (a *analysis) findOccurred(rs *RuleSet, id int) bool {
-	set := rs.sets[id]
-	if member := rs.setBits[id]; member != nil && len(a.touched) < len(set) {
+	if member := a.fromTouched(rs, id); member != nil {
 		for _, t := range a.touched {
 			if member[t>>6]&(1<<(t&63)) != 0 {
 				return true
@@ -152,12 +150,23 @@ func (a *analysis) findOccurred(rs *RuleSet, id int) bool {
 		}
 		return false
 	}
-	for _, t := range set {
+	for _, t := range rs.sets[id] {
 		if len(a.hits[t]) > 0 {
 			return true
 		}
 	}
 	return false
+}
+
+// fromTouched returns the membership bits of set id when its terms that
+// occurred are found more cheaply from the article's touched terms than
+// by walking the set (a large set, fewer terms touched than it holds),
+// else nil.
+func (a *analysis) fromTouched(rs *RuleSet, id int) []uint64 {
+	if member := rs.setBits[id]; member != nil && len(a.touched) < len(rs.sets[id]) {
+		return member
+	}
+	return nil
 }
 
 // union returns the sorted, distinct start positions of the terms of set
@@ -248,7 +257,7 @@ func (e *Env) pairPositions(ia, ib, lo, hi int) ([]int32, []int32) {
 	if e.drop == 0 || len(a) == 0 || len(b) == 0 {
 		return a, b
 	}
-	pa, pb := e.scratch[0][:0], e.scratch[1][:0]
+	pa, pb := e.bufs.scratch[0][:0], e.bufs.scratch[1][:0]
 	j := 0
 	for _, p := range a {
 		for j < len(b) && int(b[j]) < int(p)+lo {
@@ -267,7 +276,7 @@ func (e *Env) pairPositions(ia, ib, lo, hi int) ([]int32, []int32) {
 			pb = append(pb, p)
 		}
 	}
-	e.scratch[0], e.scratch[1] = pa, pb
+	e.bufs.scratch[0], e.bufs.scratch[1] = pa, pb
 	return pa, pb
 }
 
@@ -280,7 +289,7 @@ func (e *Env) sentencePositions(ia, ib int) ([]int32, []int32) {
 		return a, b
 	}
 	sent := e.a.sentenceIDs()
-	pa, pb := e.scratch[0][:0], e.scratch[1][:0]
+	pa, pb := e.bufs.scratch[0][:0], e.bufs.scratch[1][:0]
 	keep := func(out, x, y []int32) []int32 {
 		j := 0
 		for _, p := range x {
@@ -294,6 +303,6 @@ func (e *Env) sentencePositions(ia, ib int) ([]int32, []int32) {
 		return out
 	}
 	pa, pb = keep(pa, a, b), keep(pb, b, a)
-	e.scratch[0], e.scratch[1] = pa, pb
+	e.bufs.scratch[0], e.bufs.scratch[1] = pa, pb
 	return pa, pb
 }

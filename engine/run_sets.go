@@ -239,10 +239,10 @@ type termHit struct {
 // termHits returns, for each of the terms (of a set, those that occurred:
 // analysis.occurring), its occurrences that count.
 func (e *Env) termHits(set []int32) []termHit {
-	out := e.hitBuf[:0]
+	out := e.bufs.hitBuf[:0]
 	// The kept occurrences are carved from one buffer: the hits are read
 	// by the caller before the next call.
-	keptBuf := e.hitPosBuf[:0]
+	keptBuf := e.bufs.hitPosBuf[:0]
 	for _, t := range set {
 		h := e.a.hits[t]
 		if len(h) == 0 {
@@ -260,7 +260,7 @@ func (e *Env) termHits(set []int32) []termHit {
 		tm := &e.rs.terms[t]
 		out = append(out, termHit{words: len(tm.words), first: &tm.words[0], pos: h})
 	}
-	e.hitBuf, e.hitPosBuf = out, keptBuf
+	e.bufs.hitBuf, e.bufs.hitPosBuf = out, keptBuf
 	return out
 }
 
@@ -286,13 +286,13 @@ func (e *Env) matched(hits []termHit) []string {
 	if len(hits) == 0 {
 		return out
 	}
-	occs := e.occBuf[:0]
+	occs := e.bufs.occBuf[:0]
 	for _, h := range hits {
 		for _, p := range h.pos {
 			occs = append(occs, occ{p, p + int32(h.words) - 1, h.first})
 		}
 	}
-	e.occBuf = occs
+	e.bufs.occBuf = occs
 	slices.SortFunc(occs, func(x, y occ) int {
 		if x.pos != y.pos {
 			return int(x.pos - y.pos)
@@ -300,8 +300,8 @@ func (e *Env) matched(hits []termHit) []string {
 		return int(y.end - x.end)
 	})
 	out = make([]string, 0, min(len(occs), 8))
-	seen := formSet{list: e.formBuf[:0]}
-	defer func() { e.formBuf = seen.list[:0] }()
+	seen := formSet{list: e.bufs.formBuf[:0]}
+	defer func() { e.bufs.formBuf = seen.list[:0] }()
 	last := int32(-1)
 	for _, o := range occs {
 		if o.pos <= last {
@@ -369,9 +369,9 @@ func (e *Env) numbersNear(pos []int32, n int) []float64 {
 	if n < 0 || len(pos) == 0 {
 		return out
 	}
-	e.numBuf = e.a.numbersAround(pos, n, e.numBuf[:0])
+	e.bufs.numBuf = e.a.numbersAround(pos, n, e.bufs.numBuf[:0])
 	j := 0
-	for _, num := range e.numBuf {
+	for _, num := range e.bufs.numBuf {
 		for j < len(pos) && int(pos[j]) < int(num.pos)-n {
 			j++
 		}
@@ -424,3 +424,22 @@ func (f *formSet) add(k string) {
 	}
 	f.m[k] = true
 }
+
+// The helpers on literal term sets, as both their Function options and
+// the typed fields of the run-time environment call them.
+
+func (e *Env) nearSets(a, b, n int) bool {
+	pa, pb := e.pairPositions(a, b, -n, n)
+	return e.near(pa, pb, n)
+}
+
+func (e *Env) beforeSets(a, b, n int) bool {
+	pa, pb := e.pairPositions(a, b, 1, n)
+	return e.before(pa, pb, n)
+}
+
+func (e *Env) sameSentenceSets(a, b int) bool { return e.sameSentence(e.sentencePositions(a, b)) }
+
+func (e *Env) matchedSet(id int) []string { return e.matched(e.termHits(e.a.occurring(e.rs, id))) }
+
+func (e *Env) numbersNearSet(id, n int) []float64 { return e.numbersNear(e.setPositions(id), n) }

@@ -142,7 +142,7 @@ func (s *Scorer) Score(art Article) Result {
 	s.env.Env = Env{
 		Title: art.Title, Body: art.Body, URL: art.URL, Lang: lang, Source: art.Source,
 		Published: art.Published, Words: len(a.toks), Lex: rs.lexicons,
-		a: a, rs: rs, scratch: s.env.scratch, hitBuf: s.env.hitBuf, occBuf: s.env.occBuf, hitPosBuf: s.env.hitPosBuf, formBuf: s.env.formBuf, numBuf: s.env.numBuf, events: s.env.events, dyn: s.env.dyn,
+		a: a, rs: rs, bufs: s.env.bufs, events: s.env.events, dyn: s.env.dyn,
 	}
 	if s.env.dyn != nil {
 		clear(s.env.dyn.pos)
