@@ -182,9 +182,12 @@ type runEnv struct {
 	SameSentenceID func(a, b int) bool    `expr:"__same_sentence_id"`
 	NearID         func(pair, n int) bool `expr:"__near_id"`
 	BeforeID       func(pair, n int) bool `expr:"__before_id"`
-	// Fields read these two most: typed, they cost no argument list.
-	MatchedID     func(set int) []string     `expr:"__matched_id"`
-	NumbersNearID func(set, n int) []float64 `expr:"__numbers_near_id"`
+	// Fields read these two most: typed, they cost no argument list. expr
+	// calls a function field without reflection only when its signature
+	// is one of a fixed list, which has no function of ints returning a
+	// list: these take and return any (an int; a []string, a []float64).
+	MatchedID     func(set any) any    `expr:"__matched_id"`
+	NumbersNearID func(set, n any) any `expr:"__numbers_near_id"`
 }
 
 // pairBits is the width of each set id packed by pairIDs.
@@ -221,8 +224,8 @@ func (r *runEnv) bind() {
 		a, b := unpairIDs(pair)
 		return e.nearSets(a, b, n)
 	}
-	r.MatchedID = e.matchedSet
-	r.NumbersNearID = e.numbersNearSet
+	r.MatchedID = func(id any) any { return e.matchedSet(id.(int)) }
+	r.NumbersNearID = func(id, n any) any { return e.numbersNearSet(id.(int), n.(int)) }
 	r.BeforeID = func(pair, n int) bool {
 		a, b := unpairIDs(pair)
 		return e.beforeSets(a, b, n)
