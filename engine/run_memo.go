@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math/bits"
-	"slices"
 )
 
 // Run time: what the helpers ask of a term set, computed once per article.
@@ -62,9 +61,13 @@ type setMemo struct {
 	terms    []int32
 	position []int32
 
-	bits       []uint64 // union's bit set over token positions, all zero between uses
-	sorted     []int32  // the article's touched terms in id order, when sortedDone
-	sortedDone bool
+	bits []uint64 // union's bit set over token positions, all zero between uses
+	// touched is the article's touched terms as a bit set over term ids,
+	// words [touchedLo, touchedHi) set when touchedDone; all zero outside
+	// them, and everywhere between articles.
+	touched              []uint64
+	touchedLo, touchedHi int
+	touchedDone          bool
 }
 
 func (m *setMemo) reset(nSets int) {
@@ -89,7 +92,10 @@ func (m *setMemo) reset(nSets int) {
 	}
 	m.terms = m.terms[:0]
 	m.position = m.position[:0]
-	m.sortedDone = false
+	if m.touchedDone {
+		clear(m.touched[m.touchedLo:m.touchedHi])
+		m.touchedDone = false
+	}
 }
 
 // occurring returns the terms of set id that occurred in the article, in
@@ -102,14 +108,12 @@ func (a *analysis) occurring(rs *RuleSet, id int) []int32 {
 	}
 	from := len(m.terms)
 	if member := a.fromTouched(rs, id); member != nil {
-		if !m.sortedDone {
-			m.sorted = append(m.sorted[:0], a.touched...)
-			slices.Sort(m.sorted)
-			m.sortedDone = true
-		}
-		for _, t := range m.sorted {
-			if member[t>>6]&(1<<(t&63)) != 0 {
-				m.terms = append(m.terms, t)
+		// The set's bits and the touched terms' bits, word by word, give
+		// the terms in id order with no sort.
+		tb := a.touchedBits(len(member))
+		for w := m.touchedLo; w < m.touchedHi; w++ {
+			for x := member[w] & tb[w]; x != 0; x &= x - 1 {
+				m.terms = append(m.terms, int32(w<<6|bits.TrailingZeros64(x)))
 			}
 		}
 	} else {
@@ -138,6 +142,27 @@ func (a *analysis) anyOccurred(rs *RuleSet, id int) bool {
 	ok := a.findOccurred(rs, id)
 	m.anyStamp[id], m.anyVal[id] = m.stamp, ok
 	return ok
+}
+
+// touchedBits returns the memo's bit set of the article's touched terms,
+// of words words at least (the rule set's term table), built on first use.
+func (a *analysis) touchedBits(words int) []uint64 {
+	m := &a.memo
+	if m.touchedDone {
+		return m.touched
+	}
+	if len(m.touched) < words {
+		m.touched = make([]uint64, words)
+	}
+	lo, hi := len(m.touched), 0
+	for _, t := range a.touched {
+		w := int(t >> 6)
+		m.touched[w] |= 1 << (t & 63)
+		lo, hi = min(lo, w), max(hi, w+1)
+	}
+	m.touchedLo, m.touchedHi = lo, max(lo, hi)
+	m.touchedDone = true
+	return m.touched
 }
 
 // findOccurred is anyOccurred, computed.

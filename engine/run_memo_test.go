@@ -64,6 +64,17 @@ func TestLargeSetsFromTouchedTerms(t *testing.T) {
 		if !reflect.DeepEqual(summarise(got), summarise(want)) {
 			t.Errorf("article %d:\nlarge set %v\nsmall set %v", i, summarise(got), summarise(want))
 		}
+		// The set's occurring terms, read from the touched terms, are
+		// exactly its terms with hits in this article, in id order.
+		var wantOcc []int32
+		for _, term := range bigRS.sets[0] {
+			if len(bigSc.a.hits[term]) > 0 {
+				wantOcc = append(wantOcc, term)
+			}
+		}
+		if occ := bigSc.a.occurring(bigRS, 0); !slices.Equal(occ, wantOcc) {
+			t.Errorf("article %d: occurring terms %v, want %v", i, occ, wantOcc)
+		}
 	}
 	// The articles must exercise both outcomes, or the comparison proves
 	// little.
