@@ -43,11 +43,14 @@ type analysis struct {
 	hits    [][]int32
 	touched []int32 // term ids with hits, to reset cheaply
 
-	sentOf    []int32 // sentence id per token, when sentencesDone
-	sentDone  bool
-	nums      []number
-	numsDone  bool
-	sentCount int
+	sentOf   []int32 // sentence id per token, when sentencesDone
+	sentDone bool
+	// unbrokenBudget is how many more bytes oneSentence may read before
+	// it splits the text instead.
+	unbrokenBudget int
+	nums           []number
+	numsDone       bool
+	sentCount      int
 
 	// flags holds each token's polarity and quotation (flagNegated, …)
 	// once flagKnown is set in it; the slice is cleared when flagsDone is
@@ -82,6 +85,7 @@ func (a *analysis) reset(title, body string, nTerms int, track bool) {
 	a.toks = a.toks[:0]
 	a.sentOf = a.sentOf[:0]
 	a.sentDone, a.numsDone, a.flagsDone, a.lowerStrDone, a.wordIdxDone = false, false, false, false, false
+	a.unbrokenBudget = (len(title) + len(body)) / 2
 	a.nums = a.nums[:0]
 	a.sentCount = 0
 	a.memo.reset(0)
@@ -402,6 +406,48 @@ func (a *analysis) leadSentences(fi uint8, k int) (sp []sentences.Span, all bool
 	}
 	return f.sents[:min(k, len(f.sents))], f.sentsDone && len(f.sents) <= k
 }
+
+// oneSentence reports whether tokens p and q lie in one sentence, as
+// sentenceIDs would tell. Words a few tokens apart are mostly in one
+// sentence with nothing between them that could end it (unbroken), which
+// is told without splitting the text; else the text is split.
+func (a *analysis) oneSentence(p, q int32) bool {
+	if a.unbroken(p, q) {
+		return true
+	}
+	sent := a.sentenceIDs()
+	return sent[p] == sent[q]
+}
+
+// unbroken reports whether tokens p and q are known to lie in one
+// sentence without splitting the text: once it is split, from the
+// sentence ids; before, when the same field holds no terminator or line
+// break between them (sentences.Unbroken). It reads no more than
+// maxUnbroken bytes for a pair, and gives up (false) once such reading
+// has cost half the article.
+func (a *analysis) unbroken(p, q int32) bool {
+	if a.sentDone {
+		return a.sentOf[p] == a.sentOf[q]
+	}
+	if p > q {
+		p, q = q, p
+	}
+	tp, tq := &a.toks[p], &a.toks[q]
+	if tp.field != tq.field {
+		return false
+	}
+	f := &a.fields[tp.field]
+	from, to := f.n.origStart(int(tp.ns)), f.n.origStart(int(tq.ns))
+	if to-from > maxUnbroken || to-from > a.unbrokenBudget {
+		return false
+	}
+	a.unbrokenBudget -= to - from
+	return sentences.Unbroken(f.orig[from:to])
+}
+
+// maxUnbroken is the widest gap between two words that oneSentence reads
+// rather than splitting the text: about two sentences of news.
+const maxUnbroken = 512
 
 // sentenceIDs fills a.sentOf: the title is sentence 0, or its sentences
 // come first; body sentences follow.

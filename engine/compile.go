@@ -106,6 +106,10 @@ type Env struct {
 	drop uint8
 	// events collects the positions where the rule's conditions held.
 	events []int32
+	// noEvents is set when the article gets no summary, the only reader
+	// of events: the pair helpers then stop at the first pair that holds
+	// and record nothing.
+	noEvents bool
 	// dyn caches, for terms computed at run time, the parsed term (for the
 	// Scorer's life) and its positions (for the article).
 	dyn *dynCache

@@ -313,15 +313,16 @@ func (e *Env) sentencePositions(ia, ib int) ([]int32, []int32) {
 	if e.drop == 0 || len(a) == 0 || len(b) == 0 {
 		return a, b
 	}
-	sent := e.a.sentenceIDs()
 	pa, pb := e.bufs.scratch[0][:0], e.bufs.scratch[1][:0]
+	// As in sameSentence: p shares a sentence with y when it shares one
+	// with the nearest of y before it or after it.
 	keep := func(out, x, y []int32) []int32 {
-		j := 0
+		j := 0 // y[:j] are at or before p
 		for _, p := range x {
-			for j < len(y) && sent[y[j]] < sent[p] {
+			for j < len(y) && y[j] <= p {
 				j++
 			}
-			if j < len(y) && sent[y[j]] == sent[p] && e.kept(p) {
+			if (j > 0 && e.a.oneSentence(y[j-1], p) || j < len(y) && e.a.oneSentence(p, y[j])) && e.kept(p) {
 				out = append(out, p)
 			}
 		}

@@ -106,6 +106,9 @@ func (e *Env) near(a, b []int32, n int) bool {
 	if !ok {
 		return false
 	}
+	if e.noEvents {
+		return true
+	}
 	e.event(b[j])
 	// Record the rest too: the summary wants every sentence where the
 	// condition held. b is swept once alongside a.
@@ -148,30 +151,37 @@ func (e *Env) sameSentence(a, b []int32) bool {
 	if len(a) == 0 || len(b) == 0 {
 		return false
 	}
-	sent := e.a.sentenceIDs()
-	// Both lists are sorted by position, so sentence ids are sorted too.
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		sa, sb := sent[a[i]], sent[b[j]]
-		switch {
-		case sa == sb:
-			// Record every occurrence of a in a sentence that has one of b.
-			for ; i < len(a) && j < len(b) && len(e.events) < maxEvents; i++ {
-				for j < len(b) && sent[b[j]] < sent[a[i]] {
-					j++
-				}
-				if j < len(b) && sent[b[j]] == sent[a[i]] {
-					e.event(a[i])
-				}
+	// Sentences are runs of positions, so an occurrence of a shares one
+	// with an occurrence of b when it shares one with the nearest of b
+	// before it or after it. Every such occurrence of a is an event.
+	if e.noEvents {
+		// One will do: first among the pairs told without splitting
+		// the text.
+		j := 0
+		for _, p := range a {
+			for j < len(b) && b[j] <= p {
+				j++
 			}
-			return true
-		case sa < sb:
-			i++
-		default:
-			j++
+			if j > 0 && e.a.unbroken(b[j-1], p) || j < len(b) && e.a.unbroken(p, b[j]) {
+				return true
+			}
 		}
 	}
-	return false
+	found := false
+	j := 0 // b[:j] are at or before p
+	for _, p := range a {
+		for j < len(b) && b[j] <= p {
+			j++
+		}
+		if j > 0 && e.a.oneSentence(b[j-1], p) || j < len(b) && e.a.oneSentence(p, b[j]) {
+			found = true
+			if e.noEvents || len(e.events) >= maxEvents {
+				break
+			}
+			e.event(p)
+		}
+	}
+	return found
 }
 
 // before reports whether an occurrence in a is followed, in the same
@@ -180,7 +190,6 @@ func (e *Env) before(a, b []int32, n int) bool {
 	if n < 1 || len(a) == 0 || len(b) == 0 {
 		return false
 	}
-	var sent []int32
 	found := false
 	j := 0
 	for _, pa := range a {
@@ -188,10 +197,7 @@ func (e *Env) before(a, b []int32, n int) bool {
 			j++
 		}
 		for k := j; k < len(b) && int(b[k]) <= int(pa)+n; k++ {
-			if sent == nil {
-				sent = e.a.sentenceIDs()
-			}
-			if sent[pa] == sent[b[k]] {
+			if e.a.oneSentence(pa, b[k]) {
 				// Go on through a: the summary wants every sentence
 				// where the order held.
 				found = true
@@ -199,7 +205,7 @@ func (e *Env) before(a, b []int32, n int) bool {
 				break
 			}
 		}
-		if found && len(e.events) >= maxEvents {
+		if found && (e.noEvents || len(e.events) >= maxEvents) {
 			break
 		}
 	}

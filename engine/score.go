@@ -143,6 +143,7 @@ func (s *Scorer) Score(art Article) Result {
 		Title: art.Title, Body: art.Body, URL: art.URL, Lang: lang, Source: art.Source,
 		Published: art.Published, Words: len(a.toks), Lex: rs.lexicons,
 		a: a, rs: rs, bufs: s.env.bufs, events: s.env.events, dyn: s.env.dyn,
+		noEvents: s.SummarySentences < 0,
 	}
 	if s.env.dyn != nil {
 		clear(s.env.dyn.pos)
@@ -183,7 +184,9 @@ func (s *Scorer) Score(art Article) Result {
 				res.Errors = append(res.Errors, RuleError{Rule: r.spec.Name, Err: err})
 			}
 		}
-		m.events = slices.Clone(s.env.events)
+		if !s.env.noEvents {
+			m.events = slices.Clone(s.env.events)
+		}
 		res.Matches = append(res.Matches, m)
 	}
 	s.env.drop = 0

@@ -128,6 +128,20 @@ func AppendLead(dst []Span, text string, n int) (out []Span, complete bool) {
 	return appendTrimmed(dst, text, start, len(text)), true
 }
 
+// Unbroken reports whether s holds no line break and no terminator: no
+// sentence can end inside it. In a text, a letter, mark or digit and any
+// later byte that only such bytes separate lie in one sentence, so a
+// caller can tell that two words share a sentence without splitting the
+// text.
+func Unbroken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if special[s[i]] && (lineBreak(s, i) > 0 || terminator(s, i) > 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // special marks the bytes that may begin a line break or a terminator.
 // Of the multi-byte ones, only these lead bytes matter: 0xC2 (U+0085),
 // 0xD8 ("؟"), 0xDB ("۔") and 0xE2 ("…", U+2028, U+2029); continuation

@@ -321,6 +321,24 @@ func checkInvariants(t *testing.T, s string) {
 			}
 		}
 	}
+	// Unbroken: a letter, mark or digit and a later byte that only
+	// unbroken bytes separate lie in one sentence.
+	sentOf := make([]int, len(s))
+	for k, sp := range spans {
+		for i := sp.Start; i < sp.End; i++ {
+			sentOf[i] = k + 1
+		}
+	}
+	for x, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsMark(r) && !unicode.IsDigit(r) {
+			continue
+		}
+		for y := x + 1; y < len(s) && y <= x+64; y++ {
+			if sentOf[y] != 0 && sentOf[y] != sentOf[x] && Unbroken(s[x:y]) {
+				t.Fatalf("%q is unbroken, but %q and %q are in sentences %d and %d of %q", s[x:y], s[x:], s[y:], sentOf[x], sentOf[y], s)
+			}
+		}
+	}
 	prefix := []Span{{-1, -1}}
 	if got := AppendSplit(prefix, s); !slices.Equal(got[1:], spans) || got[0] != prefix[0] {
 		t.Fatalf("AppendSplit(%q) = %v, Split = %v", s, got, spans)
