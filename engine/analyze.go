@@ -26,6 +26,7 @@ type field struct {
 type token struct {
 	field  uint8
 	c0     byte   // first byte of the lower-cased token, for the matcher's first-byte tables
+	ascii  bool   // the token is ASCII (shortASCII)
 	ns, ne int32  // byte range in field.n.s
 	ls, le int32  // byte range in field.lower
 	hash   uint64 // rotate-xor hash (hashWord) of the lower-cased token
@@ -128,7 +129,7 @@ func (a *analysis) tokenizeGeneral(fi uint8, s string) {
 	if c := len(s) + len(s)/8; cap(lower) < c {
 		lower = make([]byte, 0, c)
 	}
-	in := false
+	in, ascii := false, false
 	var start, lstart int
 	var h uint64
 	toks := a.toks
@@ -136,14 +137,14 @@ func (a *analysis) tokenizeGeneral(fi uint8, s string) {
 		if c := s[i]; c < utf8.RuneSelf {
 			if l := asciiLower[c]; l != 0 {
 				if !in {
-					in, start, lstart, h = true, i, len(lower), 0
+					in, start, lstart, h, ascii = true, i, len(lower), 0, true
 				}
 				lower = append(lower, l)
 				h = hashStep(h, l)
 			} else {
 				if in {
 					in = false
-					toks = append(toks, token{field: fi, c0: lower[lstart], ns: int32(start), ne: int32(i), ls: int32(lstart), le: int32(len(lower)), hash: h})
+					toks = append(toks, token{field: fi, c0: lower[lstart], ascii: ascii, ns: int32(start), ne: int32(i), ls: int32(lstart), le: int32(len(lower)), hash: h})
 				}
 				lower = append(lower, c)
 			}
@@ -153,24 +154,26 @@ func (a *analysis) tokenizeGeneral(fi uint8, s string) {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if isTokenRune(r) {
 			if !in {
-				in, start, lstart, h = true, i, len(lower), 0
+				in, start, lstart, h, ascii = true, i, len(lower), 0, true
 			}
 			k := len(lower)
-			lower = utf8.AppendRune(lower, unicode.ToLower(r))
+			l := unicode.ToLower(r)
+			ascii = ascii && l < utf8.RuneSelf
+			lower = utf8.AppendRune(lower, l)
 			for _, c := range lower[k:] {
 				h = hashStep(h, c)
 			}
 		} else {
 			if in {
 				in = false
-				toks = append(toks, token{field: fi, c0: lower[lstart], ns: int32(start), ne: int32(i), ls: int32(lstart), le: int32(len(lower)), hash: h})
+				toks = append(toks, token{field: fi, c0: lower[lstart], ascii: ascii, ns: int32(start), ne: int32(i), ls: int32(lstart), le: int32(len(lower)), hash: h})
 			}
 			lower = utf8.AppendRune(lower, r)
 		}
 		i += size
 	}
 	if in {
-		toks = append(toks, token{field: fi, c0: lower[lstart], ns: int32(start), ne: int32(len(s)), ls: int32(lstart), le: int32(len(lower)), hash: h})
+		toks = append(toks, token{field: fi, c0: lower[lstart], ascii: ascii, ns: int32(start), ne: int32(len(s)), ls: int32(lstart), le: int32(len(lower)), hash: h})
 	}
 	a.toks = toks
 	f.lower = lower
@@ -206,7 +209,7 @@ func (a *analysis) tokenizeASCII(fi uint8, s string) {
 		c0 := asciiLower[s[i]]
 		var h uint64
 		i, h = asciiWord(s, lower, i, n, h)
-		toks[k] = token{field: fi, c0: c0, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
+		toks[k] = token{field: fi, c0: c0, ascii: true, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
 		k++
 	}
 	a.toks = toks[:k]
@@ -235,9 +238,10 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 	// The text is read in runs of ASCII, tokenized as tokenizeASCII does,
 	// with a token left open at the end of a run; each other character
 	// between runs continues, opens or closes one.
-	in := false // a token is open, from start, hash h so far
+	in := false // a token is open, from start, hash h so far, all ASCII so far when ascii
 	var start int
 	var h uint64
+	ascii := true
 	for i := 0; i < n; {
 		end := i + asciiPrefix(s[i:])
 		for i < end {
@@ -248,11 +252,11 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 				if i == end {
 					break
 				}
-				in, start, h = true, i, 0
+				in, start, h, ascii = true, i, 0, true
 			}
 			i, h = asciiWord(s, lower, i, end, h)
 			if i < end {
-				toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
+				toks[k] = token{field: fi, c0: lower[start], ascii: ascii, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
 				k++
 				in = false
 			}
@@ -263,7 +267,7 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 		tok, l, size := tokenRune(s[i:])
 		if !tok {
 			if in {
-				toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
+				toks[k] = token{field: fi, c0: lower[start], ascii: ascii, ns: int32(start), ne: int32(i), ls: int32(start), le: int32(i), hash: h}
 				k++
 				in = false
 			}
@@ -277,6 +281,7 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 		if !in {
 			in, start, h = true, i, 0
 		}
+		ascii = false
 		utf8.EncodeRune(lower[i:i+size], l)
 		for _, c := range lower[i : i+size] {
 			h = hashStep(h, c)
@@ -284,7 +289,7 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 		i += size
 	}
 	if in {
-		toks[k] = token{field: fi, c0: lower[start], ns: int32(start), ne: int32(n), ls: int32(start), le: int32(n), hash: h}
+		toks[k] = token{field: fi, c0: lower[start], ascii: ascii, ns: int32(start), ne: int32(n), ls: int32(start), le: int32(n), hash: h}
 		k++
 	}
 	f.lower = lower

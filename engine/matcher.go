@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // matcher finds every occurrence of every term of a rule set in one pass
@@ -116,6 +117,9 @@ func tagOf(h uint64) uint16 { return uint16(h>>48) | 1 }
 type firstWordSlot struct {
 	hash uint64
 	word string
+	// short is set when word is shortASCII: a token of its length that
+	// is ASCII too is the word when their hashes are equal.
+	short bool
 	// cands are the word's terms: first those that need nothing of the
 	// next token's first byte (one-word terms, and those whose second
 	// word may start with anything), direct of them; then the others,
@@ -155,25 +159,47 @@ func newFirstWordTable(words map[string][]int32, next []nextFilter) firstWordTab
 		for direct < len(cands) && cands[direct].nf.c0 == 0 {
 			direct++
 		}
-		t.slots[i] = firstWordSlot{hash: h, word: w, cands: cands, direct: direct}
+		t.slots[i] = firstWordSlot{hash: h, word: w, short: shortASCII(w), cands: cands, direct: direct}
 	}
 	return t
 }
 
-// get returns the slot of word w, whose hashWord is h, or nil.
-func (t *firstWordTable) get(h uint64, w []byte) *firstWordSlot {
+// get returns the slot of word w, whose hashWord is h, or nil; ascii
+// tells that w is ASCII, which spares comparing short words (shortASCII).
+func (t *firstWordTable) get(h uint64, w []byte, ascii bool) *firstWordSlot {
 	tag := tagOf(h)
 	for i := mix(h) >> 32 & t.mask; ; i = (i + 1) & t.mask {
 		switch t.tags[i] {
 		case 0:
 			return nil
 		case tag:
-			if sl := &t.slots[i]; sl.hash == h && sl.word == string(w) {
+			if sl := &t.slots[i]; sl.hash == h && len(sl.word) == len(w) && (ascii && sl.short || sl.word == string(w)) {
 				return sl
 			}
 		}
 	}
 }
+
+// shortASCII reports whether w is ASCII and of maxShortASCII bytes at
+// most. hashWord is one-to-one on such words of one length: each step
+// rotates the hash by 7 bits and XORs in a byte below 128, so the bytes
+// lie in disjoint 7-bit fields of the 63 low bits. Two such words of one
+// length are equal when their hashes are, which the matcher's tables use
+// to skip comparing them.
+func shortASCII[T ~string | ~[]byte](w T) bool {
+	if len(w) > maxShortASCII {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// maxShortASCII is the longest word whose 7-bit fields fit in 63 bits.
+const maxShortASCII = 9
 
 // tryWord tries at token i the terms of the first word whose slot is sl:
 // those that need nothing of the next token, then those whose next word
@@ -365,7 +391,7 @@ func (m *matcher) scan(a *analysis) {
 		n := int(tk.le - tk.ls)
 		inFilter := m.maybe(tk.hash)
 		if inFilter && m.first[c0]&(1<<min(n, 63)) != 0 {
-			if sl := m.exactTab.get(tk.hash, a.lowerTok(i)); sl != nil {
+			if sl := m.exactTab.get(tk.hash, a.lowerTok(i), tk.ascii); sl != nil {
 				m.tryWord(a, i, sl)
 			}
 		}
@@ -384,7 +410,7 @@ func (m *matcher) scan(a *analysis) {
 						h = hashStep(h, key[k])
 					}
 					if m.maybe(h) {
-						if sl := m.prefixTab.get(h, key[:l]); sl != nil {
+						if sl := m.prefixTab.get(h, key[:l], tk.ascii); sl != nil {
 							m.tryWord(a, i, sl)
 						}
 					}
@@ -403,7 +429,7 @@ func (m *matcher) scan(a *analysis) {
 			m.scanArabic(a, i)
 		}
 		if hasCSExact && inFilter && m.csMaybe(tk.hash) {
-			if sl := m.csTab.get(tk.hash, a.lowerTok(i)); sl != nil {
+			if sl := m.csTab.get(tk.hash, a.lowerTok(i), tk.ascii); sl != nil {
 				raw := a.rawTok(i)
 				for _, c := range sl.cands {
 					if m.terms[c.id].words[0].matches(raw) {
@@ -466,14 +492,14 @@ func (m *matcher) scanArabic(a *analysis, i int) {
 			for ; k < n; k++ {
 				h = hashStep(h, rest[k])
 			}
-			if sl := m.arPrefixTab.get(h, rest[:n]); sl != nil {
+			if sl := m.arPrefixTab.get(h, rest[:n], false); sl != nil {
 				m.tryWord(a, i, sl)
 			}
 		}
 		for ; k < len(rest); k++ {
 			h = hashStep(h, rest[k])
 		}
-		if sl := m.arExactTab.get(h, rest); sl != nil {
+		if sl := m.arExactTab.get(h, rest, false); sl != nil {
 			m.tryWord(a, i, sl)
 		}
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -56,5 +57,48 @@ func TestCaseSensitivePrefixes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestShortASCIIHash holds the matcher's tables to the property they
+// rely on to skip comparing short words: the hash of an ASCII word of at
+// most maxShortASCII bytes gives back its bytes, so two such words of one
+// length with one hash are one word.
+func TestShortASCIIHash(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for range 10000 {
+		w := make([]byte, 1+r.IntN(maxShortASCII))
+		for i := range w {
+			w[i] = byte(r.IntN(128))
+		}
+		if !shortASCII(w) {
+			t.Fatalf("%q is not short ASCII", w)
+		}
+		h := hashWord(w)
+		back := make([]byte, len(w))
+		for k := range back {
+			back[k] = byte(h >> (7 * (len(w) - 1 - k)) & 0x7f)
+		}
+		if string(back) != string(w) {
+			t.Fatalf("hash %x of %q gives back %q", h, w, back)
+		}
+	}
+	for _, w := range []string{"abcdefghij", "café", "داعش", ""} {
+		if shortASCII(w) != (w == "") {
+			t.Errorf("shortASCII(%q) = %v", w, shortASCII(w))
+		}
+	}
+	// A word of other bytes can share an ASCII word's hash: the table
+	// compares it. "ab" and "\x60\xe2" hash alike.
+	tab := newFirstWordTable(map[string][]int32{"ab": {0}}, []nextFilter{{}})
+	other := []byte{0x60, 0xe2}
+	if hashWord(other) != hashWord([]byte("ab")) {
+		t.Fatal("the two words no longer hash alike")
+	}
+	if tab.get(hashWord(other), other, false) != nil {
+		t.Error("a word of other bytes found as ab")
+	}
+	if tab.get(hashWord([]byte("ab")), []byte("ab"), true) == nil || tab.get(hashWord([]byte("ab")), []byte("ab"), false) == nil {
+		t.Error("ab not found")
 	}
 }

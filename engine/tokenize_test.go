@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -23,6 +24,9 @@ func tokensOf(text string, general bool) (toks []string, hashes []uint64) {
 		if t.c0 != a.lowerTok(i)[0] || t.hash != hashWord(a.lowerTok(i)) {
 			toks = append(toks, "bad c0 or hash")
 		}
+		if ascii := !slices.ContainsFunc(a.lowerTok(i), func(c byte) bool { return c >= 0x80 }); t.ascii != ascii {
+			toks = append(toks, "bad ascii flag")
+		}
 	}
 	return toks, hashes
 }
@@ -34,7 +38,7 @@ func TestTokenizeWays(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	texts := append([]string{"", " ", "plain words", "İ", "Ⱥbc", "داعش في الموصل", "Ελλάδα МОСКВА"},
 		randomTexts(r, 500, 10, "Mosul", "BAGHDAD", " ", "-", "’s", ", ", "داعش", "بالموصل", "٢٠٢٤", "Ελλάδα", "МОСКВА",
-			"Zürich", "ŁÓDŹ", "ß", "İstanbul", "Ⱥ", "北京", "e\u0301", "42", "\n", "—", "ǅ", "ﬁ")...)
+			"Zürich", "ŁÓDŹ", "ß", "İstanbul", "Ⱥ", "北京", "e\u0301", "42", "\n", "—", "ǅ", "ﬁ", "\u212a")...)
 	for _, text := range texts {
 		got, gh := tokensOf(text, false)
 		want, wh := tokensOf(text, true)
