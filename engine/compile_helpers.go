@@ -78,7 +78,7 @@ func internalHelpers() []expr.Option {
 		}, new(func(any, int, int, int) bool)),
 		expr.Function("__in_lead", func(p ...any) (any, error) {
 			e := envOf(p)
-			return e.inLead(e.setPositions(p[1].(int)), p[2].(int)), nil
+			return e.inLead(e.a.union(e.rs, p[1].(int)), p[2].(int)), nil
 		}, new(func(any, int, int) bool)),
 		expr.Function("__distinct", func(p ...any) (any, error) {
 			e := envOf(p)
@@ -146,7 +146,7 @@ func internalHelpers() []expr.Option {
 		expr.Function("__in_lead_dyn", func(p ...any) (any, error) {
 			e := envOf(p)
 			a, err := e.dynPositions(p[1:2], 0)
-			return e.inLead(e.keep(a), p[2].(int)), err
+			return e.inLead(a, p[2].(int)), err
 		}, new(func(any, any, int) bool)),
 		expr.Function("__distinct_dyn", func(p ...any) (any, error) {
 			e := envOf(p)
@@ -218,7 +218,7 @@ func (r *runEnv) bind() {
 		return e.countFlagged(e.setPositionsKeeping(id, flagNegated|flagHedged), flagHedged)
 	}
 	r.DistinctID = func(id int) int { return e.distinct(e.termHits(e.a.occurring(e.rs, id))) }
-	r.InLeadID = func(id, k int) bool { return e.inLead(e.setPositions(id), k) }
+	r.InLeadID = func(id, k int) bool { return e.inLead(e.a.union(e.rs, id), k) }
 	r.SameSentenceID = e.sameSentenceSets
 	r.NearID = func(pair, n int) bool {
 		a, b := unpairIDs(pair)

@@ -116,6 +116,38 @@ func TestNegatedHedgedCount(t *testing.T) {
 	if res := scoreOne(t, RuleSpec{When: `count("arrest*") == 1`, Polarity: "asserted"}, nil, "", body); len(res.Matches) == 0 {
 		t.Error("asserted count != 1")
 	}
+	// in_lead of an asserted rule looks past the negated and hedged
+	// occurrences of the lead, whether its terms are literal or computed
+	// from the article (the source here).
+	for _, tt := range []struct {
+		when string
+		want bool
+	}{
+		{`in_lead("arrest*", 2)`, false},
+		{`in_lead("arrest*", 3)`, true},
+		{`in_lead(source + "*", 2)`, false},
+		{`in_lead(source + "*", 3)`, true},
+	} {
+		c, err := NewCompiler(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Add(RuleSpec{Name: "r", When: tt.when, Polarity: "asserted"}); err != nil {
+			t.Fatal(err)
+		}
+		res := c.Finish().NewScorer().Score(Article{Body: body, Source: "arrest"})
+		if got := len(res.Matches) > 0; got != tt.want {
+			t.Errorf("asserted %s = %v, want %v", tt.when, got, tt.want)
+		}
+		// Every occurrence counts without polarity: the first is in the lead.
+		c, _ = NewCompiler(nil)
+		if err := c.Add(RuleSpec{Name: "r", When: tt.when}); err != nil {
+			t.Fatal(err)
+		}
+		if res := c.Finish().NewScorer().Score(Article{Body: body, Source: "arrest"}); len(res.Matches) == 0 {
+			t.Errorf("%s did not match without polarity", tt.when)
+		}
+	}
 }
 
 func TestQuotes(t *testing.T) {

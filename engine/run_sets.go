@@ -212,14 +212,19 @@ func (e *Env) before(a, b []int32, n int) bool {
 	return found
 }
 
-// inLead reports whether one of the sorted positions lies in the first k
-// sentences of the body.
+// inLead reports whether one of the sorted positions that counts for the
+// rule (kept) lies in the first k sentences of the body.
 func (e *Env) inLead(pos []int32, k int) bool {
 	if k < 1 {
 		return false
 	}
 	for _, p := range pos {
 		if int(p) < e.a.titleToks {
+			continue
+		}
+		// Only the first body occurrence that counts decides: the
+		// others' polarity is not read.
+		if !e.kept(p) {
 			continue
 		}
 		// The body's sentence of token p is the first one ending after
