@@ -57,12 +57,12 @@ type analysis struct {
 
 	sentOf   []int32 // sentence id per token, when sentencesDone
 	sentDone bool
-	// unbrokenBudget is how many more bytes oneSentence may read before
-	// it splits the text instead.
-	unbrokenBudget int
-	nums           []number
-	numsDone       bool
-	sentCount      int
+	// relateBudget is how many more bytes relate may read before the
+	// text is split instead.
+	relateBudget int
+	nums         []number
+	numsDone     bool
+	sentCount    int
 
 	// flags holds each token's polarity and quotation (flagNegated, …)
 	// once flagKnown is set in it; the slice is cleared when flagsDone is
@@ -97,7 +97,7 @@ func (a *analysis) reset(title, body string, nTerms int, track bool) {
 	a.toks = a.toks[:0]
 	a.sentOf = a.sentOf[:0]
 	a.sentDone, a.numsDone, a.flagsDone, a.lowerStrDone, a.wordIdxDone = false, false, false, false, false
-	a.unbrokenBudget = (len(title) + len(body)) / 2
+	a.relateBudget = (len(title) + len(body)) / 2
 	a.nums = a.nums[:0]
 	a.sentCount = 0
 	a.memo.reset(0)
@@ -424,46 +424,49 @@ func (a *analysis) leadSentences(fi uint8, k int) (sp []sentences.Span, all bool
 }
 
 // oneSentence reports whether tokens p and q lie in one sentence, as
-// sentenceIDs would tell. Words a few tokens apart are mostly in one
-// sentence with nothing between them that could end it (unbroken), which
-// is told without splitting the text; else the text is split.
+// sentenceIDs would tell. Words a few tokens apart are mostly related
+// without splitting the text (relate); else it is split.
 func (a *analysis) oneSentence(p, q int32) bool {
-	if a.unbroken(p, q) {
+	switch a.relate(p, q) {
+	case sentences.Same:
 		return true
+	case sentences.Different:
+		return false
 	}
 	sent := a.sentenceIDs()
 	return sent[p] == sent[q]
 }
 
-// unbroken reports whether tokens p and q are known to lie in one
-// sentence without splitting the text: once it is split, from the
-// sentence ids; before, when the same field holds no terminator or line
-// break between them (sentences.Unbroken). It reads no more than
-// maxUnbroken bytes for a pair, and gives up (false) once such reading
-// has cost half the article.
-func (a *analysis) unbroken(p, q int32) bool {
+// relate tells whether tokens p and q lie in one sentence: once the text
+// is split, from the sentence ids; before, from the text between them
+// (sentences.Relate), when they are in one field. It gives up (Undecided)
+// once such reading has cost half the article, where splitting it costs
+// less.
+func (a *analysis) relate(p, q int32) sentences.Relation {
 	if a.sentDone {
-		return a.sentOf[p] == a.sentOf[q]
+		if a.sentOf[p] == a.sentOf[q] {
+			return sentences.Same
+		}
+		return sentences.Different
 	}
 	if p > q {
 		p, q = q, p
 	}
 	tp, tq := &a.toks[p], &a.toks[q]
 	if tp.field != tq.field {
-		return false
+		return sentences.Different
 	}
 	f := &a.fields[tp.field]
 	from, to := f.n.origStart(int(tp.ns)), f.n.origStart(int(tq.ns))
-	if to-from > maxUnbroken || to-from > a.unbrokenBudget {
-		return false
+	// Reading stops at the first sentence that ends, mostly within one
+	// sentence of from, however far to is; it stops at the budget too.
+	rel, stop := sentences.Relate(f.orig, from, min(to, from+a.relateBudget))
+	a.relateBudget -= stop - from
+	if rel == sentences.Same && stop < to {
+		return sentences.Undecided // the budget ran out first
 	}
-	a.unbrokenBudget -= to - from
-	return sentences.Unbroken(f.orig[from:to])
+	return rel
 }
-
-// maxUnbroken is the widest gap between two words that oneSentence reads
-// rather than splitting the text: about two sentences of news.
-const maxUnbroken = 512
 
 // sentenceIDs fills a.sentOf: the title is sentence 0, or its sentences
 // come first; body sentences follow.

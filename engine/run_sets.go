@@ -154,19 +154,6 @@ func (e *Env) sameSentence(a, b []int32) bool {
 	// Sentences are runs of positions, so an occurrence of a shares one
 	// with an occurrence of b when it shares one with the nearest of b
 	// before it or after it. Every such occurrence of a is an event.
-	if e.noEvents {
-		// One will do: first among the pairs told without splitting
-		// the text.
-		j := 0
-		for _, p := range a {
-			for j < len(b) && b[j] <= p {
-				j++
-			}
-			if j > 0 && e.a.unbroken(b[j-1], p) || j < len(b) && e.a.unbroken(p, b[j]) {
-				return true
-			}
-		}
-	}
 	found := false
 	j := 0 // b[:j] are at or before p
 	for _, p := range a {

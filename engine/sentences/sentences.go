@@ -128,18 +128,66 @@ func AppendLead(dst []Span, text string, n int) (out []Span, complete bool) {
 	return appendTrimmed(dst, text, start, len(text)), true
 }
 
-// Unbroken reports whether s holds no line break and no terminator: no
-// sentence can end inside it. In a text, a letter, mark or digit and any
-// later byte that only such bytes separate lie in one sentence, so a
-// caller can tell that two words share a sentence without splitting the
-// text.
-func Unbroken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if special[s[i]] && (lineBreak(s, i) > 0 || terminator(s, i) > 0) {
-			return false
+// Relation is what Relate tells of two places of a text.
+type Relation int8
+
+// Relations.
+const (
+	// Undecided: only splitting the text tells.
+	Undecided Relation = iota
+	// Same: no sentence ends between them.
+	Same
+	// Different: a sentence ends between them.
+	Different
+)
+
+// Relate tells, without splitting text, whether the character at byte
+// from, a letter, mark or digit, and the one at byte to (from <= to) lie
+// in one sentence of text. It reads text[from:to] and what decides each
+// terminator there (the word before it, the characters after it), so a
+// caller can relate two words a few words apart at the cost of the bytes
+// between them. It is Undecided only when a number of up to three digits
+// ends with a full stop between them: that is a list marker, which ends
+// no sentence, when it opens its sentence, which depends on where that
+// sentence began. It stops at the first sentence that ends, and returns
+// the byte where it stopped reading text[from:to] (to when it read it all).
+func Relate(text string, from, to int) (rel Relation, stop int) {
+	rel = Same
+	for i := from; i < to; {
+		for i < to && !special[text[i]] {
+			i++
 		}
+		if i >= to {
+			break
+		}
+		if lineBreak(text, i) > 0 {
+			return Different, i
+		}
+		n := terminator(text, i)
+		if n == 0 {
+			i++ // a lead byte of some other character
+			continue
+		}
+		// The run and its closers, as AppendLead reads them: a run that
+		// starts here started after from, which is not a terminator.
+		run := i + n
+		for {
+			m := terminator(text, run)
+			if m == 0 {
+				break
+			}
+			run += m
+		}
+		end := closers(text, run)
+		switch ends, sure := endsSentenceFrom(text, -1, i, run, end); {
+		case !sure:
+			rel = Undecided
+		case ends:
+			return Different, i
+		}
+		i = end
 	}
-	return true
+	return rel, to
 }
 
 // special marks the bytes that may begin a line break or a terminator.
@@ -216,19 +264,28 @@ func closers(text string, i int) int {
 // endsSentence decides whether the terminators text[i:run], with the
 // closers up to end, end the sentence that began at start.
 func endsSentence(text string, start, i, run, end int) bool {
+	ends, _ := endsSentenceFrom(text, start, i, run, end)
+	return ends
+}
+
+// endsSentenceFrom is endsSentence for a sentence that began at start, or
+// at a place not known when start is negative: sure reports whether the
+// answer holds wherever the sentence began. Only the list-marker rule of
+// abbreviation looks at where it began.
+func endsSentenceFrom(text string, start, i, run, end int) (ends, sure bool) {
 	if end >= len(text) {
-		return true
+		return true, true
 	}
 	// White space must follow: "3.5", "U.S.-led", "example.org" go on.
 	r, _ := decode(text, end)
 	if !unicode.IsSpace(r) {
-		return false
+		return false, true
 	}
 	// The first character after the white space decides.
 	j := end
 	for j < len(text) {
 		if lineBreak(text, j) > 0 {
-			return true // the line break would end it anyway
+			return true, true // the line break would end it anyway
 		}
 		var size int
 		r, size = decode(text, j)
@@ -238,15 +295,16 @@ func endsSentence(text string, start, i, run, end int) bool {
 		j += size
 	}
 	if j >= len(text) {
-		return true
+		return true, true
 	}
 	if !startsSentence(r) {
-		return false
+		return false, true
 	}
 	if run == i+1 && end == run && text[i] == '.' {
-		return !abbreviation(text, start, i, r)
+		abbr, sure := abbreviation(text, start, i, r)
+		return !abbr, sure
 	}
-	return true
+	return true, true
 }
 
 // decode is utf8.DecodeRuneInString(text[i:]) with an ASCII fast path.
@@ -318,19 +376,23 @@ const maxWord = 64
 // abbreviation reports whether the period at text[i] closes an
 // abbreviation rather than the sentence that began at start; next is
 // the first character after the white space that follows.
-func abbreviation(text string, start, i int, next rune) bool {
+func abbreviation(text string, start, i int, next rune) (abbr, sure bool) {
 	// The word before the period, back to white space, an opening
 	// quote or bracket, a dash or a slash ("ex-Gov.", "(Dr.").
+	// Where the sentence began bounds the word; when that is not known
+	// (start < 0), white space does: a sentence that began elsewhere than
+	// the text's start follows white space or a line break.
+	from := max(start, 0)
 	w := i
-	for w > start && i-w <= maxWord {
-		r, size := decodeLast(text[start:w])
+	for w > from && i-w <= maxWord {
+		r, size := decodeLast(text[from:w])
 		if unicode.IsSpace(r) || wordBoundary(r) {
 			break
 		}
 		w -= size
 	}
 	if w == i || i-w > maxWord {
-		return false
+		return false, true
 	}
 	word := text[w:i]
 	if len(word) <= maxAbbrev {
@@ -348,25 +410,30 @@ func abbreviation(text string, start, i int, next rune) bool {
 		}
 		if n == len(word) {
 			if string(buf[:n]) == "no" || string(buf[:n]) == "nos" {
-				return unicode.IsDigit(next)
+				return unicode.IsDigit(next), true
 			}
 			if abbreviations[string(buf[:n])] {
-				return true
+				return true, true
 			}
 		}
 	}
 	// An initial: one upper-case letter.
 	if r, size := utf8.DecodeRuneInString(word); size == len(word) && unicode.IsUpper(r) {
-		return true
+		return true, true
 	}
 	// A list marker: a short number opening the line or sentence.
-	if len(word) <= 3 && allDigits(word) && blank(text[start:w]) {
-		return true
+	if len(word) <= 3 && allDigits(word) {
+		if start < 0 {
+			return false, false // it is one if it opens its sentence
+		}
+		if blank(text[start:w]) {
+			return true, true
+		}
 	}
 	// A dotted abbreviation: single letters separated by periods,
 	// "U.S.", "a.m.", "e.g.". "In the U.S. The next" is ambiguous, and
 	// going on loses less than a false split.
-	return dotted(word)
+	return dotted(word), true
 }
 
 // wordBoundary reports whether r separates the word before a period

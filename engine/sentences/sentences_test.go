@@ -321,21 +321,34 @@ func checkInvariants(t *testing.T, s string) {
 			}
 		}
 	}
-	// Unbroken: a letter, mark or digit and a later byte that only
-	// unbroken bytes separate lie in one sentence.
+	// Relate: two letters, marks or digits are in one sentence when it
+	// says Same, in two when it says Different.
 	sentOf := make([]int, len(s))
 	for k, sp := range spans {
 		for i := sp.Start; i < sp.End; i++ {
 			sentOf[i] = k + 1
 		}
 	}
+	word := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) }
 	for x, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsMark(r) && !unicode.IsDigit(r) {
+		if !word(r) {
 			continue
 		}
-		for y := x + 1; y < len(s) && y <= x+64; y++ {
-			if sentOf[y] != 0 && sentOf[y] != sentOf[x] && Unbroken(s[x:y]) {
-				t.Fatalf("%q is unbroken, but %q and %q are in sentences %d and %d of %q", s[x:y], s[x:], s[y:], sentOf[x], sentOf[y], s)
+		for y, r2 := range s[x:min(len(s), x+80)] {
+			if y += x; !word(r2) || r2 == utf8.RuneError {
+				continue
+			}
+			rel, stop := Relate(s, x, y)
+			switch {
+			case rel == Same && sentOf[x] != sentOf[y], rel == Different && sentOf[x] == sentOf[y]:
+				t.Fatalf("Relate(%q, %d, %d) = %d, but the split puts them in sentences %d and %d of %q", s, x, y, rel, sentOf[x], sentOf[y], s)
+			case stop < x || stop > y || rel != Different && stop != y:
+				t.Fatalf("Relate(%q, %d, %d) = %d stopped at %d", s, x, y, rel, stop)
+			case rel == Different && stop < y:
+				// What it read up to where it stopped already tells.
+				if r, _ := Relate(s, x, stop+1); r != Different {
+					t.Fatalf("Relate(%q, %d, %d) stopped at %d, where it does not tell", s, x, y, stop)
+				}
 			}
 		}
 	}
@@ -357,7 +370,7 @@ func FuzzSplit(f *testing.F) {
 	for _, s := range []string{
 		"A. B.", "U.S. Army. Then", "x\n\ny", "“Hi.” Yes", "a\xffb. C", "... ...", "No. 5. No.", "؟؟ ۔",
 		"1. One\r\n2. Two", "Dr.\u2028Who", "e.g. a.m. U.S.-led 3.5", "\xe2\x80\xa6\xe2\x80", "\u0085\xc2",
-		`"Why?" he asked. ‘Fine.’ (Ok.) »Ja.«`,
+		`"Why?" he asked. ‘Fine.’ (Ok.) »Ja.«`, "We saw 12. The end", "x\n3. Y. Z", "A. 2. B", "Intro. 3. Three",
 	} {
 		f.Add(s)
 	}
