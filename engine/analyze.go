@@ -210,10 +210,7 @@ func (a *analysis) tokenizeASCII(fi uint8, s string) {
 	k := len(toks)
 	toks = toks[:cap(toks)]
 	for i := 0; i < n; {
-		for i < n && asciiLower[s[i]] == 0 {
-			i++
-		}
-		if i == n {
+		if i = asciiGap(s, i, n); i == n {
 			break
 		}
 		start := i
@@ -257,10 +254,7 @@ func (a *analysis) tokenizeSameLength(fi uint8, s string) bool {
 		end := i + asciiPrefix(s[i:])
 		for i < end {
 			if !in {
-				for i < end && asciiLower[s[i]] == 0 {
-					i++
-				}
-				if i == end {
+				if i = asciiGap(s, i, end); i == end {
 					break
 				}
 				in, start, h, ascii = true, i, 0, true
@@ -341,16 +335,31 @@ var runeTable = func() (t [runeTableEnd]struct {
 // to end at most, continuing the running hash h; it returns where they
 // stop and the hash.
 func asciiWord(s string, lower []byte, i, end int, h uint64) (int, uint64) {
-	for i < end {
-		c := asciiLower[s[i]]
+	// Both cut to end, the loop's bound, and read from an unsigned
+	// index: no bounds checks inside.
+	s, lower = s[:end], lower[:end]
+	j := uint(i)
+	for j < uint(len(s)) {
+		c := asciiLower[s[j]]
 		if c == 0 {
 			break
 		}
-		lower[i] = c
+		lower[j] = c
 		h = hashStep(h, c)
-		i++
+		j++
 	}
-	return i, h
+	return int(j), h
+}
+
+// asciiGap returns where the first token byte of s from i, up to end,
+// is, or end.
+func asciiGap(s string, i, end int) int {
+	s = s[:end]
+	j := uint(i)
+	for j < uint(len(s)) && asciiLower[s[j]] == 0 {
+		j++
+	}
+	return int(j)
 }
 
 // asciiLower maps the ASCII bytes that belong in tokens to their lower
