@@ -204,6 +204,13 @@ func TestPairPruning(t *testing.T) {
 								full(func(a, b []int32) bool { return e.before(a, b, n) })},
 							{"same_sentence", do(func() bool { return e.sameSentence(e.sentencePositions(x, y)) }),
 								full(func(a, b []int32) bool { return e.sameSentence(a, b) })},
+							{"same_sentence of sets", do(func() bool { return e.sameSentenceSets(x, y) }),
+								full(func(a, b []int32) bool { return e.sameSentence(a, b) })},
+							{"same_sentence of sets without events", do(func() bool {
+								e.noEvents = true
+								defer func() { e.noEvents = false }()
+								return e.sameSentenceSets(x, y)
+							}), run{ok: full(func(a, b []int32) bool { return e.sameSentence(a, b) }).ok, events: []int32{}}},
 						}
 						for _, c := range checks {
 							if !reflect.DeepEqual(c.got, c.want) {

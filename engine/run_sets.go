@@ -436,7 +436,15 @@ func (e *Env) beforeSets(a, b, n int) bool {
 	return e.before(pa, pb, n)
 }
 
-func (e *Env) sameSentenceSets(a, b int) bool { return e.sameSentence(e.sentencePositions(a, b)) }
+func (e *Env) sameSentenceSets(a, b int) bool {
+	if e.noEvents && e.drop != 0 {
+		// Only whether an occurrence of each that counts shares a
+		// sentence: the kept lists (memoized for the article) and the
+		// nearest pairs of them, rather than each occurrence's partners.
+		return e.sameSentence(e.a.keptPositions(e.rs, a, e.drop), e.a.keptPositions(e.rs, b, e.drop))
+	}
+	return e.sameSentence(e.sentencePositions(a, b))
+}
 
 func (e *Env) matchedSet(id int) []string { return e.matched(e.termHits(e.a.occurring(e.rs, id))) }
 
