@@ -265,6 +265,9 @@ func newMatcher(terms []term) *matcher {
 					m.arPrefixLens = append(m.arPrefixLens, len(w.arBase))
 				}
 			}
+			if tbl[w.arBase] == nil {
+				words++
+			}
 			tbl[w.arBase] = append(tbl[w.arBase], int32(id))
 			continue
 		}
@@ -356,6 +359,14 @@ func newMatcher(terms []term) *matcher {
 		m.prefixFirst[w[0]] |= 1 << min(len(w), 63)
 	}
 	for w := range m.prefix {
+		m.setBit(hashWord([]byte(w)))
+	}
+	// Arabic words too: scanArabic hashes every rest of a token at each
+	// prefix length, and most of those hashes are of no word.
+	for w := range m.arExact {
+		m.setBit(hashWord([]byte(w)))
+	}
+	for w := range m.arPrefix {
 		m.setBit(hashWord([]byte(w)))
 	}
 	return m
@@ -492,12 +503,18 @@ func (m *matcher) scanArabic(a *analysis, i int) {
 			for ; k < n; k++ {
 				h = hashStep(h, rest[k])
 			}
+			if !m.maybe(h) {
+				continue
+			}
 			if sl := m.arPrefixTab.get(h, rest[:n], false); sl != nil {
 				m.tryWord(a, i, sl)
 			}
 		}
 		for ; k < len(rest); k++ {
 			h = hashStep(h, rest[k])
+		}
+		if !m.maybe(h) {
+			continue
 		}
 		if sl := m.arExactTab.get(h, rest, false); sl != nil {
 			m.tryWord(a, i, sl)
