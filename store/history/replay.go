@@ -83,7 +83,10 @@ func Replay(parent context.Context, st *store.Store, sets []*engine.RuleSet, opt
 		defer close(readDone)
 		defer close(order)
 		defer close(jobs)
-		b := &batch{done: make(chan struct{})}
+		newBatch := func() *batch {
+			return &batch{arts: make([]store.StoredArticle, 0, batchSize), done: make(chan struct{})}
+		}
+		b := newBatch()
 		send := func() bool {
 			select {
 			case order <- b:
@@ -95,7 +98,7 @@ func Replay(parent context.Context, st *store.Store, sets []*engine.RuleSet, opt
 			case <-ctx.Done():
 				return false
 			}
-			b = &batch{done: make(chan struct{})}
+			b = newBatch()
 			return true
 		}
 		for a, err := range st.Articles(ctx, opt.Since, opt.Until) {
