@@ -58,8 +58,14 @@ type setMemo struct {
 	// the same sets for several rules.
 	anyStamp []uint32
 	anyVal   []bool
-	terms    []int32
-	position []int32
+	// matchedStamp, matchedDrop and matched keep matched()'s answer per
+	// set, for the flags last dropped: the fields of every rule that
+	// matched ask for the same places and groups.
+	matchedStamp []uint32
+	matchedDrop  []uint8
+	matched      [][]string
+	terms        []int32
+	position     []int32
 
 	bits []uint64 // union's bit set over token positions, all zero between uses
 	// touched is the article's touched terms as a bit set over term ids,
@@ -81,6 +87,9 @@ func (m *setMemo) reset(nSets int) {
 		m.kept = make([]span, nSets)
 		m.anyStamp = make([]uint32, nSets)
 		m.anyVal = make([]bool, nSets)
+		m.matchedStamp = make([]uint32, nSets)
+		m.matchedDrop = make([]uint8, nSets)
+		m.matched = make([][]string, nSets)
 	}
 	m.stamp++
 	if m.stamp == 0 {
@@ -88,6 +97,7 @@ func (m *setMemo) reset(nSets int) {
 		clear(m.posStamp)
 		clear(m.keptStamp)
 		clear(m.anyStamp)
+		clear(m.matchedStamp)
 		m.stamp = 1
 	}
 	m.terms = m.terms[:0]

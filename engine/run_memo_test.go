@@ -263,3 +263,45 @@ func TestUnionOfManyOccurrences(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchedOncePerArticle: matched() of a set is kept for the article
+// and the flags dropped, so rules of either polarity get their own answer,
+// the next article its own, and no caller sees another's changes.
+func TestMatchedOncePerArticle(t *testing.T) {
+	c, err := NewCompiler(map[string][]string{"places": {"Mosul", "Kirkuk", "Erbil"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range []RuleSpec{
+		{Name: "any", When: "mentions(lex.places)", Fields: []FieldSpec{{Name: "place", Expr: "matched(lex.places)"}}},
+		{Name: "again", When: "mentions(lex.places) && len(matched(lex.places)) > 0", Fields: []FieldSpec{{Name: "place", Expr: "matched(lex.places)"}}},
+		{Name: "asserted", When: "mentions(lex.places)", Polarity: "asserted", Fields: []FieldSpec{{Name: "place", Expr: "matched(lex.places)"}}},
+	} {
+		if err := c.Add(spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc := c.Finish().NewScorer()
+	fields := func(body string) map[string]any {
+		out := map[string]any{}
+		for _, m := range sc.Score(Article{Body: body}).Matches {
+			out[m.Rule] = m.Fields["place"]
+		}
+		return out
+	}
+	got := fields("Troops did not reach Mosul. Fighting went on in Kirkuk.")
+	want := map[string]any{"any": []string{"Mosul", "Kirkuk"}, "asserted": []string{"Kirkuk"}, "again": []string{"Mosul", "Kirkuk"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("first article: %v, want %v", got, want)
+	}
+	// Each match has its own list.
+	got["any"].([]string)[0] = "changed"
+	if got["again"].([]string)[0] != "Mosul" {
+		t.Error("two matches share one list")
+	}
+	got = fields("Fighting in Erbil.")
+	want = map[string]any{"any": []string{"Erbil"}, "asserted": []string{"Erbil"}, "again": []string{"Erbil"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("second article: %v, want %v", got, want)
+	}
+}

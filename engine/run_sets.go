@@ -446,6 +446,15 @@ func (e *Env) sameSentenceSets(a, b int) bool {
 	return e.sameSentence(e.sentencePositions(a, b))
 }
 
-func (e *Env) matchedSet(id int) []string { return e.matched(e.termHits(e.a.occurring(e.rs, id))) }
+// matchedSet is matched of a literal set, computed once per article and
+// flags dropped; each caller gets its own copy.
+func (e *Env) matchedSet(id int) []string {
+	m := &e.a.memo
+	if m.matchedStamp[id] != m.stamp || m.matchedDrop[id] != e.drop {
+		m.matched[id] = e.matched(e.termHits(e.a.occurring(e.rs, id)))
+		m.matchedStamp[id], m.matchedDrop[id] = m.stamp, e.drop
+	}
+	return slices.Clone(m.matched[id])
+}
 
 func (e *Env) numbersNearSet(id, n int) []float64 { return e.numbersNear(e.setPositions(id), n) }
