@@ -396,13 +396,18 @@ func (m *matcher) scan(a *analysis) {
 	lens := m.prefixLens
 	minLen := bits.TrailingZeros64(lens)
 	maxLen := 63 - bits.LeadingZeros64(lens)
-	for i := range a.toks {
-		tk := &a.toks[i]
+	// Matching adds hits, never tokens: the token list and the fields'
+	// lower-cased text are read from locals, not reloaded after each call.
+	toks := a.toks
+	// (A field is 0 or 1: field&1 indexes lower with no bounds check.)
+	lower := [2][]byte{a.fields[0].lower, a.fields[1].lower}
+	for i := range toks {
+		tk := &toks[i]
 		c0 := tk.c0
 		n := int(tk.le - tk.ls)
 		inFilter := m.maybe(tk.hash)
 		if inFilter && m.first[c0]&(1<<min(n, 63)) != 0 {
-			if sl := m.exactTab.get(tk.hash, a.lowerTok(i), tk.ascii); sl != nil {
+			if sl := m.exactTab.get(tk.hash, lower[tk.field&1][tk.ls:tk.le], tk.ascii); sl != nil {
 				m.tryWord(a, i, sl)
 			}
 		}
