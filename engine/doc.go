@@ -43,7 +43,9 @@
 //     word index built once per article (run_dynamic.go, wordindex.go;
 //     RuleSet.SlowRules lists those rules). What helpers need beyond
 //     occurrences is computed lazily, once per article: sentences
-//     (analyze.go), quantities for numbers_near, read only around the
+//     (analyze.go; two words a few apart are mostly related to one
+//     sentence or two from the text between them, sentences.Relate,
+//     without splitting it), quantities for numbers_near, read only around the
 //     positions asked about (numbers.go), and each
 //     token's negation, hedge and quotation flags (polarity.go), which
 //     rules with polarity: asserted or quotes: ignore use to leave
@@ -53,8 +55,9 @@
 //  6. Scoring (score.go, eval): see below.
 //  7. Evidence and summary: a match carries its evidence (score.go), its
 //     event fields (evaluated only for a match) and the positions where
-//     its conditions held; the matches are sorted by score and name, and
-//     the summary (summary.go) picks sentences led by those positions.
+//     its conditions held (events, kept only where a summary is made);
+//     the matches are sorted by score and name, and the summary
+//     (summary.go) picks sentences led by those positions.
 //     Snippets are cut in snippets.go, while scoring or, with
 //     Scorer.LazySnippets, when the result is marshalled. Result and its
 //     pinned JSON form are in result.go.

@@ -161,10 +161,12 @@ func parseSince(s string) (time.Duration, error) {
 }
 
 // replayGCPercent is the garbage collector's setting while backtest and
-// diff replay the history, unless GOGC is set. Scoring allocates some
-// 60 KB an article that is garbage at once; with the small live heap of
-// a replay the default (100) collects so often that it takes about a
-// quarter of the CPU (see BenchmarkReplay in history/).
+// diff replay the history, unless GOGC is set. A replay allocates some
+// 5 KB an article (its text as read from the store, and its results)
+// that is garbage at once; with the small live heap of a replay the
+// default (100) collects often enough to cost about a tenth of the
+// throughput (BenchmarkReplay/backtest against backtest/gogc=400 in
+// store/history).
 const replayGCPercent = 400
 
 // tuneGC applies replayGCPercent and returns the function that restores

@@ -29,7 +29,9 @@
 //
 // A sentence is a [Span] of byte offsets into the text, trimmed of white
 // space. The splitter makes one pass over the text, uses no regular
-// expressions and allocates nothing beyond the slice it returns. Any
+// expressions and allocates nothing beyond the slice it returns. [Relate]
+// tells whether two words lie in one sentence from the text between them
+// alone, as the split would, in all but one case it reports. Any
 // string is accepted: bytes that are not valid UTF-8 count as ordinary
 // characters that are neither space nor letter.
 //
