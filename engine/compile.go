@@ -172,6 +172,7 @@ type RuleSet struct {
 	terms    []term
 	sets     [][]int32  // term-set id → term ids
 	setBits  [][]uint64 // term-set id → membership bits over term ids, for large sets (run_memo.go)
+	setWords []span     // term-set id → the words of setBits[id] that are not zero
 	matcher  *matcher
 	// termRules[t] lists the gated rules that reference term t.
 	termRules [][]int32
@@ -336,6 +337,7 @@ func (c *Compiler) Finish() *RuleSet {
 	rs.matcher = newMatcher(rs.terms)
 	rs.termRules = make([][]int32, len(rs.terms))
 	rs.setBits = setBits(rs.sets, len(rs.terms))
+	rs.setWords = setWords(rs.setBits)
 	// A gated rule that is true when no term occurs must run for every
 	// article: find out by scoring an empty article.
 	s := rs.NewScorer()

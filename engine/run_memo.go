@@ -36,6 +36,24 @@ func setBits(sets [][]int32, nTerms int) [][]uint64 {
 	return out
 }
 
+// setWords returns, for each set with membership bits, the range of
+// words [from, to) outside which its bits are all zero: a lexicon's
+// terms are numbered together, so that is a few words of many.
+func setWords(bits [][]uint64) []span {
+	out := make([]span, len(bits))
+	for id, b := range bits {
+		from, to := 0, len(b)
+		for from < to && b[from] == 0 {
+			from++
+		}
+		for to > from && b[to-1] == 0 {
+			to--
+		}
+		out[id] = span{int32(from), int32(to)}
+	}
+	return out
+}
+
 // span is a range of one of setMemo's arenas.
 type span struct{ from, to int32 }
 
@@ -121,7 +139,8 @@ func (a *analysis) occurring(rs *RuleSet, id int) []int32 {
 		// The set's bits and the touched terms' bits, word by word, give
 		// the terms in id order with no sort.
 		tb := a.touchedBits(len(member))
-		for w := m.touchedLo; w < m.touchedHi; w++ {
+		sw := rs.setWords[id]
+		for w := max(m.touchedLo, int(sw.from)); w < min(m.touchedHi, int(sw.to)); w++ {
 			for x := member[w] & tb[w]; x != 0; x &= x - 1 {
 				m.terms = append(m.terms, int32(w<<6|bits.TrailingZeros64(x)))
 			}
@@ -178,8 +197,10 @@ func (a *analysis) touchedBits(words int) []uint64 {
 // findOccurred is anyOccurred, computed.
 func (a *analysis) findOccurred(rs *RuleSet, id int) bool {
 	if member := a.fromTouched(rs, id); member != nil {
-		for _, t := range a.touched {
-			if member[t>>6]&(1<<(t&63)) != 0 {
+		tb := a.touchedBits(len(member))
+		sw := rs.setWords[id]
+		for w := max(a.memo.touchedLo, int(sw.from)); w < min(a.memo.touchedHi, int(sw.to)); w++ {
+			if member[w]&tb[w] != 0 {
 				return true
 			}
 		}

@@ -15,10 +15,11 @@ import (
 // memoised must not leak into the next.
 func TestLargeSetsFromTouchedTerms(t *testing.T) {
 	var big []string
-	for i := range 2 * bitsMinSet {
+	// Over 64 terms: the set's bits span more than one word.
+	for i := range 3 * bitsMinSet {
 		big = append(big, fmt.Sprintf("town%02d", i))
 	}
-	small := []string{"town03", "town17", "town40"}
+	small := []string{"town03", "town17", "town40", "town90"}
 	if len(small) >= bitsMinSet {
 		t.Fatal("small set is not small")
 	}
@@ -54,6 +55,7 @@ func TestLargeSetsFromTouchedTerms(t *testing.T) {
 		{Title: "Nothing here", Body: "A council met to discuss prices and water."},
 		{Title: "Quiet", Body: "Officials said town40 was not raided."},
 		{Title: "Again", Body: "town03 town03 town17, then a raid near town40."},
+		{Title: "Far", Body: "Troops raided town90."},
 	}
 	bigSc, smallSc := bigRS.NewScorer(), smallRS.NewScorer()
 	for i, a := range arts {
