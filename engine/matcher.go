@@ -47,6 +47,11 @@ type matcher struct {
 	// pay for proclitic stripping.
 	arExact, arPrefix map[string][]int32
 	arPrefixLens      []int // byte lengths of the arPrefix keys, ascending
+	// arPrefixFirst has bit L set for each length L (below 64) of an
+	// arPrefix key whose first two bytes index it (arFirst); arPrefixLong
+	// is set when some key is longer, and every length is tried.
+	arPrefixFirst [128]uint64
+	arPrefixLong  bool
 
 	// exactTab holds exact's entries again, found by the hash the
 	// tokenizer computed: no string hashing per token. csTab holds
@@ -306,6 +311,13 @@ func newMatcher(terms []term) *matcher {
 		tbl[w.text] = append(tbl[w.text], int32(id))
 	}
 	slices.Sort(m.arPrefixLens)
+	for w := range m.arPrefix {
+		if len(w) < 2 || len(w) >= 64 {
+			m.arPrefixLong = true
+			continue
+		}
+		m.arPrefixFirst[arFirst(w[0], w[1])] |= 1 << len(w)
+	}
 	m.next = make([]nextFilter, len(terms))
 	for id := range terms {
 		m.next[id] = newNextFilter(&terms[id])
@@ -501,18 +513,35 @@ func (m *matcher) scanArabic(a *analysis, i int) {
 		// prefix of it.
 		var h uint64
 		k := 0
-		for _, n := range m.arPrefixLens {
-			if n > len(rest) {
-				break
+		if m.arPrefixLong {
+			for _, n := range m.arPrefixLens {
+				if n > len(rest) {
+					break
+				}
+				for ; k < n; k++ {
+					h = hashStep(h, rest[k])
+				}
+				if !m.maybe(h) {
+					continue
+				}
+				if sl := m.arPrefixTab.get(h, rest[:n], false); sl != nil {
+					m.tryWord(a, i, sl)
+				}
 			}
-			for ; k < n; k++ {
-				h = hashStep(h, rest[k])
-			}
-			if !m.maybe(h) {
-				continue
-			}
-			if sl := m.arPrefixTab.get(h, rest[:n], false); sl != nil {
-				m.tryWord(a, i, sl)
+		} else if len(rest) >= 2 {
+			// Only the lengths of the keys that start with rest's first
+			// letter and fit in it.
+			for pl := m.arPrefixFirst[arFirst(rest[0], rest[1])] & (1<<(min(len(rest), 63)+1) - 1); pl != 0; pl &= pl - 1 {
+				n := bits.TrailingZeros64(pl)
+				for ; k < n; k++ {
+					h = hashStep(h, rest[k])
+				}
+				if !m.maybe(h) {
+					continue
+				}
+				if sl := m.arPrefixTab.get(h, rest[:n], false); sl != nil {
+					m.tryWord(a, i, sl)
+				}
 			}
 		}
 		for ; k < len(rest); k++ {
@@ -526,6 +555,12 @@ func (m *matcher) scanArabic(a *analysis, i int) {
 		}
 	}
 }
+
+// arFirst indexes arPrefixFirst by the first two bytes of a word: an
+// Arabic letter's lead byte (0xD8 or 0xD9, told by its low bit) and the
+// low six bits of its second byte. Other letters share indexes with
+// these, which only costs a lookup.
+func arFirst(b0, b1 byte) int { return int(b0&1)<<6 | int(b1&0x3F) }
 
 // try checks whether the terms ids, whose first word matched token i, match
 // in full there, and records the hits.
