@@ -87,6 +87,7 @@ const replayMmap = 1 << 30
 // the database file mapped.
 type replayConn struct {
 	c       *sql.Conn
+	stmt    *sql.Stmt // the page query, prepared once: preparing costs as much as reading a page's worth of rows
 	faulted bool
 }
 
@@ -99,12 +100,20 @@ func (s *Store) replayConn(ctx context.Context) (*replayConn, error) {
 		c.Close()
 		return nil, err
 	}
-	return &replayConn{c: c}, nil
+	rc := &replayConn{c: c}
+	if rc.stmt, err = c.PrepareContext(ctx, articlesPageQuery); err != nil {
+		rc.release()
+		return nil, err
+	}
+	return rc, nil
 }
 
 // release gives the connection back to the pool with the mapping turned
 // off, or discards it after a fault or when that fails.
 func (rc *replayConn) release() {
+	if rc.stmt != nil {
+		rc.stmt.Close()
+	}
 	if !rc.faulted {
 		if _, err := rc.c.ExecContext(context.Background(), "PRAGMA mmap_size = 0"); err != nil {
 			rc.faulted = true
@@ -132,17 +141,21 @@ func (rc *replayConn) page(ctx context.Context, seen, rowid, hi int64, add func(
 			err = fmt.Errorf("reading the database file: %v", r)
 		}
 	}()
-	return articlesPage(ctx, rc.c, seen, rowid, hi, add)
+	return articlesPage(ctx, rc.stmt, seen, rowid, hi, add)
 }
+
+// articlesPageQuery reads up to a page of articles after the key
+// (seen_at, rowid) and seen before a bound, in the seen_at index's order.
+const articlesPageQuery = `SELECT rowid, id, source, title, url, lang, body, published, seen_at FROM articles
+	WHERE (seen_at, rowid) > (?, ?) AND seen_at < ? ORDER BY seen_at, rowid LIMIT ?`
 
 // afterRow, when set (tests), is called after each row articlesPage reads.
 var afterRow func()
 
 // articlesPage reads up to replayPage articles after the key (seen,
 // rowid) and seen before hi, and calls add for each in order.
-func articlesPage(ctx context.Context, conn *sql.Conn, seen, rowid, hi int64, add func(int64, StoredArticle)) error {
-	rows, err := conn.QueryContext(ctx, `SELECT rowid, id, source, title, url, lang, body, published, seen_at FROM articles
-		WHERE (seen_at, rowid) > (?, ?) AND seen_at < ? ORDER BY seen_at, rowid LIMIT ?`, seen, rowid, hi, replayPage)
+func articlesPage(ctx context.Context, stmt *sql.Stmt, seen, rowid, hi int64, add func(int64, StoredArticle)) error {
+	rows, err := stmt.QueryContext(ctx, seen, rowid, hi, replayPage)
 	if err != nil {
 		return err
 	}
