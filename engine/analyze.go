@@ -446,6 +446,19 @@ func (a *analysis) oneSentence(p, q int32) bool {
 	return sent[p] == sent[q]
 }
 
+// sentenceWith reports whether token p shares a sentence with one of the
+// sorted positions y, j of which are known to lie before p (a cursor
+// callers carry along while p increases); it returns the cursor moved
+// past those at or before p. Sentences are runs of positions, so p shares
+// one with y when it shares one with the nearest of y before it or after
+// it.
+func (a *analysis) sentenceWith(p int32, y []int32, j int) (bool, int) {
+	for j < len(y) && y[j] <= p {
+		j++
+	}
+	return j > 0 && a.oneSentence(y[j-1], p) || j < len(y) && a.oneSentence(p, y[j]), j
+}
+
 // relate tells whether tokens p and q lie in one sentence: once the text
 // is split, from the sentence ids; before, from the text between them
 // (sentences.Relate), when they are in one field. It gives up (Undecided)

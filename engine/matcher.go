@@ -518,30 +518,13 @@ func (m *matcher) scanArabic(a *analysis, i int) {
 				if n > len(rest) {
 					break
 				}
-				for ; k < n; k++ {
-					h = hashStep(h, rest[k])
-				}
-				if !m.maybe(h) {
-					continue
-				}
-				if sl := m.arPrefixTab.get(h, rest[:n], false); sl != nil {
-					m.tryWord(a, i, sl)
-				}
+				h, k = m.tryArPrefix(a, i, rest, n, h, k)
 			}
 		} else if len(rest) >= 2 {
 			// Only the lengths of the keys that start with rest's first
 			// letter and fit in it.
 			for pl := m.arPrefixFirst[arFirst(rest[0], rest[1])] & (1<<(min(len(rest), 63)+1) - 1); pl != 0; pl &= pl - 1 {
-				n := bits.TrailingZeros64(pl)
-				for ; k < n; k++ {
-					h = hashStep(h, rest[k])
-				}
-				if !m.maybe(h) {
-					continue
-				}
-				if sl := m.arPrefixTab.get(h, rest[:n], false); sl != nil {
-					m.tryWord(a, i, sl)
-				}
+				h, k = m.tryArPrefix(a, i, rest, bits.TrailingZeros64(pl), h, k)
 			}
 		}
 		for ; k < len(rest); k++ {
@@ -554,6 +537,21 @@ func (m *matcher) scanArabic(a *analysis, i int) {
 			m.tryWord(a, i, sl)
 		}
 	}
+}
+
+// tryArPrefix carries h, the running hash of rest[:k], on to rest[:n]
+// (n >= k) and tries rest[:n] as an Arabic prefix word at token i; it
+// returns the hash and n.
+func (m *matcher) tryArPrefix(a *analysis, i int, rest []byte, n int, h uint64, k int) (uint64, int) {
+	for ; k < n; k++ {
+		h = hashStep(h, rest[k])
+	}
+	if m.maybe(h) {
+		if sl := m.arPrefixTab.get(h, rest[:n], false); sl != nil {
+			m.tryWord(a, i, sl)
+		}
+	}
+	return h, k
 }
 
 // arFirst indexes arPrefixFirst by the first two bytes of a word: an

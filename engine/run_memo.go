@@ -138,9 +138,8 @@ func (a *analysis) occurring(rs *RuleSet, id int) []int32 {
 	if member := a.fromTouched(rs, id); member != nil {
 		// The set's bits and the touched terms' bits, word by word, give
 		// the terms in id order with no sort.
-		tb := a.touchedBits(len(member))
-		sw := rs.setWords[id]
-		for w := max(m.touchedLo, int(sw.from)); w < min(m.touchedHi, int(sw.to)); w++ {
+		tb, lo, hi := a.touchedWithin(rs, id, len(member))
+		for w := lo; w < hi; w++ {
 			for x := member[w] & tb[w]; x != 0; x &= x - 1 {
 				m.terms = append(m.terms, int32(w<<6|bits.TrailingZeros64(x)))
 			}
@@ -194,12 +193,19 @@ func (a *analysis) touchedBits(words int) []uint64 {
 	return m.touched
 }
 
+// touchedWithin returns the touched terms' bit set (touchedBits) and the
+// words [lo, hi) where both it and set id's bits may be set.
+func (a *analysis) touchedWithin(rs *RuleSet, id, words int) (tb []uint64, lo, hi int) {
+	tb = a.touchedBits(words)
+	sw := rs.setWords[id]
+	return tb, max(a.memo.touchedLo, int(sw.from)), min(a.memo.touchedHi, int(sw.to))
+}
+
 // findOccurred is anyOccurred, computed.
 func (a *analysis) findOccurred(rs *RuleSet, id int) bool {
 	if member := a.fromTouched(rs, id); member != nil {
-		tb := a.touchedBits(len(member))
-		sw := rs.setWords[id]
-		for w := max(a.memo.touchedLo, int(sw.from)); w < min(a.memo.touchedHi, int(sw.to)); w++ {
+		tb, lo, hi := a.touchedWithin(rs, id, len(member))
+		for w := lo; w < hi; w++ {
 			if member[w]&tb[w] != 0 {
 				return true
 			}
@@ -345,15 +351,11 @@ func (e *Env) sentencePositions(ia, ib int) ([]int32, []int32) {
 		return a, b
 	}
 	pa, pb := e.bufs.scratch[0][:0], e.bufs.scratch[1][:0]
-	// As in sameSentence: p shares a sentence with y when it shares one
-	// with the nearest of y before it or after it.
 	keep := func(out, x, y []int32) []int32 {
 		j := 0 // y[:j] are at or before p
 		for _, p := range x {
-			for j < len(y) && y[j] <= p {
-				j++
-			}
-			if (j > 0 && e.a.oneSentence(y[j-1], p) || j < len(y) && e.a.oneSentence(p, y[j])) && e.kept(p) {
+			var with bool
+			if with, j = e.a.sentenceWith(p, y, j); with && e.kept(p) {
 				out = append(out, p)
 			}
 		}

@@ -151,16 +151,13 @@ func (e *Env) sameSentence(a, b []int32) bool {
 	if len(a) == 0 || len(b) == 0 {
 		return false
 	}
-	// Sentences are runs of positions, so an occurrence of a shares one
-	// with an occurrence of b when it shares one with the nearest of b
-	// before it or after it. Every such occurrence of a is an event.
+	// Every occurrence of a that shares a sentence with one of b
+	// (sentenceWith) is an event.
 	found := false
 	j := 0 // b[:j] are at or before p
 	for _, p := range a {
-		for j < len(b) && b[j] <= p {
-			j++
-		}
-		if j > 0 && e.a.oneSentence(b[j-1], p) || j < len(b) && e.a.oneSentence(p, b[j]) {
+		var with bool
+		if with, j = e.a.sentenceWith(p, b, j); with {
 			found = true
 			if e.noEvents || len(e.events) >= maxEvents {
 				break

@@ -107,17 +107,7 @@ func AppendLead(dst []Span, text string, n int) (out []Span, complete bool) {
 			i++ // a lead byte of some other character
 			continue
 		}
-		// The whole run of terminators ("...", "?!", "…?"), then the
-		// closing quotes and brackets that belong to the sentence.
-		run := i + n
-		for {
-			m := terminator(text, run)
-			if m == 0 {
-				break
-			}
-			run += m
-		}
-		end := closers(text, run)
+		run, end := runEnd(text, i+n)
 		if endsSentence(text, start, i, run, end) {
 			dst = appendTrimmed(dst, text, start, end)
 			start = end
@@ -172,15 +162,7 @@ func Relate(text string, from, to int) (rel Relation, stop int) {
 		}
 		// The run and its closers, as AppendLead reads them: a run that
 		// starts here started after from, which is not a terminator.
-		run := i + n
-		for {
-			m := terminator(text, run)
-			if m == 0 {
-				break
-			}
-			run += m
-		}
-		end := closers(text, run)
+		run, end := runEnd(text, i+n)
 		switch ends, sure := endsSentenceFrom(text, -1, i, run, end); {
 		case !sure:
 			rel = Undecided
@@ -247,6 +229,21 @@ func terminator(text string, i int) int {
 		}
 	}
 	return 0
+}
+
+// runEnd returns, for a terminator that ends at text[i], where the whole
+// run of terminators it begins ends ("...", "?!", "…?"), and where the
+// closing quotes and brackets after it that belong to the sentence end.
+func runEnd(text string, i int) (run, end int) {
+	run = i
+	for {
+		m := terminator(text, run)
+		if m == 0 {
+			break
+		}
+		run += m
+	}
+	return run, closers(text, run)
 }
 
 // closers skips the closing quotes and brackets at text[i:].
